@@ -1,0 +1,75 @@
+"""Argument checks shared by every nnbasics module.
+
+Each check raises a ``TypeError`` or ``ValueError`` whose message names the argument and
+what was expected, so a reader never meets a raw index error from deep inside an op.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+
+import torch
+
+
+class DimensionError(ValueError, IndexError):
+    """A ``dim`` outside the tensor's dimensions.
+
+    It is a ``ValueError`` (the course's convention for bad arguments) and an ``IndexError``
+    (what ``torch`` raises), so code written against either keeps working.
+    """
+
+
+def check_tensor(value: object, name: str = "input") -> torch.Tensor:
+    """Return ``value`` if it is a floating-point tensor, else raise ``TypeError``."""
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
+    if not value.is_floating_point():
+        raise TypeError(
+            f"{name} must be a floating-point tensor (float16/32/64), got dtype {value.dtype}"
+        )
+    return value
+
+
+def check_dim(dim: object, ndim: int, name: str = "dim") -> int:
+    """Return ``dim`` as a non-negative index into a tensor with ``ndim`` dimensions."""
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise TypeError(f"{name} must be an int, got {type(dim).__name__}")
+    size = max(ndim, 1)  # torch lets a 0-d tensor be indexed with dim 0 or -1
+    if not -size <= dim < size:
+        raise DimensionError(
+            f"{name} must be in [{-size}, {size - 1}] for a {ndim}-D input, got {dim}"
+        )
+    return dim % size
+
+
+def check_real(
+    value: object,
+    name: str,
+    *,
+    min_value: float | None = None,
+    allow_min: bool = True,
+    max_value: float | None = None,
+    allow_max: bool = True,
+) -> float:
+    """Return ``value`` as a finite ``float`` inside the given bounds, else raise."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if min_value is not None and (value < min_value or (value == min_value and not allow_min)):
+        relation = ">=" if allow_min else ">"
+        raise ValueError(f"{name} must be {relation} {min_value}, got {value}")
+    if max_value is not None and (value > max_value or (value == max_value and not allow_max)):
+        relation = "<=" if allow_max else "<"
+        raise ValueError(f"{name} must be {relation} {max_value}, got {value}")
+    return value
+
+
+def check_choice(value: object, name: str, choices: tuple[str, ...]) -> str:
+    """Return ``value`` if it is one of ``choices``, else raise ``ValueError``."""
+    if value not in choices:
+        expected = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{name} must be one of {expected}; got {value!r}")
+    return value  # type: ignore[return-value]

@@ -1,0 +1,450 @@
+"""Activation functions, written from scratch with a hand-written backward pass.
+
+Taught in the chapter "Activation functions" (``book/activations/activations.ipynb``).
+
+Every activation is a :class:`torch.autograd.Function`: ``forward`` computes the value from
+elementary tensor operations (``exp``, ``expm1``, ``log1p``, ``erf``, ``where``...), never by
+calling the torch op of the same name, and ``backward`` applies the derivative derived in the
+chapter. The functions mirror :mod:`torch.nn.functional` and the module classes mirror
+:mod:`torch.nn`, so a reader can swap one for the other.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor, nn
+
+from nnbasics._checks import check_choice, check_dim, check_real, check_tensor
+
+__all__ = [
+    "ELU",
+    "GELU",
+    "LeakyReLU",
+    "LogSoftmax",
+    "ReLU",
+    "SiLU",
+    "Sigmoid",
+    "Softmax",
+    "Softplus",
+    "Tanh",
+    "elu",
+    "gelu",
+    "leaky_relu",
+    "log_softmax",
+    "relu",
+    "sigmoid",
+    "silu",
+    "softmax",
+    "softplus",
+    "tanh",
+]
+
+
+# --- Numerically stable building blocks (plain tensor code, no autograd graph) -------------
+
+
+def _stable_sigmoid(x: Tensor) -> Tensor:
+    # e = exp(-|x|) lies in (0, 1], so neither branch can overflow, even at |x| = 1000.
+    e = torch.exp(-x.abs())
+    return torch.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _stable_tanh(x: Tensor) -> Tensor:
+    # tanh|x| = (1 - e^{-2|x|}) / (1 + e^{-2|x|}); expm1 keeps full precision near 0.
+    u = torch.expm1(-2.0 * x.abs())
+    return torch.sign(x) * (-u / (2.0 + u))
+
+
+# --- Sigmoid ---------------------------------------------------------------------------------
+
+
+class SigmoidFunction(torch.autograd.Function):
+    r"""$\sigma(x) = \dfrac{1}{1 + e^{-x}}$, with $\sigma'(x) = \sigma(x)\,(1 - \sigma(x))$."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor) -> Tensor:
+        y = _stable_sigmoid(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_out: Tensor) -> Tensor:
+        (y,) = ctx.saved_tensors
+        return grad_out * y * (1.0 - y)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    r"""Logistic sigmoid, elementwise: $\sigma(x) = 1 / (1 + e^{-x})$. Any shape in, same out."""
+    return SigmoidFunction.apply(check_tensor(input))
+
+
+# --- Tanh --------------------------------------------------------------------------------------
+
+
+class TanhFunction(torch.autograd.Function):
+    r"""$\tanh(x) = \dfrac{e^{x} - e^{-x}}{e^{x} + e^{-x}}$, with $\tanh'(x) = 1 - \tanh^2(x)$."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor) -> Tensor:
+        y = _stable_tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_out: Tensor) -> Tensor:
+        (y,) = ctx.saved_tensors
+        return grad_out * (1.0 - y * y)
+
+
+def tanh(input: Tensor) -> Tensor:
+    r"""Hyperbolic tangent, elementwise; output in $(-1, 1)$. Any shape in, same out."""
+    return TanhFunction.apply(check_tensor(input))
+
+
+# --- ReLU and Leaky ReLU -----------------------------------------------------------------------
+
+
+class LeakyReLUFunction(torch.autograd.Function):
+    r"""$f(x) = x$ for $x > 0$, else $a x$; $f'(x) = 1$ for $x > 0$, else $a$.
+
+    ReLU is the case $a = 0$. At $x = 0$ the derivative is taken as $a$, as torch does.
+    """
+
+    @staticmethod
+    def forward(ctx, x: Tensor, negative_slope: float) -> Tensor:
+        positive = x > 0
+        ctx.save_for_backward(positive)
+        ctx.negative_slope = negative_slope
+        return torch.where(positive, x, x * negative_slope)
+
+    @staticmethod
+    def backward(ctx, grad_out: Tensor) -> tuple[Tensor, None]:
+        (positive,) = ctx.saved_tensors
+        return torch.where(positive, grad_out, grad_out * ctx.negative_slope), None
+
+
+def relu(input: Tensor) -> Tensor:
+    r"""Rectified linear unit, elementwise: $\max(0, x)$. Any shape in, same out."""
+    return LeakyReLUFunction.apply(check_tensor(input), 0.0)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    r"""Leaky ReLU, elementwise: $x$ for $x > 0$, else ``negative_slope`` $\cdot x$."""
+    slope = check_real(negative_slope, "negative_slope")
+    return LeakyReLUFunction.apply(check_tensor(input), slope)
+
+
+# --- ELU -----------------------------------------------------------------------------------------
+
+
+class ELUFunction(torch.autograd.Function):
+    r"""$f(x) = x$ for $x > 0$, else $\alpha (e^{x} - 1)$; $f'(x) = 1$, else $\alpha e^{x}$."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor, alpha: float) -> Tensor:
+        ctx.save_for_backward(x)
+        ctx.alpha = alpha
+        # expm1 is accurate for small |x| and is only kept on the negative side.
+        return torch.where(x > 0, x, alpha * torch.expm1(torch.clamp(x, max=0.0)))
+
+    @staticmethod
+    def backward(ctx, grad_out: Tensor) -> tuple[Tensor, None]:
+        (x,) = ctx.saved_tensors
+        slope = ctx.alpha * torch.exp(torch.clamp(x, max=0.0))
+        return torch.where(x > 0, grad_out, grad_out * slope), None
+
+
+def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
+    r"""Exponential linear unit: $x$ for $x > 0$, else $\alpha (e^{x} - 1)$; ``alpha`` >= 0."""
+    a = check_real(alpha, "alpha", min_value=0.0)
+    return ELUFunction.apply(check_tensor(input), a)
+
+
+# --- GELU ----------------------------------------------------------------------------------------
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_GELU_TANH_COEF = 0.044715
+
+
+class GELUFunction(torch.autograd.Function):
+    r"""$\mathrm{GELU}(x) = x\,\Phi(x)$, with $\Phi$ the standard normal CDF.
+
+    Exact: $\Phi(x) = \tfrac12\,(1 + \operatorname{erf}(x/\sqrt2))$ and
+    $\mathrm{GELU}'(x) = \Phi(x) + x\,\varphi(x)$, $\varphi(x) = e^{-x^2/2}/\sqrt{2\pi}$.
+
+    Tanh approximation: $\tfrac12 x\,(1 + \tanh u)$ with $u = \sqrt{2/\pi}\,(x + 0.044715\,x^3)$,
+    whose derivative is $\tfrac12 (1 + \tanh u) + \tfrac12 x\,(1 - \tanh^2 u)\,u'$.
+    """
+
+    @staticmethod
+    def forward(ctx, x: Tensor, approximate: str) -> Tensor:
+        ctx.save_for_backward(x)
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            t = _stable_tanh(_SQRT_2_OVER_PI * (x + _GELU_TANH_COEF * x**3))
+            return 0.5 * x * (1.0 + t)
+        return 0.5 * x * (1.0 + torch.erf(x * _INV_SQRT_2))
+
+    @staticmethod
+    def backward(ctx, grad_out: Tensor) -> tuple[Tensor, None]:
+        (x,) = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            t = _stable_tanh(_SQRT_2_OVER_PI * (x + _GELU_TANH_COEF * x**3))
+            du = _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_TANH_COEF * x * x)
+            return grad_out * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * du), None
+        cdf = 0.5 * (1.0 + torch.erf(x * _INV_SQRT_2))
+        pdf = _INV_SQRT_2PI * torch.exp(-0.5 * x * x)
+        return grad_out * (cdf + x * pdf), None
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    r"""Gaussian error linear unit $x\,\Phi(x)$; ``approximate`` is ``"none"`` or ``"tanh"``."""
+    mode = check_choice(approximate, "approximate", ("none", "tanh"))
+    return GELUFunction.apply(check_tensor(input), mode)
+
+
+# --- SiLU (swish) --------------------------------------------------------------------------------
+
+
+class SiLUFunction(torch.autograd.Function):
+    r"""$\mathrm{SiLU}(x) = x\,\sigma(x)$, with derivative $\sigma(x)\,(1 + x\,(1 - \sigma(x)))$."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor) -> Tensor:
+        ctx.save_for_backward(x)
+        return x * _stable_sigmoid(x)
+
+    @staticmethod
+    def backward(ctx, grad_out: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        s = _stable_sigmoid(x)  # recomputed from x, so a second backward sees through it too
+        return grad_out * s * (1.0 + x * (1.0 - s))
+
+
+def silu(input: Tensor) -> Tensor:
+    r"""Sigmoid linear unit (swish), elementwise: $x\,\sigma(x)$."""
+    return SiLUFunction.apply(check_tensor(input))
+
+
+# --- Softplus ------------------------------------------------------------------------------------
+
+
+class SoftplusFunction(torch.autograd.Function):
+    r"""$\mathrm{softplus}(x) = \tfrac1\beta \log(1 + e^{\beta x})$, and $x$ where $\beta x >$ threshold.
+
+    The derivative is $\sigma(\beta x)$, and $1$ in the linear region, as in torch.
+    """
+
+    @staticmethod
+    def forward(ctx, x: Tensor, beta: float, threshold: float) -> Tensor:
+        z = beta * x
+        ctx.save_for_backward(x)
+        ctx.beta, ctx.threshold = beta, threshold
+        # log(1 + e^z) = max(z, 0) + log1p(e^{-|z|}): no overflow for any z.
+        soft = (torch.clamp(z, min=0.0) + torch.log1p(torch.exp(-z.abs()))) / beta
+        return torch.where(z > threshold, x, soft)
+
+    @staticmethod
+    def backward(ctx, grad_out: Tensor) -> tuple[Tensor, None, None]:
+        (x,) = ctx.saved_tensors
+        z = ctx.beta * x
+        return torch.where(z > ctx.threshold, grad_out, grad_out * _stable_sigmoid(z)), None, None
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    r"""Smooth ReLU $\tfrac1\beta \log(1 + e^{\beta x})$; linear where $\beta x$ > ``threshold``."""
+    b = check_real(beta, "beta")
+    if b == 0.0:
+        raise ValueError("beta must be non-zero, got 0.0")
+    t = check_real(threshold, "threshold")
+    return SoftplusFunction.apply(check_tensor(input), b, t)
+
+
+# --- Softmax and log-softmax ---------------------------------------------------------------------
+
+
+class SoftmaxFunction(torch.autograd.Function):
+    r"""$\mathrm{softmax}(x)_i = \dfrac{e^{x_i - m}}{\sum_j e^{x_j - m}}$ with $m = \max_j x_j$.
+
+    Subtracting $m$ changes nothing mathematically and keeps every exponent $\le 0$.
+    Backward: $\partial L/\partial x = y \odot (g - \langle g, y\rangle)$, the sum taken over ``dim``.
+    """
+
+    @staticmethod
+    def forward(ctx, x: Tensor, dim: int) -> Tensor:
+        e = torch.exp(x - x.amax(dim=dim, keepdim=True))
+        y = e / e.sum(dim=dim, keepdim=True)
+        ctx.save_for_backward(y)
+        ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_out: Tensor) -> tuple[Tensor, None]:
+        (y,) = ctx.saved_tensors
+        inner = (grad_out * y).sum(dim=ctx.dim, keepdim=True)
+        return y * (grad_out - inner), None
+
+
+class LogSoftmaxFunction(torch.autograd.Function):
+    r"""$\log\mathrm{softmax}(x)_i = x_i - m - \log\sum_j e^{x_j - m}$ (the log-sum-exp trick).
+
+    Backward: $\partial L/\partial x = g - \mathrm{softmax}(x) \sum_j g_j$, the sum over ``dim``.
+    """
+
+    @staticmethod
+    def forward(ctx, x: Tensor, dim: int) -> Tensor:
+        shifted = x - x.amax(dim=dim, keepdim=True)
+        y = shifted - torch.log(torch.exp(shifted).sum(dim=dim, keepdim=True))
+        ctx.save_for_backward(y)
+        ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_out: Tensor) -> tuple[Tensor, None]:
+        (y,) = ctx.saved_tensors
+        return grad_out - torch.exp(y) * grad_out.sum(dim=ctx.dim, keepdim=True), None
+
+
+def _softmax_args(input: object, dim: object, dtype: torch.dtype | None) -> tuple[Tensor, int]:
+    x = check_tensor(input)
+    if dim is None:
+        # torch guesses a dim with a deprecation warning; the course asks for it explicitly.
+        raise TypeError("dim must be given: the dimension along which the values sum to 1")
+    if dtype is not None:
+        if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+            raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
+        x = x.to(dtype)
+    return x, check_dim(dim, x.dim())
+
+
+def softmax(input: Tensor, dim: int | None = None, dtype: torch.dtype | None = None) -> Tensor:
+    r"""Softmax along ``dim``: non-negative values that sum to 1. Any shape in, same out."""
+    x, d = _softmax_args(input, dim, dtype)
+    return SoftmaxFunction.apply(x, d)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, dtype: torch.dtype | None = None) -> Tensor:
+    r"""Log of the softmax along ``dim``, computed stably with log-sum-exp."""
+    x, d = _softmax_args(input, dim, dtype)
+    return LogSoftmaxFunction.apply(x, d)
+
+
+# --- Module classes, like torch.nn ------------------------------------------------------------
+
+
+class Sigmoid(nn.Module):
+    """Module form of :func:`sigmoid`, like :class:`torch.nn.Sigmoid`."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return sigmoid(input)
+
+
+class Tanh(nn.Module):
+    """Module form of :func:`tanh`, like :class:`torch.nn.Tanh`."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return tanh(input)
+
+
+class ReLU(nn.Module):
+    """Module form of :func:`relu`, like :class:`torch.nn.ReLU` (no ``inplace`` variant)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return relu(input)
+
+
+class LeakyReLU(nn.Module):
+    """Module form of :func:`leaky_relu`, like :class:`torch.nn.LeakyReLU`."""
+
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        super().__init__()
+        self.negative_slope = check_real(negative_slope, "negative_slope")
+
+    def forward(self, input: Tensor) -> Tensor:
+        return leaky_relu(input, self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class ELU(nn.Module):
+    """Module form of :func:`elu`, like :class:`torch.nn.ELU`."""
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        super().__init__()
+        self.alpha = check_real(alpha, "alpha", min_value=0.0)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return elu(input, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class GELU(nn.Module):
+    """Module form of :func:`gelu`, like :class:`torch.nn.GELU`."""
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        self.approximate = check_choice(approximate, "approximate", ("none", "tanh"))
+
+    def forward(self, input: Tensor) -> Tensor:
+        return gelu(input, self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class SiLU(nn.Module):
+    """Module form of :func:`silu`, like :class:`torch.nn.SiLU`."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return silu(input)
+
+
+class Softplus(nn.Module):
+    """Module form of :func:`softplus`, like :class:`torch.nn.Softplus`."""
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        softplus(torch.zeros(1), beta, threshold)  # validate the arguments now, not at call time
+        self.beta = float(beta)
+        self.threshold = float(threshold)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Softmax(nn.Module):
+    """Module form of :func:`softmax`, like :class:`torch.nn.Softmax`."""
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        return softmax(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(nn.Module):
+    """Module form of :func:`log_softmax`, like :class:`torch.nn.LogSoftmax`."""
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        return log_softmax(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"

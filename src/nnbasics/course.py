@@ -1,0 +1,419 @@
+"""Course tooling for authors and instructors (not taught in a chapter; see the README).
+
+``python -m nnbasics.course COMMAND`` with COMMAND one of:
+
+- ``notebooks``: print the notebooks listed in ``_toc.yml`` (what nbval runs);
+- ``execute [NOTEBOOK ...]``: re-run notebooks in place and store their outputs;
+- ``check-site HTML_DIR``: every ``_toc.yml`` entry became a page, and no solution leaks;
+- ``release``: generate the student release of every chapter's exercises with nbgrader;
+- ``autograde SUBMISSIONS --grades CSV``: autograde ``SUBMISSIONS/<student>/<chapter>/``;
+- ``verify``: for every chapter, the release leaks no solution line, the instructor's notebook
+  autogrades to full marks and the untouched release to zero.
+
+A chapter's exercises are ``book/<chapter>/exercises.ipynb``: an nbgrader source notebook whose
+solution cells hold ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` and whose hidden test cells
+hold ``### BEGIN HIDDEN TESTS`` ... ``### END HIDDEN TESTS``. nbgrader works in a course folder
+under ``_build/nbgrader`` that this module fills from ``book/``, so the book stays the one source.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import shutil
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "Leak",
+    "autograde",
+    "check_site",
+    "exercise_chapters",
+    "find_leaks",
+    "marked_lines",
+    "release",
+    "toc_files",
+    "toc_notebooks",
+    "verify",
+]
+
+EXERCISES = "exercises.ipynb"
+SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+HIDDEN_MARKERS = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+INSTRUCTOR, UNTOUCHED = "instructor-solution", "untouched-release"
+
+
+# --- The table of contents ---------------------------------------------------------------------
+
+
+def toc_files(root: Path) -> list[Path]:
+    """Every file named in ``root/_toc.yml``, in order, with its real suffix."""
+    import yaml
+
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    names: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key in ("root", "file"):
+                if key in node:
+                    names.append(str(node[key]))
+            for key in ("parts", "chapters", "sections"):
+                for child in node.get(key, []):
+                    walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(toc)
+    files = []
+    for name in names:
+        matches = [root / f"{name}{s}" for s in (".ipynb", ".md") if (root / f"{name}{s}").exists()]
+        if not matches:
+            raise FileNotFoundError(f"_toc.yml names {name!r}, but no {name}.ipynb or .md exists")
+        files.append(matches[0])
+    return files
+
+
+def toc_notebooks(root: Path) -> list[Path]:
+    """The notebooks of the book, in table-of-contents order."""
+    return [p for p in toc_files(root) if p.suffix == ".ipynb"]
+
+
+def exercise_chapters(root: Path) -> list[str]:
+    """Chapter folders (relative to ``book/``) whose exercises notebook is in the book."""
+    book = root / "book"
+    return [p.parent.relative_to(book).as_posix() for p in toc_notebooks(root) if p.name == EXERCISES]
+
+
+# --- Executing notebooks -----------------------------------------------------------------------
+
+
+def execute(paths: Iterable[Path], timeout: int = 600) -> None:
+    """Re-run each notebook from a fresh kernel and store its outputs in place."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        client = NotebookClient(
+            nb,
+            timeout=timeout,
+            kernel_name="python3",
+            record_timing=False,
+            resources={"metadata": {"path": str(path.parent)}},
+        )
+        print(f"executing {path}", flush=True)
+        client.execute()
+        nbformat.write(nb, path)
+
+
+# --- Solutions and leaks -------------------------------------------------------------------------
+
+
+def marked_lines(source: str, markers: tuple[str, str]) -> list[str]:
+    """The stripped, non-blank lines strictly between each pair of ``markers`` in ``source``."""
+    begin, end = markers
+    lines, inside = [], False
+    for line in source.splitlines():
+        text = line.strip()
+        if text.startswith(begin):
+            inside = True
+        elif text.startswith(end):
+            inside = False
+        elif inside and text:
+            lines.append(text)
+    return lines
+
+
+def _sources(nb_path: Path, cell_type: str | None = "code") -> list[str]:
+    import nbformat
+
+    nb = nbformat.read(nb_path, as_version=4)
+    return [cell.source for cell in nb.cells if cell_type in (None, cell.cell_type)]
+
+
+def secret_lines(nb_path: Path) -> dict[str, list[str]]:
+    """The solution lines and hidden-test lines of an nbgrader source notebook.
+
+    Lines of punctuation alone (a closing ``}``) say nothing and are left out.
+    """
+    sources = _sources(nb_path)
+    return {
+        kind: [ln for s in sources for ln in marked_lines(s, markers) if re.search(r"\w", ln)]
+        for kind, markers in (("solution", SOLUTION_MARKERS), ("hidden test", HIDDEN_MARKERS))
+    }
+
+
+@dataclass(frozen=True)
+class Leak:
+    """A secret line found where students can read it."""
+
+    kind: str
+    line: str
+    where: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} line {self.line!r} found in {self.where}"
+
+
+def find_leaks(source_nb: Path, released_nb: Path) -> list[Leak]:
+    """Every solution or hidden-test line of ``source_nb`` that appears in ``released_nb``.
+
+    Every cell of the release is searched, code and markdown, line by line.
+    """
+    released = {ln.strip() for s in _sources(released_nb, None) for ln in s.splitlines()}
+    return [
+        Leak(kind, line, str(released_nb))
+        for kind, lines in secret_lines(source_nb).items()
+        for line in lines
+        if line in released
+    ]
+
+
+# --- The built site ------------------------------------------------------------------------------
+
+
+def _page_text(html: str, drop_solutions: bool) -> tuple[str, int]:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    solutions = soup.select("div.solution")
+    for div in solutions:
+        classes = div.get("class") or []
+        if "dropdown" not in classes:
+            raise ValueError("a solution is not in a collapsed dropdown (add ':class: dropdown')")
+        if drop_solutions:
+            div.decompose()
+    return soup.get_text("\n"), len(solutions)
+
+
+def check_site(root: Path, html_dir: Path) -> list[str]:
+    """Problems with a built book: missing pages, published sources, leaked solutions.
+
+    - every ``_toc.yml`` entry has its HTML page;
+    - no ``_sources/`` folder and no ``.ipynb`` download (they would publish the solutions);
+    - no hidden-test line on any page; solution lines only inside collapsed solution dropdowns.
+    """
+    problems = []
+    if not html_dir.is_dir():
+        return [f"{html_dir} does not exist: build the book first"]
+    for path in toc_files(root):
+        page = html_dir / path.relative_to(root).with_suffix(".html")
+        if not page.exists():
+            problems.append(f"{path.relative_to(root)} has no page {page.relative_to(html_dir)}")
+    if (html_dir / "_sources").exists():
+        problems.append("_sources/ is published: set html_copy_source: false")
+    problems += [f"{p.relative_to(html_dir)} is published" for p in html_dir.rglob("*.ipynb")]
+
+    secrets = {}
+    for chapter in exercise_chapters(root):
+        for kind, lines in secret_lines(root / "book" / chapter / EXERCISES).items():
+            secrets.update({line: f"{chapter} {kind}" for line in lines})
+    hidden = {ln for ln, kind in secrets.items() if kind.endswith("hidden test")}
+    for page in sorted(html_dir.rglob("*.html")):
+        html = page.read_text(errors="replace")
+        try:
+            visible, _ = _page_text(html, drop_solutions=True)
+        except ValueError as err:
+            problems.append(f"{page.relative_to(html_dir)}: {err}")
+            continue
+        full, _ = _page_text(html, drop_solutions=False)
+        visible_lines = {ln.strip() for ln in visible.splitlines()}
+        full_lines = {ln.strip() for ln in full.splitlines()}
+        for line, kind in secrets.items():
+            if line in visible_lines or (line in hidden and line in full_lines):
+                problems.append(f"{page.relative_to(html_dir)}: {kind} line {line!r} is visible")
+    return problems
+
+
+# --- nbgrader: release and autograde -------------------------------------------------------------
+
+
+def _course_dir(root: Path) -> Path:
+    return root / "_build" / "nbgrader"
+
+
+def _api(course_dir: Path):
+    from nbgrader.apps import NbGraderAPI
+    from traitlets.config import Config
+
+    config = Config()
+    config.CourseDirectory.root = str(course_dir)
+    config.CourseDirectory.db_url = f"sqlite:///{course_dir / 'gradebook.db'}"
+    # Only notebooks belong in a release: no data, no caches, no solutions in side files.
+    config.CourseDirectory.ignore = [
+        ".ipynb_checkpoints", "__pycache__", "*.pyc", "*.py", "*.db", "*.csv", "*.md", "feedback",
+    ]
+    config.Execute.timeout = 300
+    config.NbGraderAPI.log_level = "WARN"
+    return NbGraderAPI(config=config)
+
+
+def _check(result: dict, what: str) -> None:
+    if not result.get("success"):
+        raise RuntimeError(f"nbgrader {what} failed:\n{result.get('log', '')}{result.get('error', '')}")
+
+
+def release(root: Path) -> dict[str, Path]:
+    """Generate the student release of every chapter's exercises; return chapter -> notebook.
+
+    The course folder ``_build/nbgrader`` is rebuilt from ``book/`` each time, so the release
+    always matches the book. Raises ``RuntimeError`` if a solution line leaks into it.
+    """
+    course_dir = _course_dir(root)
+    shutil.rmtree(course_dir, ignore_errors=True)
+    api = _api(course_dir)
+    released = {}
+    for chapter in exercise_chapters(root):
+        source = course_dir / "source" / chapter / EXERCISES
+        source.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(root / "book" / chapter / EXERCISES, source)
+        _check(api.generate_assignment(chapter), f"generate_assignment {chapter}")
+        out = course_dir / "release" / chapter / EXERCISES
+        _drop_book_markers(out)
+        leaks = find_leaks(source, out)
+        if leaks:
+            raise RuntimeError("the release leaks:\n" + "\n".join(map(str, leaks)))
+        released[chapter] = out
+    return released
+
+
+def _drop_book_markers(nb_path: Path) -> None:
+    """Remove the book's ``solution-start``/``solution-end`` cells: students see no empty dropdown."""
+    import nbformat
+
+    nb = nbformat.read(nb_path, as_version=4)
+    marker = re.compile(r"^\s*```\{solution-(start|end)\}[^`]*```\s*$", re.S)
+    nb.cells = [c for c in nb.cells if not (c.cell_type == "markdown" and marker.match(c.source))]
+    nbformat.write(nb, nb_path)
+
+
+def _scores(root: Path) -> dict[tuple[str, str], tuple[float, float]]:
+    from nbgrader.api import Gradebook
+
+    course_dir = _course_dir(root)
+    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gb:
+        return {
+            (sub.student.id, sub.assignment.name): (sub.score, sub.max_score)
+            for assignment in gb.assignments
+            for sub in assignment.submissions
+        }
+
+
+def _grade(root: Path, submissions: dict[tuple[str, str], Path]) -> None:
+    """Copy ``{(student, chapter): notebook}`` into the course folder and autograde each."""
+    course_dir = _course_dir(root)
+    api = _api(course_dir)
+    for (student, chapter), notebook in submissions.items():
+        target = course_dir / "submitted" / student / chapter / EXERCISES
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(notebook, target)
+        _check(api.autograde(chapter, student), f"autograde {chapter} for {student}")
+
+
+def autograde(root: Path, submissions_dir: Path, grades_csv: Path) -> list[dict[str, str]]:
+    """Autograde ``submissions_dir/<student>/<chapter>/exercises.ipynb`` into a CSV.
+
+    The CSV has one row per submission: student, chapter, score, max_score.
+    """
+    chapters = set(exercise_chapters(root))
+    found = {}
+    for notebook in sorted(submissions_dir.glob(f"*/**/{EXERCISES}")):
+        student = notebook.relative_to(submissions_dir).parts[0]
+        chapter = notebook.parent.relative_to(submissions_dir / student).as_posix()
+        if chapter not in chapters:
+            raise ValueError(f"{notebook}: {chapter!r} is not a chapter with exercises {chapters}")
+        found[(student, chapter)] = notebook
+    if not found:
+        raise ValueError(f"no submissions found: expected {submissions_dir}/<student>/<chapter>/{EXERCISES}")
+    release(root)
+    _grade(root, found)
+    scores = _scores(root)
+    rows = [
+        {"student": s, "chapter": c, "score": f"{scores[s, c][0]:g}", "max_score": f"{scores[s, c][1]:g}"}
+        for s, c in sorted(found)
+    ]
+    grades_csv.parent.mkdir(parents=True, exist_ok=True)
+    with grades_csv.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["student", "chapter", "score", "max_score"])
+        writer.writeheader()
+        writer.writerows(rows)
+    return rows
+
+
+def verify(root: Path) -> list[str]:
+    """The instructor checks, for every chapter with exercises; returns the problems found."""
+    released = release(root)  # raises on a leak
+    submissions = {}
+    for chapter, notebook in released.items():
+        submissions[(INSTRUCTOR, chapter)] = root / "book" / chapter / EXERCISES
+        submissions[(UNTOUCHED, chapter)] = notebook
+    _grade(root, submissions)
+    scores = _scores(root)
+    problems = []
+    for chapter in released:
+        got, total = scores[INSTRUCTOR, chapter]
+        print(f"{chapter}: instructor's notebook {got:g}/{total:g}", end="; ")
+        if total <= 0 or got != total:
+            problems.append(f"{chapter}: the instructor's notebook scored {got:g}/{total:g}")
+        got, total = scores[UNTOUCHED, chapter]
+        print(f"untouched release {got:g}/{total:g}; release leaks no solution line")
+        if got != 0:
+            problems.append(f"{chapter}: the untouched release scored {got:g}/{total:g}, not 0")
+    return problems
+
+
+# --- Command line ------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m nnbasics.course", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--root", type=Path, default=Path.cwd(), help="the repository (default: .)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("notebooks", help="print the notebooks of _toc.yml")
+    p = sub.add_parser("execute", help="re-run notebooks in place (default: all of _toc.yml)")
+    p.add_argument("notebooks", nargs="*", type=Path)
+    p = sub.add_parser("check-site", help="check a built book")
+    p.add_argument("html_dir", type=Path)
+    sub.add_parser("release", help="generate the student release")
+    p = sub.add_parser("autograde", help="autograde SUBMISSIONS/<student>/<chapter>/")
+    p.add_argument("submissions", type=Path)
+    p.add_argument("--grades", type=Path, default=Path("grades.csv"))
+    sub.add_parser("verify", help="the instructor checks of the test command")
+    args = parser.parse_args(argv)
+    root = args.root.resolve()
+
+    if args.command == "notebooks":
+        print("\n".join(str(p.relative_to(root)) for p in toc_notebooks(root)))
+    elif args.command == "execute":
+        execute(args.notebooks or toc_notebooks(root))
+    elif args.command == "check-site":
+        problems = check_site(root, args.html_dir)
+        for problem in problems:
+            print(f"check-site: {problem}", file=sys.stderr)
+        if problems:
+            return 1
+        print(f"check-site: {len(toc_files(root))} pages present, no source or solution leaks")
+    elif args.command == "release":
+        for chapter, path in release(root).items():
+            print(f"{chapter}: {path.relative_to(root)}")
+        print(f"Student release: {(_course_dir(root) / 'release').relative_to(root)}/ "
+              "(hand out each chapter's folder)")
+    elif args.command == "autograde":
+        rows = autograde(root, args.submissions.resolve(), args.grades)
+        print(f"{len(rows)} submissions graded; grades in {args.grades}")
+    elif args.command == "verify":
+        problems = verify(root)
+        for problem in problems:
+            print(f"verify: {problem}", file=sys.stderr)
+        return 1 if problems else 0
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

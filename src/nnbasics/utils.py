@@ -1,0 +1,83 @@
+"""Small helpers every chapter uses: reproducible runs and showing the library's own source.
+
+Introduced in the chapter "Activation functions" and used in every chapter after it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import random
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import torch
+
+__all__ = ["Source", "reproducible", "show_source"]
+
+
+def reproducible(seed: int = 0, threads: int = 2) -> torch.Generator:
+    """Seed Python, NumPy and torch, fix torch's thread count, and return a seeded generator.
+
+    Every notebook calls this first, so a re-run prints the same numbers: the seed fixes the
+    random draws, and a fixed thread count fixes the order of floating-point sums.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be a positive int, got {threads!r}")
+    random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 -- the legacy global RNG is what most reader code uses
+    torch.manual_seed(seed)
+    torch.set_num_threads(threads)
+    torch.use_deterministic_algorithms(True)
+    os.environ.setdefault("PYTHONHASHSEED", str(seed))  # inherited by child processes
+    return torch.Generator().manual_seed(seed)
+
+
+class Source:
+    """The source code of library objects, shown as highlighted code in JupyterLab and the book.
+
+    ``repr`` gives the plain text, so the notebook's stored output (compared by nbval) changes
+    whenever the library's code does: the book can never show a stale copy.
+    """
+
+    def __init__(self, *objects: object) -> None:
+        if not objects:
+            raise ValueError("show_source needs at least one function, class or module")
+        self.parts: list[tuple[str, str]] = []
+        for obj in objects:
+            try:
+                code = inspect.getsource(obj)  # type: ignore[arg-type]
+            except (TypeError, OSError) as err:
+                raise TypeError(
+                    f"cannot show the source of {obj!r}: pass a function, class or module"
+                ) from err
+            self.parts.append((self._where(obj), textwrap.dedent(code).rstrip() + "\n"))
+
+    @staticmethod
+    def _where(obj: object) -> str:
+        module = inspect.getmodule(obj)
+        path = Path(inspect.getsourcefile(obj) or "")  # type: ignore[arg-type]
+        parts = path.parts
+        shown = "/".join(parts[parts.index("nnbasics") :]) if "nnbasics" in parts else path.name
+        if inspect.ismodule(obj) or module is None:
+            name = getattr(obj, "__name__", repr(obj))
+        else:
+            name = f"{module.__name__}.{obj.__qualname__}"  # type: ignore[attr-defined]
+        return f"{name}  (src/{shown})"
+
+    def __repr__(self) -> str:
+        return "\n".join(f"# {where}\n{code}" for where, code in self.parts)
+
+    def _repr_markdown_(self) -> str:
+        return "\n".join(f"`{where}`\n\n```python\n{code}```\n" for where, code in self.parts)
+
+
+def show_source(*objects: object) -> Source:
+    """Display the source of one or more nnbasics objects in a notebook.
+
+    >>> show_source(nnbasics.activations.SigmoidFunction)  # doctest: +SKIP
+    """
+    return Source(*objects)

@@ -1,0 +1,56 @@
+"""Tests of nnbasics._checks: every check names the argument and what was expected."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from nnbasics._checks import DimensionError, check_choice, check_dim, check_real, check_tensor
+
+
+def test_check_tensor_accepts_floating_tensors_and_returns_them():
+    x = torch.ones(2, dtype=torch.float16)
+    assert check_tensor(x) is x
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [(3.0, "x must be a torch.Tensor, got float"),
+     (torch.ones(2, dtype=torch.bool), "x must be a floating-point tensor.*torch.bool")],
+)
+def test_check_tensor_rejects(value, message):
+    with pytest.raises(TypeError, match=message):
+        check_tensor(value, "x")
+
+
+@pytest.mark.parametrize(("dim", "ndim", "expected"), [(0, 3, 0), (-1, 3, 2), (2, 3, 2), (-1, 0, 0)])
+def test_check_dim_normalizes(dim, ndim, expected):
+    assert check_dim(dim, ndim) == expected
+
+
+def test_check_dim_error_is_both_value_and_index_error():
+    with pytest.raises(DimensionError, match=r"dim must be in \[-3, 2\] for a 3-D input, got 3"):
+        check_dim(3, 3)
+    assert issubclass(DimensionError, ValueError) and issubclass(DimensionError, IndexError)
+    with pytest.raises(TypeError, match="dim must be an int, got bool"):
+        check_dim(True, 2)
+
+
+def test_check_real_bounds():
+    assert check_real(2, "lr", min_value=0.0) == 2.0
+    with pytest.raises(ValueError, match=r"p must be < 1\.0, got 1\.0"):
+        check_real(1.0, "p", min_value=0.0, max_value=1.0, allow_max=False)
+    with pytest.raises(ValueError, match=r"lr must be > 0\.0, got 0\.0"):
+        check_real(0.0, "lr", min_value=0.0, allow_min=False)
+    with pytest.raises(ValueError, match=r"lr must be <= 1\.0, got 2\.0"):
+        check_real(2.0, "lr", max_value=1.0)
+    with pytest.raises(TypeError, match="lr must be a real number, got str"):
+        check_real("0.1", "lr")
+    with pytest.raises(ValueError, match="lr must be finite, got inf"):
+        check_real(float("inf"), "lr")
+
+
+def test_check_choice():
+    assert check_choice("sum", "reduction", ("mean", "sum")) == "sum"
+    with pytest.raises(ValueError, match="reduction must be one of 'mean', 'sum'; got 'avg'"):
+        check_choice("avg", "reduction", ("mean", "sum"))

@@ -1,0 +1,69 @@
+"""Tests of nnbasics.utils: reproducibility and showing the library's source."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+import torch
+
+import nnbasics
+from nnbasics.activations import SigmoidFunction, sigmoid
+from nnbasics.utils import reproducible, show_source
+
+
+def draws():
+    return random.random(), float(np.random.rand())  # noqa: NPY002 -- the global RNG is what reproducible seeds, torch.rand(3).tolist()
+
+
+def test_reproducible_gives_the_same_draws_twice():
+    threads = torch.get_num_threads()
+    try:
+        g1 = reproducible(5, threads=1)
+        first, from_g1 = draws(), torch.rand(2, generator=g1).tolist()
+        g2 = reproducible(5, threads=1)
+        assert draws() == first
+        assert torch.rand(2, generator=g2).tolist() == from_g1
+        assert torch.get_num_threads() == 1
+        assert torch.are_deterministic_algorithms_enabled()
+        reproducible(6, threads=1)
+        assert draws() != first
+    finally:
+        torch.use_deterministic_algorithms(False)
+        torch.set_num_threads(threads)
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"seed": -1}, "seed must be a non-negative int, got -1"),
+    ({"seed": 1.5}, "seed must be a non-negative int"),
+    ({"threads": 0}, "threads must be a positive int, got 0"),
+])
+def test_reproducible_rejects_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        reproducible(**kwargs)
+
+
+def test_show_source_is_the_real_source():
+    shown = show_source(sigmoid)
+    text = repr(shown)
+    assert text.startswith("# nnbasics.activations.sigmoid  (src/nnbasics/activations.py)\n")
+    assert "def sigmoid(input: Tensor) -> Tensor:" in text
+    assert "    return SigmoidFunction.apply(check_tensor(input))" in text  # indentation kept
+    md = shown._repr_markdown_()
+    assert md.startswith("`nnbasics.activations.sigmoid  (src/nnbasics/activations.py)`\n\n```python\n")
+    assert md.rstrip().endswith("```")
+
+
+def test_show_source_of_several_objects_and_of_a_method():
+    text = repr(show_source(SigmoidFunction.backward, nnbasics.utils))
+    assert "# nnbasics.activations.SigmoidFunction.backward" in text
+    assert text.count("\n# nnbasics.utils  (src/nnbasics/utils.py)") == 1
+    assert "\ndef backward(ctx, grad_out: Tensor) -> Tensor:" in text  # dedented method
+
+
+def test_show_source_rejects_what_has_no_source():
+    with pytest.raises(TypeError, match="cannot show the source of 3"):
+        show_source(3)
+    with pytest.raises(ValueError, match="at least one"):
+        show_source()
