@@ -23,7 +23,9 @@ import csv
 import re
 import shutil
 import sys
+import warnings
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -248,9 +250,20 @@ def _api(course_dir: Path):
     config.CourseDirectory.ignore = [
         ".ipynb_checkpoints", "__pycache__", "*.pyc", "*.py", "*.db", "*.csv", "*.md", "feedback",
     ]
+    config.Exchange.root = str(course_dir / "exchange")  # not the system-wide default
     config.Execute.timeout = 300
     config.NbGraderAPI.log_level = "WARN"
     return NbGraderAPI(config=config)
+
+
+@contextmanager
+def _quiet_nbgrader():
+    # nbgrader's gradebook triggers SQLAlchemy "not in session" warnings that are harmless noise.
+    from sqlalchemy.exc import SAWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SAWarning)
+        yield
 
 
 def _check(result: dict, what: str) -> None:
@@ -272,7 +285,8 @@ def release(root: Path) -> dict[str, Path]:
         source = course_dir / "source" / chapter / EXERCISES
         source.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(root / "book" / chapter / EXERCISES, source)
-        _check(api.generate_assignment(chapter), f"generate_assignment {chapter}")
+        with _quiet_nbgrader():
+            _check(api.generate_assignment(chapter), f"generate_assignment {chapter}")
         out = course_dir / "release" / chapter / EXERCISES
         _drop_book_markers(out)
         leaks = find_leaks(source, out)
@@ -312,7 +326,8 @@ def _grade(root: Path, submissions: dict[tuple[str, str], Path]) -> None:
         target = course_dir / "submitted" / student / chapter / EXERCISES
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(notebook, target)
-        _check(api.autograde(chapter, student), f"autograde {chapter} for {student}")
+        with _quiet_nbgrader():
+            _check(api.autograde(chapter, student), f"autograde {chapter} for {student}")
 
 
 def autograde(root: Path, submissions_dir: Path, grades_csv: Path) -> list[dict[str, str]]:

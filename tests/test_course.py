@@ -1,0 +1,168 @@
+"""Tests of nnbasics.course: the table of contents, leak detection, site checks, autograding."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from nnbasics import course
+
+SOLUTION = """def double(x):
+    ### BEGIN SOLUTION
+    result = 2 * x  # the secret
+    return result
+    ### END SOLUTION
+"""
+HIDDEN = """### BEGIN HIDDEN TESTS
+assert double(21) == 42
+### END HIDDEN TESTS
+"""
+
+
+def nbgrader_meta(grade_id, *, solution=False, points=0):
+    meta = {"grade": points > 0, "grade_id": grade_id, "locked": points > 0,
+            "schema_version": 3, "solution": solution, "task": False}
+    if points:
+        meta["points"] = points
+    return {"nbgrader": meta}
+
+
+def exercises_notebook(path: Path, solution: str = SOLUTION, hidden: str = HIDDEN) -> Path:
+    nb = new_notebook(cells=[
+        new_markdown_cell("# Demo exercises"),
+        new_markdown_cell("```{solution-start} demo-ex\n:class: dropdown\n```"),
+        new_code_cell(solution, metadata=nbgrader_meta("double", solution=True)),
+        new_markdown_cell("```{solution-end}\n```"),
+        new_code_cell("assert double(1) == 2\nprint('visible tests passed')",
+                      metadata=nbgrader_meta("double-tests", points=1)),
+        new_code_cell(hidden, metadata={**nbgrader_meta("double-hidden", points=2),
+                                        "tags": ["remove-cell"]}),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/intro\nparts:\n  - caption: A\n    chapters:\n"
+        "      - file: book/demo/demo\n        sections:\n          - file: book/demo/exercises\n"
+    )
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "intro.md").write_text("# Intro\n")
+    exercises_notebook(tmp_path / "book" / "demo" / "exercises.ipynb")
+    nbformat.write(new_notebook(), tmp_path / "book" / "demo" / "demo.ipynb")
+    return tmp_path
+
+
+def test_toc_lists_files_in_order_with_their_suffix(root):
+    assert [p.relative_to(root).as_posix() for p in course.toc_files(root)] == [
+        "book/intro.md", "book/demo/demo.ipynb", "book/demo/exercises.ipynb",
+    ]
+    assert [p.name for p in course.toc_notebooks(root)] == ["demo.ipynb", "exercises.ipynb"]
+    assert course.exercise_chapters(root) == ["demo"]
+
+
+def test_toc_names_a_missing_file(root):
+    (root / "book" / "intro.md").unlink()
+    with pytest.raises(FileNotFoundError, match=r"_toc\.yml names 'book/intro'"):
+        course.toc_files(root)
+
+
+def test_marked_lines_and_secret_lines(root):
+    assert course.marked_lines(SOLUTION, course.SOLUTION_MARKERS) == [
+        "result = 2 * x  # the secret", "return result",
+    ]
+    secrets = course.secret_lines(root / "book" / "demo" / "exercises.ipynb")
+    assert secrets == {"solution": ["result = 2 * x  # the secret", "return result"],
+                       "hidden test": ["assert double(21) == 42"]}
+
+
+def test_find_leaks_finds_a_copied_solution_line(root, tmp_path):
+    source = root / "book" / "demo" / "exercises.ipynb"
+    stub = "def double(x):\n    raise NotImplementedError()"
+    clean = exercises_notebook(tmp_path / "clean.ipynb", stub, hidden="")
+    assert course.find_leaks(source, clean) == []
+    leaky = exercises_notebook(tmp_path / "leaky.ipynb", "def double(x):\n    return result")
+    leaks = course.find_leaks(source, leaky)
+    assert [(leak.kind, leak.line) for leak in leaks] == [("solution", "return result"),
+                                                         ("hidden test", "assert double(21) == 42")]
+
+
+def write_site(html_dir: Path, exercise_page: str) -> None:
+    (html_dir / "book" / "demo").mkdir(parents=True)
+    (html_dir / "book" / "intro.html").write_text("<p>intro</p>")
+    (html_dir / "book" / "demo" / "demo.html").write_text("<p>chapter</p>")
+    (html_dir / "book" / "demo" / "exercises.html").write_text(exercise_page)
+
+
+def test_check_site_accepts_solutions_in_dropdowns(root, tmp_path):
+    html = tmp_path / "html"
+    write_site(html, '<div class="solution dropdown admonition"><pre>return result</pre></div>')
+    assert course.check_site(root, html) == []
+
+
+@pytest.mark.parametrize(
+    ("page", "problem"),
+    [
+        ("<pre>return result</pre>", "solution line 'return result' is visible"),
+        ('<div class="solution admonition"><pre>x</pre></div>', "not in a collapsed dropdown"),
+        ('<div class="solution dropdown"><pre>assert double(21) == 42</pre></div>',
+         "hidden test line 'assert double(21) == 42' is visible"),
+    ],
+)
+def test_check_site_finds_leaks(root, tmp_path, page, problem):
+    html = tmp_path / "html"
+    write_site(html, page)
+    problems = course.check_site(root, html)
+    assert len(problems) == 1 and problem in problems[0]
+
+
+def test_check_site_finds_missing_pages_and_published_sources(root, tmp_path):
+    html = tmp_path / "html"
+    write_site(html, "<p>ok</p>")
+    (html / "book" / "demo" / "demo.html").unlink()
+    (html / "_sources").mkdir()
+    (html / "book" / "demo" / "exercises.ipynb").write_text("{}")
+    problems = course.check_site(root, html)
+    assert "book/demo/demo.ipynb has no page book/demo/demo.html" in problems
+    assert "_sources/ is published: set html_copy_source: false" in problems
+    assert "book/demo/exercises.ipynb is published" in problems
+
+
+def test_release_and_autograde_into_a_csv(root, tmp_path):
+    released = course.release(root)["demo"]
+    text = released.read_text()
+    assert "raise NotImplementedError()" in text and "solution-start" not in text
+    assert "return result" not in text and "double(21)" not in text
+
+    submissions = tmp_path / "submissions"
+    exercises_notebook(submissions / "ada" / "demo" / "exercises.ipynb",
+                       "def double(x):\n    return x + x", hidden="")
+    exercises_notebook(submissions / "bob" / "demo" / "exercises.ipynb",
+                       "def double(x):\n    return 2", hidden="")
+    (submissions / "eve" / "demo").mkdir(parents=True)
+    nbformat.write(nbformat.read(released, as_version=4), submissions / "eve" / "demo" / "exercises.ipynb")
+    grades = tmp_path / "grades.csv"
+    course.autograde(root, submissions, grades)
+    with grades.open() as f:
+        rows = list(csv.DictReader(f))
+    assert rows == [
+        {"student": "ada", "chapter": "demo", "score": "3", "max_score": "3"},
+        {"student": "bob", "chapter": "demo", "score": "1", "max_score": "3"},  # visible tests only
+        {"student": "eve", "chapter": "demo", "score": "0", "max_score": "3"},
+    ]
+
+
+def test_autograde_rejects_an_unknown_chapter(root, tmp_path):
+    exercises_notebook(tmp_path / "subs" / "ada" / "nochapter" / "exercises.ipynb")
+    with pytest.raises(ValueError, match="'nochapter' is not a chapter with exercises"):
+        course.autograde(root, tmp_path / "subs", tmp_path / "grades.csv")
+    with pytest.raises(ValueError, match="no submissions found"):
+        course.autograde(root, tmp_path / "empty", tmp_path / "grades.csv")
