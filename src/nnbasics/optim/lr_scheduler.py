@@ -1,0 +1,211 @@
+"""Learning-rate schedules, with the names and behaviour of :mod:`torch.optim.lr_scheduler`.
+
+Taught in the chapter "Optimizers and learning-rate schedules". Each schedule is a closed-form
+function of the epoch counter, written out in ``lr_at``; as in torch, building a scheduler sets
+the epoch-0 learning rate, and each ``step()`` (once per epoch, after ``optimizer.step()``)
+moves to the next epoch.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections.abc import Iterable
+from typing import Any
+
+import torch
+
+from nnbasics._checks import check_choice, check_real
+
+__all__ = [
+    "CosineAnnealingLR",
+    "ExponentialLR",
+    "LinearLR",
+    "MultiStepLR",
+    "ReduceLROnPlateau",
+    "StepLR",
+]
+
+
+def _check_optimizer(optimizer: object) -> torch.optim.Optimizer:
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+    return optimizer
+
+
+def _check_count(value: object, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+    return value
+
+
+class _Schedule:
+    """Bookkeeping shared by the closed-form schedules: base rates, epoch counter, state."""
+
+    def __init__(self, optimizer: torch.optim.Optimizer, last_epoch: int = -1) -> None:
+        self.optimizer = _check_optimizer(optimizer)
+        if last_epoch == -1:
+            for group in optimizer.param_groups:
+                group.setdefault("initial_lr", group["lr"])
+        elif any("initial_lr" not in group for group in optimizer.param_groups):
+            raise KeyError("resuming with last_epoch >= 0 needs 'initial_lr' in every param group")
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.last_epoch = last_epoch
+        self.step()
+
+    def lr_at(self, base_lr: float, epoch: int) -> float:
+        raise NotImplementedError  # every schedule below defines its formula
+
+    def step(self) -> None:
+        """Advance one epoch and set every group's learning rate to the schedule's value."""
+        self.last_epoch += 1
+        for group, base in zip(self.optimizer.param_groups, self.base_lrs, strict=True):
+            group["lr"] = self.lr_at(base, self.last_epoch)
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def get_last_lr(self) -> list[float]:
+        """The learning rates set by the last ``step()``, one per parameter group."""
+        return self._last_lr
+
+    def state_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.__dict__.update(state_dict)
+
+
+class StepLR(_Schedule):
+    r"""$\eta_e = \eta_0\,\gamma^{\lfloor e / s \rfloor}$: times ``gamma`` every ``step_size`` epochs."""
+
+    def __init__(self, optimizer: torch.optim.Optimizer, step_size: int, gamma: float = 0.1,
+                 last_epoch: int = -1) -> None:
+        self.step_size = _check_count(step_size, "step_size", 1)
+        self.gamma = check_real(gamma, "gamma", min_value=0.0)
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, base_lr: float, epoch: int) -> float:
+        return base_lr * self.gamma ** (epoch // self.step_size)
+
+
+class MultiStepLR(_Schedule):
+    r"""$\eta_e = \eta_0\,\gamma^{k(e)}$, $k(e)$ = the number of milestones $\le e$."""
+
+    def __init__(self, optimizer: torch.optim.Optimizer, milestones: Iterable[int],
+                 gamma: float = 0.1, last_epoch: int = -1) -> None:
+        self.milestones = sorted(_check_count(m, "each milestone", 0) for m in milestones)
+        self.gamma = check_real(gamma, "gamma", min_value=0.0)
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, base_lr: float, epoch: int) -> float:
+        return base_lr * self.gamma ** bisect_right(self.milestones, epoch)
+
+
+class ExponentialLR(_Schedule):
+    r"""$\eta_e = \eta_0\,\gamma^{e}$: multiply by ``gamma`` every epoch."""
+
+    def __init__(self, optimizer: torch.optim.Optimizer, gamma: float, last_epoch: int = -1) -> None:
+        self.gamma = check_real(gamma, "gamma", min_value=0.0)
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, base_lr: float, epoch: int) -> float:
+        return base_lr * self.gamma**epoch
+
+
+class CosineAnnealingLR(_Schedule):
+    r"""$\eta_e = \eta_{\min} + \tfrac12(\eta_0 - \eta_{\min})\,(1 + \cos(\pi e / T_{\max}))$."""
+
+    def __init__(self, optimizer: torch.optim.Optimizer, T_max: int, eta_min: float = 0.0,
+                 last_epoch: int = -1) -> None:
+        self.T_max = _check_count(T_max, "T_max", 1)
+        self.eta_min = check_real(eta_min, "eta_min", min_value=0.0)
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, base_lr: float, epoch: int) -> float:
+        cosine = (1.0 + math.cos(math.pi * epoch / self.T_max)) / 2.0
+        return self.eta_min + (base_lr - self.eta_min) * cosine
+
+
+class LinearLR(_Schedule):
+    r"""Warm-up: $\eta_e = \eta_0\,(f_s + (f_e - f_s)\,\min(e, n)/n)$, a straight line from
+    ``start_factor`` to ``end_factor`` over ``total_iters`` epochs, then constant."""
+
+    def __init__(self, optimizer: torch.optim.Optimizer, start_factor: float = 1.0 / 3,
+                 end_factor: float = 1.0, total_iters: int = 5, last_epoch: int = -1) -> None:
+        self.start_factor = check_real(start_factor, "start_factor", min_value=0.0, allow_min=False,
+                                       max_value=1.0)
+        self.end_factor = check_real(end_factor, "end_factor", min_value=0.0, max_value=1.0)
+        self.total_iters = _check_count(total_iters, "total_iters", 1)
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, base_lr: float, epoch: int) -> float:
+        progress = min(epoch, self.total_iters) / self.total_iters
+        return base_lr * (self.start_factor + (self.end_factor - self.start_factor) * progress)
+
+
+class ReduceLROnPlateau:
+    """Multiply the learning rate by ``factor`` once a metric stops improving for ``patience`` epochs.
+
+    ``step(metric)`` takes the epoch's validation metric. An epoch improves on the best so far if
+    the metric beats it by more than ``threshold`` (relative, or absolute with
+    ``threshold_mode="abs"``); after ``patience`` epochs without improvement the rate is reduced
+    (never below ``min_lr``) and ``cooldown`` epochs pass before counting again.
+    """
+
+    def __init__(self, optimizer: torch.optim.Optimizer, mode: str = "min", factor: float = 0.1,
+                 patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
+                 cooldown: int = 0, min_lr: float | list[float] = 0.0, eps: float = 1e-8) -> None:
+        self.optimizer = _check_optimizer(optimizer)
+        self.mode = check_choice(mode, "mode", ("min", "max"))
+        self.factor = check_real(factor, "factor", min_value=0.0, max_value=1.0, allow_max=False)
+        self.patience = _check_count(patience, "patience", 0)
+        self.threshold = check_real(threshold, "threshold", min_value=0.0)
+        self.threshold_mode = check_choice(threshold_mode, "threshold_mode", ("rel", "abs"))
+        self.cooldown = _check_count(cooldown, "cooldown", 0)
+        groups = optimizer.param_groups
+        self.min_lrs = list(min_lr) if isinstance(min_lr, list | tuple) else [min_lr] * len(groups)
+        if len(self.min_lrs) != len(groups):
+            raise ValueError(f"min_lr must have one value per param group ({len(groups)}), "
+                             f"got {len(self.min_lrs)}")
+        self.eps = check_real(eps, "eps", min_value=0.0)
+        self.best = math.inf if mode == "min" else -math.inf
+        self.num_bad_epochs = 0
+        self.cooldown_counter = 0
+        self.last_epoch = 0
+        self._last_lr = [group["lr"] for group in groups]
+
+    def is_better(self, value: float) -> bool:
+        """Whether ``value`` beats the best so far by more than the threshold."""
+        sign = 1.0 if self.mode == "max" else -1.0
+        if self.threshold_mode == "rel":
+            bar = self.best * (1.0 + sign * self.threshold)
+        else:
+            bar = self.best + sign * self.threshold
+        return value > bar if self.mode == "max" else value < bar
+
+    def step(self, metrics: float) -> None:
+        """Record one epoch's metric and reduce the learning rate if it has plateaued."""
+        value = float(metrics)
+        self.last_epoch += 1
+        if self.is_better(value):
+            self.best, self.num_bad_epochs = value, 0
+        else:
+            self.num_bad_epochs += 1
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0
+        if self.num_bad_epochs > self.patience:
+            for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs, strict=True):
+                new_lr = max(group["lr"] * self.factor, min_lr)
+                if group["lr"] - new_lr > self.eps:
+                    group["lr"] = new_lr
+            self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def get_last_lr(self) -> list[float]:
+        return self._last_lr
+
+    def state_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.__dict__.update(state_dict)

@@ -1,0 +1,164 @@
+"""Tests of nnbasics.optim: every optimizer's trajectory equals torch.optim's twin."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+
+import pytest
+import torch
+from torch import nn
+
+from nnbasics import optim
+
+STEPS = 60
+
+
+def grid(**options):
+    keys = list(options)
+    return [dict(zip(keys, values, strict=True)) for values in itertools.product(*options.values())]
+
+
+CASES = [
+    *[("SGD", kw) for kw in grid(lr=[0.05], momentum=[0.0, 0.9], dampening=[0.0, 0.3],
+                                   weight_decay=[0.0, 0.01], maximize=[False, True])],
+    *[("SGD", kw) for kw in grid(lr=[0.05], momentum=[0.5, 0.9], nesterov=[True], weight_decay=[0.0, 0.1])],
+    *[("Adagrad", kw) for kw in grid(lr=[0.1], lr_decay=[0.0, 0.01], weight_decay=[0.0, 0.01],
+                                       initial_accumulator_value=[0.0, 0.1])],
+    *[("RMSprop", kw) for kw in grid(lr=[0.01], alpha=[0.9, 0.99], weight_decay=[0.0, 0.01],
+                                       momentum=[0.0, 0.9], centered=[False, True])],
+    *[("Adadelta", kw) for kw in grid(lr=[1.0, 0.5], rho=[0.9, 0.5], weight_decay=[0.0, 0.01])],
+    *[("Adam", kw) for kw in grid(lr=[0.01], betas=[(0.9, 0.999), (0.5, 0.9)], weight_decay=[0.0, 0.1],
+                                    amsgrad=[False, True], maximize=[False, True])],
+    *[("AdamW", kw) for kw in grid(lr=[0.01], weight_decay=[0.0, 0.1], amsgrad=[False, True])],
+]
+
+
+def small_net(seed: int = 0) -> nn.Module:
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 2)).double()
+
+
+def trajectory(net, make_optimizer, steps=STEPS, start=0):
+    """Parameters after each step of training ``net`` on a fixed regression problem."""
+    g = torch.Generator().manual_seed(1)
+    X = torch.randn(32, 3, generator=g, dtype=torch.float64)
+    Y = torch.randn(32, 2, generator=g, dtype=torch.float64)
+    optimizer = make_optimizer(net) if callable(make_optimizer) else make_optimizer
+    history = []
+    for _ in range(start, steps):
+        def closure():
+            optimizer.zero_grad()
+            loss = (net(X) - Y).pow(2).mean()
+            loss.backward()
+            return loss
+
+        optimizer.step(closure)
+        history.append(torch.cat([p.detach().flatten().clone() for p in net.parameters()]))
+    return torch.stack(history), optimizer
+
+
+@pytest.mark.parametrize(("name", "kwargs"), CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
+def test_trajectory_matches_torch(name, kwargs):
+    ours, _ = trajectory(small_net(), lambda net: getattr(optim, name)(net.parameters(), **kwargs))
+    theirs, _ = trajectory(small_net(), lambda net: getattr(torch.optim, name)(net.parameters(), **kwargs))
+    torch.testing.assert_close(ours, theirs, rtol=1e-6, atol=1e-6)
+    assert not torch.equal(ours[0], ours[-1])  # the parameters really moved
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW"])
+def test_parameter_groups_with_different_learning_rates(name):
+    extra = {"momentum": 0.9} if name in ("SGD", "RMSprop") else {}
+
+    def groups(net):
+        return [{"params": net[0].parameters(), "lr": 0.02}, {"params": net[2].parameters(), "lr": 0.005}]
+
+    ours, _ = trajectory(small_net(), lambda net: getattr(optim, name)(groups(net), **extra))
+    theirs, _ = trajectory(small_net(), lambda net: getattr(torch.optim, name)(groups(net), **extra))
+    torch.testing.assert_close(ours, theirs, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize(("name", "kwargs"), [("SGD", {"lr": 0.05, "momentum": 0.9}), ("Adagrad", {}),
+                                              ("RMSprop", {"centered": True, "momentum": 0.5}),
+                                              ("Adadelta", {}), ("Adam", {"amsgrad": True}), ("AdamW", {})])
+def test_state_dict_round_trip_continues_the_same_trajectory(name, kwargs):
+    Optimizer = getattr(optim, name)
+    straight, _ = trajectory(small_net(), lambda net: Optimizer(net.parameters(), **kwargs))
+
+    net = small_net()
+    first, optimizer = trajectory(net, lambda n: Optimizer(n.parameters(), **kwargs), steps=STEPS // 2)
+    saved_params, saved_state = copy.deepcopy(net.state_dict()), copy.deepcopy(optimizer.state_dict())
+    resumed = small_net(seed=99)  # different weights, then overwritten by the checkpoint
+    resumed.load_state_dict(saved_params)
+    new_optimizer = Optimizer(resumed.parameters(), **kwargs)
+    new_optimizer.load_state_dict(saved_state)
+    second, _ = trajectory(resumed, new_optimizer, start=STEPS // 2)
+    torch.testing.assert_close(torch.cat([first, second]), straight, rtol=0, atol=0)
+
+
+def test_torch_loop_accepts_nnbasics_optimizer_and_state_keys_match():
+    net = small_net()
+    ours = optim.Adam(net.parameters(), lr=0.01)
+    trajectory(net, ours, steps=3)
+    net2 = small_net()
+    theirs = torch.optim.Adam(net2.parameters(), lr=0.01)
+    trajectory(net2, theirs, steps=3)
+    assert isinstance(ours, torch.optim.Optimizer)
+    for p, q in zip(net.parameters(), net2.parameters(), strict=True):
+        assert set(ours.state[p]) == set(theirs.state[q])
+
+
+def test_first_momentum_steps_by_hand():
+    # y = w^2 / 2 from w = 1, lr 0.01, momentum 0.9: the gradient is w itself
+    w = torch.tensor([1.0], dtype=torch.float64, requires_grad=True)
+    sgd = optim.SGD([w], lr=0.01, momentum=0.9)
+    expected_w, velocity, value = [], 0.0, 1.0
+    for _ in range(3):
+        velocity = 0.9 * velocity + value
+        value -= 0.01 * velocity
+        expected_w.append(value)
+    got = []
+    for _ in range(3):
+        sgd.zero_grad()
+        (w**2 / 2).sum().backward()
+        sgd.step()
+        got.append(w.item())
+    assert got == pytest.approx(expected_w, rel=1e-15)
+    assert got == pytest.approx([0.99, 0.9711, 0.944379], rel=1e-12)  # v: 1, 1.89, 2.6721
+
+
+def test_ewma_with_and_without_bias_correction():
+    values = [10.0, 20.0, 30.0]
+    assert optim.ewma(values, 0.5).tolist() == [5.0, 12.5, 21.25]
+    corrected = optim.ewma(values, 0.5, bias_correction=True).tolist()
+    assert corrected == pytest.approx([10.0, 12.5 / 0.75, 21.25 / 0.875])
+    torch.manual_seed(0)
+    temps = torch.randn(30) * 10
+    smooth = optim.ewma(temps, 0.9)
+    expected, v = [], 0.0
+    for t in temps.double().tolist():
+        v = 0.9 * v + 0.1 * t
+        expected.append(v)
+    assert smooth.tolist() == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda p: optim.SGD(p, lr=-0.1), ValueError, r"lr must be >= 0\.0, got -0\.1"),
+        (lambda p: optim.Adam(p, lr=-1), ValueError, "lr must be >= 0.0"),
+        (lambda p: optim.Adam(p, betas=(0.9, 1.0)), ValueError, r"betas\[1\] must be < 1\.0, got 1\.0"),
+        (lambda p: optim.Adam(p, betas=(-0.1, 0.9)), ValueError, r"betas\[0\] must be >= 0\.0"),
+        (lambda p: optim.Adam(p, betas=0.9), TypeError, "betas must be a pair"),
+        (lambda p: optim.SGD(p, lr=0.1, nesterov=True), ValueError, "nesterov=True requires momentum > 0"),
+        (lambda p: optim.SGD(p, lr=0.1, momentum=0.9, dampening=0.1, nesterov=True), ValueError,
+         "dampening = 0"),
+        (lambda p: optim.RMSprop(p, weight_decay=-1), ValueError, "weight_decay must be >= 0.0"),
+        (lambda p: optim.Adadelta(p, rho=1.5), ValueError, r"rho must be <= 1\.0"),
+        (lambda p: optim.Adagrad(p, lr_decay=-0.1), ValueError, "lr_decay must be >= 0.0"),
+        (lambda p: optim.SGD([], lr=0.1), ValueError, "empty parameter list"),
+    ],
+)
+def test_bad_arguments_raise_clear_errors(make, error, message):
+    with pytest.raises(error, match=message):
+        make(small_net().parameters() if "[]" not in message else [])
