@@ -1,0 +1,63 @@
+"""Benchmarks of nnbasics ops against their torch twins, reported as time ratios.
+
+Each module here (``python -m nnbasics.benchmarks.<name>``) times forward+backward of an
+nnbasics op and of its torch twin in the same run, on the same inputs and thread count, and
+prints ``ours / torch``. Ratios, not seconds, are what the book and README quote: they carry
+over between machines far better. Nothing here is a test; the unit tests only check that the
+benchmarks run.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+__all__ = ["Timing", "compare", "time_call"]
+
+
+def time_call(fn: Callable[[], object], repeat: int = 5, warmup: int = 1) -> float:
+    """The median wall time of ``fn()`` in seconds over ``repeat`` runs, after ``warmup`` runs."""
+    if repeat < 1 or warmup < 0:
+        raise ValueError(f"repeat must be >= 1 and warmup >= 0, got {repeat} and {warmup}")
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """One benchmark line: what was timed, both medians in seconds, and their ratio."""
+
+    name: str
+    ours: float
+    torch: float
+
+    @property
+    def ratio(self) -> float:
+        return self.ours / self.torch
+
+    def __str__(self) -> str:
+        return (f"{self.name:<45} nnbasics {self.ours * 1e3:8.2f} ms   torch {self.torch * 1e3:8.2f} ms"
+                f"   ratio {self.ratio:5.2f}×")
+
+
+def compare(name: str, ours: Callable[[], object], theirs: Callable[[], object], repeat: int = 5,
+            threads: int = 2) -> Timing:
+    """Time ``ours`` and ``theirs`` alternately in the same process with ``threads`` threads."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        t_ours = time_call(ours, repeat=repeat)
+        t_torch = time_call(theirs, repeat=repeat)
+    finally:
+        torch.set_num_threads(previous)
+    return Timing(name, t_ours, t_torch)
