@@ -339,6 +339,9 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype: torch.dtype | None
 class Sigmoid(nn.Module):
     """Module form of :func:`sigmoid`, like :class:`torch.nn.Sigmoid`."""
 
+    def __init__(self) -> None:  # no arguments, like torch's
+        super().__init__()
+
     def forward(self, input: Tensor) -> Tensor:
         return sigmoid(input)
 
@@ -346,12 +349,18 @@ class Sigmoid(nn.Module):
 class Tanh(nn.Module):
     """Module form of :func:`tanh`, like :class:`torch.nn.Tanh`."""
 
+    def __init__(self) -> None:  # no arguments, like torch's
+        super().__init__()
+
     def forward(self, input: Tensor) -> Tensor:
         return tanh(input)
 
 
 class ReLU(nn.Module):
     """Module form of :func:`relu`, like :class:`torch.nn.ReLU` (no ``inplace`` variant)."""
+
+    def __init__(self) -> None:  # no arguments, like torch's
+        super().__init__()
 
     def forward(self, input: Tensor) -> Tensor:
         return relu(input)
@@ -401,6 +410,9 @@ class GELU(nn.Module):
 
 class SiLU(nn.Module):
     """Module form of :func:`silu`, like :class:`torch.nn.SiLU`."""
+
+    def __init__(self) -> None:  # no arguments, like torch's
+        super().__init__()
 
     def forward(self, input: Tensor) -> Tensor:
         return silu(input)
