@@ -20,6 +20,9 @@ export JUPYTER_RUNTIME_DIR := $(CURDIR)/_build/jupyter-runtime
 export MPLCONFIGDIR := $(CURDIR)/_build/matplotlib
 
 COURSE := $(BIN)/python -m nnbasics.course
+# `make book STUDENT=1`: a student-facing build, with every solution removed (see book/_ext).
+STUDENT ?=
+export STUDENT
 JB_FLAGS := -W -n --keep-going
 TIME = TIMEFORMAT="  [$@: $(1) took %1Rs]"; time
 
@@ -41,8 +44,9 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $@
 
 book: $(STAMP)
+	@rm -rf _build/html _build/.doctrees  # a full build: the STUDENT setting changes every page
 	@$(call TIME,jupyter-book build) $(BIN)/jupyter-book build . $(JB_FLAGS)
-	@$(COURSE) check-site _build/html
+	@$(COURSE) check-site _build/html $(if $(filter 1,$(STUDENT)),--student)
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
 
 lab: $(STAMP)
@@ -62,6 +66,7 @@ nbval: $(STAMP)
 		--nbval --nbval-current-env --nbval-sanitize-with book/sanitize.cfg \
 		-o testpaths= $$($(COURSE) notebooks)
 
+build-check: export STUDENT :=
 build-check: $(STAMP)
 	@rm -rf _build/html _build/.doctrees
 	@$(call TIME,jupyter-book build) $(BIN)/jupyter-book build . $(JB_FLAGS)

@@ -108,6 +108,13 @@ def test_check_site_accepts_solutions_in_dropdowns(root, tmp_path):
     assert course.check_site(root, html) == []
 
 
+def test_check_site_student_build_allows_no_solution_at_all(root, tmp_path):
+    html = tmp_path / "html"
+    write_site(html, '<div class="solution dropdown admonition"><pre>return result</pre></div>')
+    problems = course.check_site(root, html, student=True)
+    assert problems == ["book/demo/exercises.html: demo solution line 'return result' is visible"]
+
+
 @pytest.mark.parametrize(
     ("page", "problem"),
     [

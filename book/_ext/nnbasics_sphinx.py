@@ -1,4 +1,4 @@
-"""Sphinx glue for the book: docstrings written with $...$ math render in the API reference.
+"""Sphinx glue for the book: $...$ math in the API reference, and the student build.
 
 The library's docstrings use the same LaTeX as the chapters ($x$ inline, $$...$$ displayed),
 which reads well in a terminal and in JupyterLab. reStructuredText needs :math: roles instead,
@@ -25,12 +25,18 @@ def _process(app, what, name, obj, options, lines):
     lines[:] = dollars_to_math(lines)
 
 
-def _student_build(app, config):
+def _strip_solutions(app, doctree, docname):
+    # A student build (STUDENT=1) drops every solution, with the code gated into it. This runs
+    # after sphinx-exercise has merged the gated cells into their solution node; its own
+    # hide_solutions option fails on gated solutions (an unknown solution_end_node).
     if os.environ.get("STUDENT") == "1":
-        config.hide_solutions = True
+        from sphinx_exercise.nodes import solution_node
+
+        for node in list(doctree.findall(solution_node)):
+            node.parent.remove(node)
 
 
 def setup(app):
     app.connect("autodoc-process-docstring", _process)
-    app.connect("config-inited", _student_build)
+    app.connect("doctree-resolved", _strip_solutions)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

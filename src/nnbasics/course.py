@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import re
 import shutil
 import sys
@@ -193,12 +194,13 @@ def _page_text(html: str, drop_solutions: bool) -> tuple[str, int]:
     return soup.get_text("\n"), len(solutions)
 
 
-def check_site(root: Path, html_dir: Path) -> list[str]:
+def check_site(root: Path, html_dir: Path, student: bool = False) -> list[str]:
     """Problems with a built book: missing pages, published sources, leaked solutions.
 
     - every ``_toc.yml`` entry has its HTML page;
     - no ``_sources/`` folder and no ``.ipynb`` download (they would publish the solutions);
-    - no hidden-test line on any page; solution lines only inside collapsed solution dropdowns.
+    - no hidden-test line on any page; solution lines only inside collapsed solution dropdowns,
+      or nowhere at all in a ``student`` build.
     """
     problems = []
     if not html_dir.is_dir():
@@ -215,7 +217,7 @@ def check_site(root: Path, html_dir: Path) -> list[str]:
     for chapter in exercise_chapters(root):
         for kind, lines in secret_lines(root / "book" / chapter / EXERCISES).items():
             secrets.update({line: f"{chapter} {kind}" for line in lines})
-    hidden = {ln for ln, kind in secrets.items() if kind.endswith("hidden test")}
+    hidden = {ln for ln, kind in secrets.items() if student or kind.endswith("hidden test")}
     for page in sorted(html_dir.rglob("*.html")):
         html = page.read_text(errors="replace")
         try:
@@ -252,6 +254,10 @@ def _api(course_dir: Path):
     ]
     config.Exchange.root = str(course_dir / "exchange")  # not the system-wide default
     config.Execute.timeout = 300
+    # nbgrader runs the `alembic` and `jupyter` commands of this environment.
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     config.NbGraderAPI.log_level = "WARN"
     return NbGraderAPI(config=config)
 
@@ -395,6 +401,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("notebooks", nargs="*", type=Path)
     p = sub.add_parser("check-site", help="check a built book")
     p.add_argument("html_dir", type=Path)
+    p.add_argument("--student", action="store_true", help="a student build: no solution at all")
     sub.add_parser("release", help="generate the student release")
     p = sub.add_parser("autograde", help="autograde SUBMISSIONS/<student>/<chapter>/")
     p.add_argument("submissions", type=Path)
@@ -408,7 +415,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "execute":
         execute(args.notebooks or toc_notebooks(root))
     elif args.command == "check-site":
-        problems = check_site(root, args.html_dir)
+        problems = check_site(root, args.html_dir, student=args.student)
         for problem in problems:
             print(f"check-site: {problem}", file=sys.stderr)
         if problems:
