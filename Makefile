@@ -26,7 +26,7 @@ export STUDENT
 JB_FLAGS := -W -n --keep-going
 TIME = TIMEFORMAT="  [$@: $(1) took %1Rs]"; time
 
-.PHONY: help book lab test lint unit nbval build-check instructor-check execute release autograde lock clean
+.PHONY: help book lab test lint unit nbval build-check browser instructor-check execute release autograde lock clean
 
 help:
 	@echo "make book      build the book (creates .venv on first use); prints where the HTML is"
@@ -52,14 +52,14 @@ book: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS) book/
 
-test: lint unit nbval build-check instructor-check
+test: lint unit nbval build-check browser instructor-check
 	@echo "make test: all checks passed"
 
 lint: $(STAMP)
 	@$(call TIME,ruff) $(BIN)/ruff check src tests
 
 unit: $(STAMP)
-	@$(call TIME,pytest tests) $(BIN)/pytest -q -p no:cacheprovider tests
+	@$(call TIME,pytest tests) $(BIN)/pytest -q -p no:cacheprovider --ignore=tests/book tests
 
 nbval: $(STAMP)
 	@$(call TIME,pytest --nbval) TQDM_DISABLE=1 $(BIN)/pytest -q -p no:cacheprovider \
@@ -71,6 +71,13 @@ build-check: $(STAMP)
 	@rm -rf _build/html _build/.doctrees
 	@$(call TIME,jupyter-book build) $(BIN)/jupyter-book build . $(JB_FLAGS)
 	@$(COURSE) check-site _build/html
+
+# The built book in headless Chromium (Debian's package, installed here when missing and root).
+browser: build-check
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; } \
+		|| echo "chromium is missing and cannot be installed here: the browser tests will say so"
+	@$(call TIME,pytest tests/book) $(BIN)/pytest -q -p no:cacheprovider tests/book
 
 instructor-check: $(STAMP)
 	@$(call TIME,release and autograde) $(COURSE) verify

@@ -36,7 +36,22 @@ def _strip_solutions(app, doctree, docname):
             node.parent.remove(node)
 
 
+def _dedupe_scripts(app, pagename, templatename, context, doctree):
+    # sphinx-thebe registers its configuration script once per read phase, and Jupyter Book
+    # runs two, so pages declared `const THEBE_JS_URL` twice: a JavaScript error on every page.
+    seen, unique = set(), []
+    for js in context.get("script_files", []):
+        attributes = getattr(js, "attributes", {})
+        filename = getattr(js, "filename", js) or ""  # None and "" both mean an inline script
+        key = (filename, tuple(sorted((k, str(v)) for k, v in attributes.items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(js)
+    context["script_files"] = unique
+
+
 def setup(app):
     app.connect("autodoc-process-docstring", _process)
     app.connect("doctree-resolved", _strip_solutions)
+    app.connect("html-page-context", _dedupe_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

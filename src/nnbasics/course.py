@@ -107,10 +107,12 @@ def execute(paths: Iterable[Path], timeout: int = 600) -> None:
             timeout=timeout,
             kernel_name="python3",
             record_timing=False,
+            store_widget_state=False,  # the book renders no live widget; keep diffs small
             resources={"metadata": {"path": str(path.parent)}},
         )
         print(f"executing {path}", flush=True)
         client.execute()
+        nb.metadata.pop("widgets", None)
         nbformat.write(nb, path)
 
 
