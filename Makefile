@@ -23,7 +23,7 @@ COURSE := $(BIN)/python -m nnbasics.course
 # `make book STUDENT=1`: a student-facing build, with every solution removed (see book/_ext).
 STUDENT ?=
 export STUDENT
-JB_FLAGS := -W -n --keep-going
+JB_FLAGS := -W -n --keep-going -q
 TIME = TIMEFORMAT="  [$@: $(1) took %1Rs]"; time
 
 .PHONY: help book lab test lint unit nbval build-check browser instructor-check execute release autograde lock clean
