@@ -1,0 +1,425 @@
+"""Regularization: dropout, batch and layer normalization, weight penalties, early stopping.
+
+Taught in the chapter "Regularization". Dropout and the normalizations are
+:class:`torch.autograd.Function` subclasses with a hand-written backward; the module classes
+mirror :class:`torch.nn.Dropout`, :class:`torch.nn.Dropout2d`, :class:`torch.nn.BatchNorm1d`,
+:class:`torch.nn.BatchNorm2d` and :class:`torch.nn.LayerNorm` (names, arguments, parameters and
+buffers), so a torch module's ``state_dict`` loads into ours and the two can be swapped.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor, nn
+
+from nnbasics._checks import check_choice, check_real, check_tensor
+
+__all__ = [
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "Dropout",
+    "Dropout2d",
+    "EarlyStopping",
+    "LayerNorm",
+    "batch_norm",
+    "dropout",
+    "dropout2d",
+    "l1_penalty",
+    "l2_penalty",
+    "layer_norm",
+]
+
+SCALINGS = ("inverted", "at_inference")
+
+
+# --- Dropout ------------------------------------------------------------------------------------
+
+
+class DropoutFunction(torch.autograd.Function):
+    r"""$y = x \odot m \cdot s$ with a 0/1 mask $m$ and scale $s$; backward: $g \odot m \cdot s$.
+
+    The same mask is used in the backward pass: a dropped unit passes no gradient back.
+    """
+
+    @staticmethod
+    def forward(ctx, x: Tensor, mask: Tensor, scale: float) -> Tensor:
+        ctx.save_for_backward(mask)
+        ctx.scale = scale
+        return x * mask * scale
+
+    @staticmethod
+    def backward(ctx, grad_out: Tensor) -> tuple[Tensor, None, None]:
+        (mask,) = ctx.saved_tensors
+        return grad_out * mask * ctx.scale, None, None
+
+
+def _check_p(p: object) -> float:
+    return check_real(p, "p", min_value=0.0, max_value=1.0, allow_max=False)
+
+
+def _dropout(x: Tensor, p: float, training: bool, scaling: str, mask_shape: Sequence[int]) -> Tensor:
+    if training and p > 0:
+        keep = (torch.rand(mask_shape, device=x.device) >= p).to(x.dtype)
+        scale = 1.0 / (1.0 - p) if scaling == "inverted" else 1.0
+        return DropoutFunction.apply(x, keep, scale)
+    if not training and scaling == "at_inference":
+        return x * (1.0 - p)  # the expected value of a unit kept with probability 1 - p
+    return x
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, scaling: str = "inverted") -> Tensor:
+    r"""Zero each element with probability ``p`` in training, like :func:`torch.nn.functional.dropout`.
+
+    ``scaling="inverted"`` (torch's convention) multiplies the kept elements by $1/(1-p)$ in
+    training and leaves evaluation untouched; ``scaling="at_inference"`` (the original paper's)
+    keeps training unscaled and multiplies by $1 - p$ in evaluation. Either way the expected
+    output in training equals the output in evaluation. ``p`` must be in $[0, 1)$.
+    """
+    x = check_tensor(input)
+    rate = _check_p(p)
+    mode = check_choice(scaling, "scaling", SCALINGS)
+    return _dropout(x, rate, bool(training), mode, x.shape)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, scaling: str = "inverted") -> Tensor:
+    """Drop whole channels: one mask value per (sample, channel) of a ``[N, C, H, W]`` input.
+
+    A ``[C, H, W]`` input is one sample. Like :func:`torch.nn.functional.dropout2d`.
+    """
+    x = check_tensor(input)
+    if x.dim() not in (3, 4):
+        raise ValueError(f"dropout2d expects a [N, C, H, W] or [C, H, W] input, got shape {tuple(x.shape)}")
+    rate = _check_p(p)
+    mode = check_choice(scaling, "scaling", SCALINGS)
+    mask_shape = (*x.shape[:-2], 1, 1)
+    return _dropout(x, rate, bool(training), mode, mask_shape)
+
+
+class Dropout(nn.Module):
+    """Module form of :func:`dropout`, like :class:`torch.nn.Dropout` (active in ``train()``)."""
+
+    def __init__(self, p: float = 0.5, scaling: str = "inverted") -> None:
+        super().__init__()
+        self.p = _check_p(p)
+        self.scaling = check_choice(scaling, "scaling", SCALINGS)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return dropout(input, self.p, self.training, self.scaling)
+
+    def extra_repr(self) -> str:
+        extra = "" if self.scaling == "inverted" else f", scaling={self.scaling!r}"
+        return f"p={self.p}, inplace=False{extra}"
+
+
+class Dropout2d(Dropout):
+    """Module form of :func:`dropout2d`, like :class:`torch.nn.Dropout2d`."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return dropout2d(input, self.p, self.training, self.scaling)
+
+
+# --- Normalization ------------------------------------------------------------------------------
+
+
+def _sum_over(t: Tensor, dims: list[int]) -> Tensor:
+    # torch reads an empty dim list as "every dim": here it must mean "none".
+    return t.sum(dim=dims) if dims else t
+
+
+class NormalizeFunction(torch.autograd.Function):
+    r"""Normalize over ``dims`` with the batch's own statistics, then scale and shift.
+
+    $\hat x = (x - \mu)/\sqrt{\sigma^2 + \epsilon}$ with the biased variance over the $M$
+    reduced elements, $y = \gamma \hat x + \beta$. Backward, with $\hat g = \gamma\,g$:
+    $\partial L/\partial x = \frac{1}{M\sqrt{\sigma^2+\epsilon}}\bigl(M \hat g - \sum \hat g -
+    \hat x \sum \hat g \hat x\bigr)$, $\partial L/\partial\gamma = \sum g\,\hat x$,
+    $\partial L/\partial\beta = \sum g$.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, dims, eps, param_shape):
+        mean = x.mean(dim=dims, keepdim=True)
+        centered = x - mean
+        invstd = 1.0 / torch.sqrt((centered * centered).mean(dim=dims, keepdim=True) + eps)
+        x_hat = centered * invstd
+        ctx.save_for_backward(x_hat, invstd, weight)
+        ctx.dims, ctx.param_shape, ctx.has_bias = dims, param_shape, bias is not None
+        ctx.bias_shape = None if bias is None else bias.shape
+        y = x_hat if weight is None else x_hat * weight.reshape(param_shape)
+        return y if bias is None else y + bias.reshape(param_shape)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x_hat, invstd, weight = ctx.saved_tensors
+        dims, shape = ctx.dims, ctx.param_shape
+        g_hat = grad_out if weight is None else grad_out * weight.reshape(shape)
+        m = math.prod(x_hat.shape[d] for d in dims)
+        grad_x = invstd / m * (m * g_hat - g_hat.sum(dim=dims, keepdim=True)
+                               - x_hat * (g_hat * x_hat).sum(dim=dims, keepdim=True))
+        param_dims = [d for d in range(x_hat.dim()) if shape[d] == 1]
+        grad_w = None if weight is None else _sum_over(grad_out * x_hat, param_dims).reshape(weight.shape)
+        grad_b = _sum_over(grad_out, param_dims).reshape(ctx.bias_shape) if ctx.has_bias else None
+        return grad_x, grad_w, grad_b, None, None, None
+
+
+class NormalizeWithStatsFunction(torch.autograd.Function):
+    r"""Normalize with fixed statistics (batch norm in evaluation).
+
+    $y = \gamma\,(x - \mu)/\sqrt{v + \epsilon} + \beta$ with the running mean $\mu$ and variance $v$.
+
+    The statistics are constants, so $\partial L/\partial x = \gamma\,g/\sqrt{v + \epsilon}$.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, mean, var, eps, param_shape):
+        invstd = 1.0 / torch.sqrt(var.reshape(param_shape) + eps)
+        x_hat = (x - mean.reshape(param_shape)) * invstd
+        ctx.save_for_backward(x_hat, invstd, weight)
+        ctx.param_shape, ctx.has_bias = param_shape, bias is not None
+        ctx.bias_shape = None if bias is None else bias.shape
+        y = x_hat if weight is None else x_hat * weight.reshape(param_shape)
+        return y if bias is None else y + bias.reshape(param_shape)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x_hat, invstd, weight = ctx.saved_tensors
+        shape = ctx.param_shape
+        scale = invstd if weight is None else invstd * weight.reshape(shape)
+        param_dims = [d for d in range(x_hat.dim()) if shape[d] == 1]
+        grad_w = None if weight is None else _sum_over(grad_out * x_hat, param_dims).reshape(weight.shape)
+        grad_b = _sum_over(grad_out, param_dims).reshape(ctx.bias_shape) if ctx.has_bias else None
+        return grad_out * scale, grad_w, grad_b, None, None, None, None
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+               momentum: float | None = 0.1, eps: float = 1e-5,
+               num_batches_tracked: Tensor | None = None) -> Tensor:
+    r"""Batch normalization of ``[N, C]``, ``[N, C, L]`` or ``[N, C, H, W]`` input, per channel.
+
+    In training (or without running statistics) each channel is normalized with the mean and
+    biased variance of its $N \cdot L$ (or $N \cdot H \cdot W$) values, and the running
+    statistics are updated in place: $r \leftarrow (1 - m)\,r + m\,s$, with the *unbiased*
+    batch variance for ``running_var`` (``momentum=None``: a cumulative average). In evaluation
+    the running statistics are used. Like :func:`torch.nn.functional.batch_norm`.
+    """
+    x = check_tensor(input)
+    if x.dim() < 2:
+        raise ValueError(f"batch_norm expects input of shape [N, C, ...], got shape {tuple(x.shape)}")
+    channels = x.shape[1]
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
+                    ("running_var", running_var)):
+        if t is not None and t.shape != (channels,):
+            raise ValueError(f"{name} must have shape ({channels},) for input with {channels} "
+                             f"channels in dim 1, got {tuple(t.shape)}")
+    eps = check_real(eps, "eps", min_value=0.0, allow_min=False)
+    dims = (0, *range(2, x.dim()))
+    param_shape = (1, channels, *([1] * (x.dim() - 2)))
+    use_batch_stats = training or running_mean is None or running_var is None
+    if not use_batch_stats:
+        return NormalizeWithStatsFunction.apply(x, weight, bias, running_mean, running_var, eps, param_shape)
+    count = x.numel() // channels
+    if training and count <= 1:
+        raise ValueError(f"batch norm in training needs more than 1 value per channel, got input of "
+                         f"shape {tuple(x.shape)}: use a batch of 2 or more, or call model.eval()")
+    if training and running_mean is not None and running_var is not None:
+        with torch.no_grad():
+            mean = x.mean(dim=dims)
+            var_unbiased = x.var(dim=dims, correction=1)
+            if momentum is None:
+                if num_batches_tracked is None:
+                    raise ValueError("momentum=None (cumulative average) needs num_batches_tracked")
+                factor = 1.0 / float(num_batches_tracked.item())
+            else:
+                factor = check_real(momentum, "momentum", min_value=0.0, max_value=1.0)
+            running_mean.mul_(1 - factor).add_(factor * mean)
+            running_var.mul_(1 - factor).add_(factor * var_unbiased)
+    return NormalizeFunction.apply(x, weight, bias, dims, eps, param_shape)
+
+
+class _BatchNorm(nn.Module):
+    _dims: tuple[int, ...] = ()
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True) -> None:
+        super().__init__()
+        if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features < 1:
+            raise ValueError(f"num_features must be a positive int, got {num_features!r}")
+        self.num_features = num_features
+        self.eps = check_real(eps, "eps", min_value=0.0, allow_min=False)
+        self.momentum = None if momentum is None else check_real(momentum, "momentum", min_value=0.0,
+                                                                 max_value=1.0)
+        self.affine, self.track_running_stats = affine, track_running_stats
+        if affine:
+            self.weight = nn.Parameter(torch.ones(num_features))
+            self.bias = nn.Parameter(torch.zeros(num_features))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", torch.zeros(num_features))
+            self.register_buffer("running_var", torch.ones(num_features))
+            self.register_buffer("num_batches_tracked", torch.tensor(0, dtype=torch.long))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def forward(self, input: Tensor) -> Tensor:
+        x = check_tensor(input)
+        if x.dim() not in self._dims:
+            dims = " or ".join(f"{d}-D" for d in self._dims)
+            raise ValueError(f"{type(self).__name__} expects {dims} input, got shape {tuple(x.shape)}")
+        if x.shape[1] != self.num_features:
+            raise ValueError(f"{type(self).__name__}({self.num_features}) expects {self.num_features} "
+                             f"features (channels) in dim 1, got input of shape {tuple(x.shape)}")
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.add_(1)
+        return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                          self.training or not self.track_running_stats, self.momentum, self.eps,
+                          self.num_batches_tracked)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch norm of ``[N, C]`` or ``[N, C, L]`` input, like :class:`torch.nn.BatchNorm1d`."""
+
+    _dims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch norm of ``[N, C, H, W]`` input, per channel, like :class:`torch.nn.BatchNorm2d`."""
+
+    _dims = (4,)
+
+
+def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    r"""Normalize each sample over its last ``len(normalized_shape)`` dimensions.
+
+    $y = \gamma\,(x - \mu)/\sqrt{\sigma^2 + \epsilon} + \beta$, the statistics taken per sample
+    (not over the batch), so training and evaluation behave the same. Like
+    :func:`torch.nn.functional.layer_norm`.
+    """
+    x = check_tensor(input)
+    shape = tuple(normalized_shape)
+    if not shape or x.shape[x.dim() - len(shape):] != shape:
+        raise ValueError(f"normalized_shape {shape} must match the last dimensions of the input, "
+                         f"got input of shape {tuple(x.shape)}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != shape:
+            raise ValueError(f"{name} must have shape {shape}, got {tuple(t.shape)}")
+    eps = check_real(eps, "eps", min_value=0.0, allow_min=False)
+    dims = tuple(range(x.dim() - len(shape), x.dim()))
+    param_shape = (*([1] * (x.dim() - len(shape))), *shape)
+    return NormalizeFunction.apply(x, weight, bias, dims, eps, param_shape)
+
+
+class LayerNorm(nn.Module):
+    """Module form of :func:`layer_norm`, like :class:`torch.nn.LayerNorm`."""
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
+                 elementwise_affine: bool = True, bias: bool = True) -> None:
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        if not shape or any(not isinstance(s, int) or s < 1 for s in shape):
+            raise ValueError(f"normalized_shape must be positive ints, got {normalized_shape!r}")
+        self.normalized_shape = shape
+        self.eps = check_real(eps, "eps", min_value=0.0, allow_min=False)
+        self.elementwise_affine = elementwise_affine
+        self.weight = nn.Parameter(torch.ones(shape)) if elementwise_affine else None
+        self.bias = nn.Parameter(torch.zeros(shape)) if elementwise_affine and bias else None
+
+    def forward(self, input: Tensor) -> Tensor:
+        return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")
+
+
+# --- Weight penalties and early stopping ----------------------------------------------------------
+
+
+def _penalized(model: nn.Module, weights_only: bool) -> list[Tensor]:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    # Weight matrices and kernels have 2+ dimensions; biases and normalization scales have 1.
+    return [p for p in model.parameters() if p.requires_grad and (p.dim() >= 2 or not weights_only)]
+
+
+def l1_penalty(model: nn.Module, weights_only: bool = True) -> Tensor:
+    r"""$R_1(w) = \sum |w|$ over the model's weights (``weights_only=False``: every parameter)."""
+    params = _penalized(model, weights_only)
+    return sum((p.abs().sum() for p in params), torch.zeros(()))
+
+
+def l2_penalty(model: nn.Module, weights_only: bool = True) -> Tensor:
+    r"""$R_2(w) = \sum w^2 = \lVert w \rVert_2^2$ over the model's weights.
+
+    Adding $\tfrac{\lambda}{2} R_2$ to the loss gives the gradient $\lambda w$, which is what
+    ``SGD(weight_decay=λ)`` adds (to every parameter, biases included).
+    """
+    params = _penalized(model, weights_only)
+    return sum(((p * p).sum() for p in params), torch.zeros(()))
+
+
+class EarlyStopping:
+    """Stop training once a monitored value has not improved for ``patience`` epochs.
+
+    An epoch improves if the value beats the best so far by more than ``min_delta`` (lower is
+    better with ``mode="min"``). With ``restore_best_weights`` the model gets back the weights
+    of its best epoch when training stops. Use it as a callback of
+    :func:`nnbasics.training.fit`, or by hand: ``if stopper.step(val_loss, model): break``.
+    """
+
+    def __init__(self, patience: int = 5, min_delta: float = 0.0, monitor: str = "val_loss",
+                 mode: str = "min", restore_best_weights: bool = True) -> None:
+        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
+            raise ValueError(f"patience must be an int >= 0, got {patience!r}")
+        self.patience = patience
+        self.min_delta = check_real(min_delta, "min_delta", min_value=0.0)
+        self.monitor = monitor
+        self.mode = check_choice(mode, "mode", ("min", "max"))
+        self.restore_best_weights = restore_best_weights
+        self.best = math.inf if mode == "min" else -math.inf
+        self.best_epoch = -1
+        self.epochs_without_improvement = 0
+        self.stopped_epoch: int | None = None
+        self._best_state: dict | None = None
+        self._epoch = -1
+
+    def step(self, value: float, model: nn.Module | None = None) -> bool:
+        """Record one epoch's value; return True when training should stop."""
+        self._epoch += 1
+        value = float(value)
+        if self.mode == "min":
+            better = value < self.best - self.min_delta
+        else:
+            better = value > self.best + self.min_delta
+        if better:
+            self.best, self.best_epoch, self.epochs_without_improvement = value, self._epoch, 0
+            if model is not None and self.restore_best_weights:
+                self._best_state = copy.deepcopy(model.state_dict())
+            return False
+        self.epochs_without_improvement += 1
+        if self.epochs_without_improvement > self.patience:
+            self.stopped_epoch = self._epoch
+            if model is not None and self._best_state is not None:
+                model.load_state_dict(self._best_state)
+            return True
+        return False
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float], model: nn.Module | None = None) -> bool:
+        """Callback form: read ``logs[monitor]`` (e.g. the epoch's validation loss)."""
+        if self.monitor not in logs:
+            raise KeyError(f"EarlyStopping monitors {self.monitor!r}, but the epoch logs only have "
+                           f"{sorted(logs)}: pass a validation loader, or set monitor=")
+        return self.step(logs[self.monitor], model)

@@ -1,0 +1,262 @@
+"""Tests of nnbasics.regularization against torch.nn and by statistics."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from conftest import TOL, dtypes, random_tensor, seeds
+from hypothesis import given
+from hypothesis import strategies as st
+from torch import nn
+
+from nnbasics import regularization as R
+
+# --- Dropout ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("p", [0.1, 0.4, 0.8])
+def test_dropout_rate_and_inverted_scaling(p):
+    torch.manual_seed(0)
+    x = torch.ones(200_000, dtype=torch.float64)
+    y = R.dropout(x, p)
+    kept = y != 0
+    assert abs(1 - kept.double().mean().item() - p) < 0.005  # ~5 standard errors
+    torch.testing.assert_close(y[kept], torch.full_like(y[kept], 1 / (1 - p)))
+    assert abs(y.mean().item() - 1.0) < 0.01  # the expectation is unchanged
+
+
+def test_dropout_in_eval_is_identity_and_at_inference_scales():
+    x = torch.randn(5, 4)
+    assert torch.equal(R.dropout(x, 0.4, training=False), x)
+    torch.testing.assert_close(R.dropout(x, 0.4, training=False, scaling="at_inference"), 0.6 * x)
+    torch.manual_seed(1)
+    y = R.dropout(x, 0.4, training=True, scaling="at_inference")
+    assert torch.all((y == 0) | (y == x))  # no scaling in training
+
+
+def test_dropout_gradient_reuses_the_mask():
+    torch.manual_seed(2)
+    x = torch.randn(1000, dtype=torch.float64, requires_grad=True)
+    y = R.dropout(x, 0.3)
+    y.backward(torch.ones_like(y))
+    expected = (y.detach() != 0).double() / 0.7
+    torch.testing.assert_close(x.grad, expected)
+
+
+def test_dropout_module_matches_torch_in_eval_and_repr():
+    ours, theirs = R.Dropout(0.3).eval(), nn.Dropout(0.3).eval()
+    x = torch.randn(4, 6)
+    assert torch.equal(ours(x), theirs(x))
+    assert repr(ours) == repr(theirs)
+
+
+def test_dropout2d_drops_whole_channels():
+    torch.manual_seed(3)
+    x = torch.ones(64, 16, 5, 5)
+    y = R.dropout2d(x, 0.5)
+    per_channel = y.flatten(2)
+    assert torch.all((per_channel == 0).all(-1) | (per_channel == 2.0).all(-1))
+    assert 0.4 < (per_channel[..., 0] == 0).float().mean().item() < 0.6
+    assert repr(R.Dropout2d(0.2)) == repr(nn.Dropout2d(0.2))
+
+
+def test_dropout_gradcheck_with_fixed_mask():
+    x = random_tensor((3, 4), torch.float64, 0).requires_grad_(True)
+    mask = (torch.rand(3, 4, generator=torch.Generator().manual_seed(0)) > 0.5).double()
+    assert torch.autograd.gradcheck(lambda t: R.DropoutFunction.apply(t, mask, 2.0), (x,))
+
+
+# --- Batch norm -----------------------------------------------------------------------------------
+
+
+def pair(torch_cls, ours_cls, channels, dtype, **kwargs):
+    theirs = torch_cls(channels, **kwargs).to(dtype)
+    if theirs.affine:
+        with torch.no_grad():
+            theirs.weight.uniform_(0.5, 1.5)
+            theirs.bias.uniform_(-0.5, 0.5)
+    ours = ours_cls(channels, **kwargs).to(dtype)
+    ours.load_state_dict(theirs.state_dict())
+    return ours, theirs
+
+
+def run_steps(module, inputs, upstream):
+    outs, grads = [], []
+    for x, g in zip(inputs, upstream, strict=True):
+        x = x.clone().requires_grad_(True)
+        module.zero_grad()
+        y = module(x)
+        y.backward(g)
+        outs.append(y.detach())
+        grads.append([x.grad] + [p.grad.clone() for p in module.parameters()])
+    return outs, grads
+
+
+BN_CASES = [
+    (nn.BatchNorm1d, R.BatchNorm1d, (8, 3)),
+    (nn.BatchNorm1d, R.BatchNorm1d, (6, 3, 5)),
+    (nn.BatchNorm2d, R.BatchNorm2d, (4, 3, 5, 6)),
+]
+
+
+@pytest.mark.parametrize(("torch_cls", "ours_cls", "shape"), BN_CASES)
+@pytest.mark.parametrize("kwargs", [{}, {"momentum": 0.3}, {"momentum": None}, {"affine": False},
+                                    {"track_running_stats": False}, {"eps": 1e-3}])
+@given(seed=seeds, dtype=dtypes)
+def test_batch_norm_matches_torch_over_several_steps(torch_cls, ours_cls, shape, kwargs, seed, dtype):
+    ours, theirs = pair(torch_cls, ours_cls, shape[1], dtype, **kwargs)
+    inputs = [random_tensor(shape, dtype, seed + i) + i for i in range(3)]
+    upstream = [random_tensor(shape, dtype, seed + 100 + i, scale=1.0) for i in range(3)]
+    for mode in ("train", "eval"):
+        getattr(ours, mode)()
+        getattr(theirs, mode)()
+        o_out, o_grads = run_steps(ours, inputs, upstream)
+        t_out, t_grads = run_steps(theirs, inputs, upstream)
+        for a, b in zip(o_out, t_out, strict=True):
+            torch.testing.assert_close(a, b, **TOL[dtype])
+        for ga, gb in zip(o_grads, t_grads, strict=True):
+            for a, b in zip(ga, gb, strict=True):
+                torch.testing.assert_close(a, b, rtol=TOL[dtype]["rtol"] * 10, atol=TOL[dtype]["atol"] * 10)
+        for name, buf in theirs.named_buffers():
+            torch.testing.assert_close(dict(ours.named_buffers())[name], buf, **TOL[dtype])
+
+
+def test_batch_norm_by_hand_on_the_3x3_example():
+    x = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]], dtype=torch.float64)
+    bn = R.BatchNorm1d(3).double()
+    y = bn(x)
+    # each column has mean 4, 5, 6 and biased variance 6: (x - mean) / sqrt(6 + 1e-5)
+    expected = torch.tensor([[-3.0] * 3, [0.0] * 3, [3.0] * 3], dtype=torch.float64) / (6 + 1e-5) ** 0.5
+    torch.testing.assert_close(y, expected)
+    torch.testing.assert_close(bn.running_mean, torch.tensor([0.4, 0.5, 0.6], dtype=torch.float64))
+    torch.testing.assert_close(bn.running_var, torch.full((3,), 0.9 + 0.1 * 9.0, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (4, 3, 2), (3, 3, 2, 2)])
+def test_normalize_gradcheck(shape):
+    x = random_tensor(shape, torch.float64, 1).requires_grad_(True)
+    w = random_tensor((3,), torch.float64, 2).requires_grad_(True)
+    b = random_tensor((3,), torch.float64, 3).requires_grad_(True)
+    dims = (0, *range(2, len(shape)))
+    pshape = (1, 3, *([1] * (len(shape) - 2)))
+    assert torch.autograd.gradcheck(
+        lambda x, w, b: R.NormalizeFunction.apply(x, w, b, dims, 1e-5, pshape), (x, w, b))
+    mean, var = torch.randn(3, dtype=torch.float64), torch.rand(3, dtype=torch.float64) + 0.5
+    assert torch.autograd.gradcheck(
+        lambda x, w, b: R.NormalizeWithStatsFunction.apply(x, w, b, mean, var, 1e-5, pshape), (x, w, b))
+
+
+# --- Layer norm -----------------------------------------------------------------------------------
+
+
+@given(seed=seeds, dtype=dtypes, lead=st.lists(st.integers(1, 4), min_size=0, max_size=2),
+       # one or two elements normalized are degenerate (the output is 0 or ±1 whatever x is, and the
+       # gradient is a float32 cancellation in both implementations): at least three
+       norm=st.lists(st.integers(1, 5), min_size=1, max_size=2).filter(lambda s: math.prod(s) > 2),
+       affine=st.booleans(), bias=st.booleans())
+def test_layer_norm_matches_torch(seed, dtype, lead, norm, affine, bias):
+    theirs = nn.LayerNorm(norm, elementwise_affine=affine, bias=bias).to(dtype)
+    if affine:
+        with torch.no_grad():
+            for p in theirs.parameters():
+                p.uniform_(-1.0, 1.5)
+    ours = R.LayerNorm(norm, elementwise_affine=affine, bias=bias).to(dtype)
+    ours.load_state_dict(theirs.state_dict())
+    x = random_tensor((*lead, *norm), dtype, seed)
+    g = random_tensor(x.shape, dtype, seed + 1, scale=1.0)
+    (o_out,), (o_grads,) = run_steps(ours, [x], [g])
+    (t_out,), (t_grads,) = run_steps(theirs, [x], [g])
+    torch.testing.assert_close(o_out, t_out, **TOL[dtype])
+    for a, b in zip(o_grads, t_grads, strict=True):
+        torch.testing.assert_close(a, b, rtol=TOL[dtype]["rtol"] * 10, atol=TOL[dtype]["atol"] * 10)
+    assert repr(ours) == repr(theirs)
+
+
+# --- Penalties and weight decay -------------------------------------------------------------------
+
+
+def test_penalties_count_weights_only_by_default():
+    net = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2))
+    weights = [net[0].weight, net[2].weight]
+    torch.testing.assert_close(R.l1_penalty(net), sum(w.abs().sum() for w in weights))
+    torch.testing.assert_close(R.l2_penalty(net), sum((w**2).sum() for w in weights))
+    everything = sum((p**2).sum() for p in net.parameters())
+    torch.testing.assert_close(R.l2_penalty(net, weights_only=False), everything)
+    with pytest.raises(TypeError, match=r"model must be a torch\.nn\.Module"):
+        R.l2_penalty([torch.ones(2)])
+
+
+def test_sgd_weight_decay_equals_half_lambda_l2_in_the_loss():
+    lam = 0.05
+    X, Y = torch.randn(16, 3, dtype=torch.float64), torch.randn(16, 1, dtype=torch.float64)
+    torch.manual_seed(0)
+    a = nn.Linear(3, 1).double()
+    torch.manual_seed(0)
+    b = nn.Linear(3, 1).double()
+    opt_a = torch.optim.SGD(a.parameters(), lr=0.1, weight_decay=lam)
+    opt_b = torch.optim.SGD(b.parameters(), lr=0.1)
+    for _ in range(20):
+        opt_a.zero_grad()
+        ((a(X) - Y) ** 2).mean().backward()
+        opt_a.step()
+        opt_b.zero_grad()
+        (((b(X) - Y) ** 2).mean() + lam / 2 * R.l2_penalty(b, weights_only=False)).backward()
+        opt_b.step()
+    for p, q in zip(a.parameters(), b.parameters(), strict=True):
+        torch.testing.assert_close(p, q)
+
+
+# --- Early stopping -----------------------------------------------------------------------------
+
+
+def test_early_stopping_stops_after_patience_and_restores_the_best_weights():
+    model = nn.Linear(2, 1)
+    stopper = R.EarlyStopping(patience=2, min_delta=0.01)
+    losses = [1.0, 0.8, 0.795, 0.81, 0.9, 0.7]
+    stopped_at = None
+    for epoch, loss in enumerate(losses):
+        with torch.no_grad():
+            model.weight.fill_(epoch)
+        if stopper.on_epoch_end(epoch, {"val_loss": loss}, model):
+            stopped_at = epoch
+            break
+    assert stopped_at == 4 and stopper.best_epoch == 1 and stopper.best == 0.8
+    assert torch.all(model.weight == 1.0)  # the weights of epoch 1
+
+
+def test_early_stopping_errors():
+    with pytest.raises(ValueError, match="patience must be an int >= 0"):
+        R.EarlyStopping(patience=-1)
+    with pytest.raises(KeyError, match="monitors 'val_loss'"):
+        R.EarlyStopping().on_epoch_end(0, {"loss": 1.0})
+
+
+# --- Bad input ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: R.dropout(torch.ones(3), p=1.0), ValueError, r"p must be < 1\.0, got 1\.0"),
+        (lambda: R.Dropout(p=-0.1), ValueError, r"p must be >= 0\.0, got -0\.1"),
+        (lambda: R.dropout(torch.ones(3), 0.5, scaling="paper"), ValueError, "scaling must be one of"),
+        (lambda: R.dropout2d(torch.ones(3, 4), 0.5), ValueError, r"expects a \[N, C, H, W\]"),
+        (lambda: R.BatchNorm1d(3)(torch.ones(1, 3)), ValueError, "more than 1 value per channel"),
+        (lambda: R.BatchNorm1d(3)(torch.ones(4, 5)), ValueError, r"expects 3 features \(channels\) in dim 1"),
+        (lambda: R.BatchNorm2d(3)(torch.ones(4, 3)), ValueError, "expects 4-D input"),
+        (lambda: R.BatchNorm1d(0), ValueError, "num_features must be a positive int"),
+        (lambda: R.LayerNorm(4)(torch.ones(2, 5)), ValueError, "must match the last dimensions"),
+        (lambda: R.batch_norm(torch.ones(4, 3), None, None, weight=torch.ones(2)), ValueError,
+         r"weight must have shape \(3,\)"),
+    ],
+)
+def test_bad_input_raises_a_clear_error(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_batch_norm_eval_with_batch_of_one_is_fine():
+    bn = R.BatchNorm1d(3).eval()
+    assert bn(torch.ones(1, 3)).shape == (1, 3)
