@@ -1,4 +1,5 @@
-"""Sphinx glue for the book: $...$ math in the API reference, and the student build.
+"""Sphinx glue for the book: $...$ math in the API reference, the student build, and fixes
+that let sphinx-exercise, sphinx-thebe and sphinx-codeautolink work together.
 
 The library's docstrings use the same LaTeX as the chapters ($x$ inline, $$...$$ displayed),
 which reads well in a terminal and in JupyterLab. reStructuredText needs :math: roles instead,
@@ -36,6 +37,19 @@ def _strip_solutions(app, doctree, docname):
             node.parent.remove(node)
 
 
+def _untitled_sections_to_containers(app, doctree):
+    # sphinx-exercise wraps each solution's body in a section without a title, which
+    # sphinx-codeautolink cannot walk (it pops a title per section). A plain container renders
+    # the same and keeps code-to-API links working on the exercise pages.
+    from docutils import nodes
+
+    for section in list(doctree.findall(nodes.section)):
+        if not any(isinstance(child, nodes.title) for child in section.children):
+            container = nodes.container(classes=["solution-content"], ids=section["ids"])
+            container.extend(section.children)
+            section.replace_self(container)
+
+
 def _dedupe_scripts(app, pagename, templatename, context, doctree):
     # sphinx-thebe registers its configuration script once per read phase, and Jupyter Book
     # runs two, so pages declared `const THEBE_JS_URL` twice: a JavaScript error on every page.
@@ -52,6 +66,7 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
 
 def setup(app):
     app.connect("autodoc-process-docstring", _process)
+    app.connect("doctree-read", _untitled_sections_to_containers, priority=400)
     app.connect("doctree-resolved", _strip_solutions)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -78,6 +78,8 @@ class Source:
 def show_source(*objects: object) -> Source:
     """Display the source of one or more nnbasics objects in a notebook.
 
-    >>> show_source(nnbasics.activations.SigmoidFunction)  # doctest: +SKIP
+    Example, as the last line of a notebook cell::
+
+        show_source(nnbasics.activations.SigmoidFunction)
     """
     return Source(*objects)

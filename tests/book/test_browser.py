@@ -107,7 +107,7 @@ def test_solutions_are_collapsed_until_clicked(browser, server, path):
     assert solutions.count() >= 3
     for i in range(solutions.count()):
         solution = solutions.nth(i)
-        body = solution.locator("section").first
+        body = solution.locator(".solution-content").first
         assert not body.is_visible(), f"solution {i + 1} is open before a click"
         solution.locator("button.toggle-button").click()
         body.wait_for(state="visible", timeout=5_000)
