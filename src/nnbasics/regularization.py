@@ -376,8 +376,8 @@ class EarlyStopping:
 
     An epoch improves if the value beats the best so far by more than ``min_delta`` (lower is
     better with ``mode="min"``). With ``restore_best_weights`` the model gets back the weights
-    of its best epoch when training stops. Use it as a callback of
-    :func:`nnbasics.training.fit`, or by hand: ``if stopper.step(val_loss, model): break``.
+    of its best epoch when training stops. Use it by hand, ``if stopper.step(val_loss, model):
+    break``, or as a training-loop callback through ``on_epoch_end(epoch, logs, model)``.
     """
 
     def __init__(self, patience: int = 5, min_delta: float = 0.0, monitor: str = "val_loss",
