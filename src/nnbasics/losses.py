@@ -1,6 +1,6 @@
 """Loss functions, each with its derivative written next to it.
 
-Taught in the chapter "Loss functions". Every loss is evaluated by :class:`LossFunction`, a
+Taught in the chapter "Loss functions". Every loss is evaluated by ``LossFunction``, a
 :class:`torch.autograd.Function` that receives the elementwise loss *and its derivative*,
 computed by hand in the loss's own function below, then reduces them: ``"none"`` keeps one
 loss per element, ``"sum"`` adds them, ``"mean"`` divides by a denominator (the number of
