@@ -1,0 +1,161 @@
+"""A numerical gradient checker, written from the definition of the derivative.
+
+Taught in the chapter "Gradient descent and backpropagation". It compares the gradients a
+function's backward pass computes (the *analytic* Jacobian) with central differences
+(the *numeric* Jacobian), entry by entry, and reports the worst entries, so a wrong backward
+pass shows where it is wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor
+
+__all__ = ["GradcheckError", "GradcheckResult", "Mismatch", "check_gradients", "gradcheck",
+           "numerical_jacobian"]
+
+
+class GradcheckError(AssertionError):
+    """The analytic and numeric gradients disagree; the message is the report."""
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One Jacobian entry: d output[out_index] / d inputs[input_number][in_index]."""
+
+    input_number: int
+    in_index: tuple[int, ...]
+    out_index: tuple[int, ...]
+    analytic: float
+    numeric: float
+
+    @property
+    def rel_error(self) -> float:
+        r"""$|a - n| / \max(|a| + |n|, 10^{-12})$, as in CS231n."""
+        return abs(self.analytic - self.numeric) / max(abs(self.analytic) + abs(self.numeric), 1e-12)
+
+
+@dataclass
+class GradcheckResult:
+    """What :func:`check_gradients` found: pass/fail, the largest errors, the worst entries."""
+
+    passed: bool
+    max_abs_error: float
+    max_rel_error: float
+    worst: list[Mismatch] = field(default_factory=list)
+
+    def report(self) -> str:
+        verdict = "passed" if self.passed else "FAILED"
+        lines = [f"gradient check {verdict}: max |analytic - numeric| = {self.max_abs_error:.2e}, "
+                 f"max relative error = {self.max_rel_error:.2e}"]
+        if self.worst:
+            lines.append("worst entries (input, index -> output index: analytic vs numeric, rel. error):")
+            lines += [f"  input {m.input_number} {list(m.in_index)} -> output {list(m.out_index)}: "
+                      f"{m.analytic:+.6e} vs {m.numeric:+.6e}  ({m.rel_error:.1e})" for m in self.worst]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.report()
+
+
+def _prepare(fn: object, inputs: object) -> tuple[Callable, tuple[Tensor, ...]]:
+    if not callable(fn):
+        raise TypeError(f"fn must be callable, got {type(fn).__name__}")
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)  # type: ignore[arg-type]
+    if not inputs or not all(isinstance(t, Tensor) for t in inputs):
+        raise TypeError("inputs must be a tensor or a sequence of tensors")
+    if not any(t.requires_grad for t in inputs):
+        raise ValueError("at least one input must have requires_grad=True")
+    for t in inputs:
+        if t.requires_grad and t.dtype != torch.float64:
+            raise TypeError(f"check gradients in float64 (got {t.dtype}): central differences in "
+                            f"float32 are too coarse to tell a right gradient from a wrong one")
+    return fn, inputs
+
+
+def _output(fn: Callable, inputs: Sequence[Tensor]) -> Tensor:
+    out = fn(*inputs)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"fn must return a tensor, got {type(out).__name__}")
+    return out
+
+
+def numerical_jacobian(fn: Callable, inputs: Sequence[Tensor], eps: float = 1e-6) -> list[Tensor]:
+    r"""One Jacobian per input requiring grad, shape ``[*out.shape, *input.shape]``.
+
+    Central differences:
+    $\dfrac{\partial f}{\partial x_j} \approx \dfrac{f(x + \epsilon e_j) - f(x - \epsilon e_j)}{2\epsilon}$,
+    with an error of order $\epsilon^2$ (one-sided differences: order $\epsilon$).
+    """
+    fn, inputs = _prepare(fn, inputs)
+    with torch.no_grad():
+        out_shape = _output(fn, inputs).shape
+        jacobians = []
+        for t in inputs:
+            if not t.requires_grad:
+                continue
+            jac = torch.zeros(*out_shape, t.numel(), dtype=torch.float64)
+            flat = t.detach().view(-1)  # shares t's storage: nudging flat nudges t
+            for j in range(t.numel()):
+                original = flat[j].item()
+                flat[j] = original + eps
+                plus = _output(fn, inputs).double()
+                flat[j] = original - eps
+                minus = _output(fn, inputs).double()
+                flat[j] = original
+                jac[..., j] = (plus - minus) / (2 * eps)
+            jacobians.append(jac.reshape(*out_shape, *t.shape))
+    return jacobians
+
+
+def _analytic_jacobian(fn: Callable, inputs: Sequence[Tensor]) -> list[Tensor]:
+    wrt = [t for t in inputs if t.requires_grad]
+    out = _output(fn, inputs)
+    jacobians = [torch.zeros(*out.shape, *t.shape, dtype=torch.float64) for t in wrt]
+    for i in range(out.numel()):
+        seed = torch.zeros_like(out).view(-1)
+        seed[i] = 1.0
+        grads = torch.autograd.grad(out, wrt, seed.view_as(out), retain_graph=True, allow_unused=True)
+        index = torch.unravel_index(torch.tensor(i), out.shape) if out.dim() else ()
+        for jac, grad in zip(jacobians, grads, strict=True):
+            jac[tuple(int(k) for k in index)] = 0.0 if grad is None else grad.double()
+    return jacobians
+
+
+def check_gradients(fn: Callable, inputs: Tensor | Sequence[Tensor], eps: float = 1e-6,
+                    atol: float = 1e-5, rtol: float = 1e-3, n_worst: int = 5) -> GradcheckResult:
+    r"""Compare the analytic Jacobian of ``fn`` at ``inputs`` with central differences.
+
+    An entry passes if $|a - n| \le \text{atol} + \text{rtol}\,|n|$ (torch's rule); the result
+    lists the ``n_worst`` entries with the largest absolute error. Inputs must be float64.
+    """
+    fn, inputs = _prepare(fn, inputs)
+    analytic = _analytic_jacobian(fn, inputs)
+    numeric = numerical_jacobian(fn, inputs, eps)
+    entries, passed, max_abs = [], True, 0.0
+    numbers = [k for k, t in enumerate(inputs) if t.requires_grad]
+    for number, a_jac, n_jac in zip(numbers, analytic, numeric, strict=True):
+        diff = (a_jac - n_jac).abs()
+        passed &= bool((diff <= atol + rtol * n_jac.abs()).all())
+        max_abs = max(max_abs, diff.max().item() if diff.numel() else 0.0)
+        out_dims = a_jac.dim() - inputs[number].dim()
+        for flat in diff.flatten().argsort(descending=True)[:n_worst].tolist():
+            index = tuple(int(k) for k in torch.unravel_index(torch.tensor(flat), diff.shape))
+            entries.append(Mismatch(number, index[out_dims:], index[:out_dims],
+                                    a_jac[index].item(), n_jac[index].item()))
+    entries.sort(key=lambda m: abs(m.analytic - m.numeric), reverse=True)
+    max_rel = max((m.rel_error for m in entries), default=0.0)
+    return GradcheckResult(passed, max_abs, max_rel, entries[:n_worst])
+
+
+def gradcheck(fn: Callable, inputs: Tensor | Sequence[Tensor], eps: float = 1e-6, atol: float = 1e-5,
+              rtol: float = 1e-3, raise_exception: bool = True) -> bool:
+    """Like :func:`torch.autograd.gradcheck`: True if the gradients agree; otherwise raise
+    :class:`GradcheckError` with the report (or return False with ``raise_exception=False``)."""
+    result = check_gradients(fn, inputs, eps, atol, rtol)
+    if not result.passed and raise_exception:
+        raise GradcheckError(result.report())
+    return result.passed

@@ -1,0 +1,150 @@
+"""The training loop every chapter uses: ``fit``, ``evaluate`` and ``accuracy``.
+
+Taught in the chapter "Gradient descent and backpropagation". One readable loop: for each
+epoch, for each mini-batch, forward, loss, backward, optimizer step; then the validation pass,
+the learning-rate schedule, and the callbacks (early stopping is one). It works with any
+``torch.nn.Module``, loss function, ``torch.optim``-style optimizer and ``DataLoader``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor, nn
+from tqdm.auto import tqdm
+
+from nnbasics.optim.lr_scheduler import ReduceLROnPlateau
+
+__all__ = ["History", "accuracy", "evaluate", "fit"]
+
+PLATEAU = (ReduceLROnPlateau, torch.optim.lr_scheduler.ReduceLROnPlateau)  # step(metric) schedulers
+
+Metric = Callable[[Tensor, Tensor], float]
+
+
+def accuracy(output: Tensor, target: Tensor) -> float:
+    """The fraction of rows of ``output`` (scores, [N, C]) whose largest entry is at ``target``."""
+    if not isinstance(output, Tensor) or not isinstance(target, Tensor):
+        raise TypeError("output and target must be tensors")
+    if output.dim() != 2 or target.shape != output.shape[:1]:
+        raise ValueError(f"accuracy expects scores [N, C] and class indices [N], got {tuple(output.shape)} "
+                         f"and {tuple(target.shape)}")
+    return (output.argmax(dim=1) == target).float().mean().item()
+
+
+@dataclass
+class History:
+    """What :func:`fit` recorded: one value per epoch (``epochs``), and the loss of every step."""
+
+    epochs: dict[str, list[float]] = field(default_factory=dict)
+    step_loss: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+
+    def __getitem__(self, key: str) -> list[float]:
+        return self.epochs[key]
+
+    def log(self, logs: Mapping[str, float]) -> None:
+        for key, value in logs.items():
+            self.epochs.setdefault(key, []).append(value)
+
+    def __len__(self) -> int:
+        return len(self.epochs.get("loss", []))
+
+
+def _check_loader(loader: object, name: str) -> None:
+    if not isinstance(loader, Iterable):
+        raise TypeError(f"{name} must be an iterable of (inputs, targets) batches, e.g. a DataLoader")
+    try:
+        empty = len(loader) == 0  # type: ignore[arg-type]
+    except TypeError:
+        empty = False
+    if empty:
+        raise ValueError(f"{name} is empty: it yields no batch")
+
+
+def evaluate(model: nn.Module, loss_fn: Callable, loader: Iterable,
+             metrics: Mapping[str, Metric] | None = None) -> dict[str, float]:
+    """The mean loss (and metrics) of ``model`` over ``loader``, in eval mode, without gradients.
+
+    Batches are weighted by their size, so the result is the mean over the examples.
+    """
+    _check_loader(loader, "loader")
+    metrics = metrics or {}
+    was_training = model.training
+    model.eval()
+    totals, count = {"loss": 0.0, **{name: 0.0 for name in metrics}}, 0
+    with torch.no_grad():
+        for inputs, targets in loader:
+            output = model(inputs)
+            n = len(targets)
+            totals["loss"] += loss_fn(output, targets).item() * n
+            for name, metric in metrics.items():
+                totals[name] += metric(output, targets) * n
+            count += n
+    model.train(was_training)
+    if count == 0:
+        raise ValueError("loader is empty: it yielded no batch")
+    return {name: total / count for name, total in totals.items()}
+
+
+def fit(model: nn.Module, loss_fn: Callable, optimizer: torch.optim.Optimizer, train_loader: Iterable,
+        epochs: int, val_loader: Iterable | None = None, scheduler: object | None = None,
+        callbacks: Sequence[object] = (), metrics: Mapping[str, Metric] | None = None,
+        progress: bool = True) -> History:
+    """Train ``model`` for ``epochs`` epochs and return its :class:`History`.
+
+    Each epoch: every batch of ``train_loader`` does forward, ``loss_fn(output, targets)``,
+    backward and ``optimizer.step()``; then ``evaluate`` on ``val_loader`` (keys prefixed
+    ``val_``); then ``scheduler.step()`` (``ReduceLROnPlateau``-style schedulers get the
+    validation loss, or the training loss without validation data); then each callback's
+    ``on_epoch_end(epoch, logs, model)``, and training stops if one returns True.
+
+    The progress bar (``tqdm.auto``) shows one step per epoch; ``progress=False`` or the
+    environment variable ``TQDM_DISABLE=1`` turns it off.
+    """
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be an int >= 1, got {epochs!r}")
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not callable(loss_fn):
+        raise TypeError("loss_fn must be callable: loss_fn(output, targets) -> scalar tensor")
+    _check_loader(train_loader, "train_loader")
+    if val_loader is not None:
+        _check_loader(val_loader, "val_loader")
+    metrics = metrics or {}
+    history = History()
+    bar = tqdm(range(epochs), desc="epochs", disable=True if not progress else None, leave=False)
+    for epoch in bar:
+        model.train()
+        totals, count = {"loss": 0.0, **{name: 0.0 for name in metrics}}, 0
+        for inputs, targets in train_loader:
+            optimizer.zero_grad()
+            output = model(inputs)
+            loss = loss_fn(output, targets)
+            loss.backward()
+            optimizer.step()
+            n = len(targets)
+            history.step_loss.append(loss.item())
+            totals["loss"] += loss.item() * n
+            for name, metric in metrics.items():
+                totals[name] += metric(output.detach(), targets) * n
+            count += n
+        if count == 0:
+            raise ValueError("train_loader is empty: it yielded no batch")
+        logs = {name: total / count for name, total in totals.items()}
+        if val_loader is not None:
+            logs.update({f"val_{k}": v for k, v in evaluate(model, loss_fn, val_loader, metrics).items()})
+        history.lr.append(optimizer.param_groups[0]["lr"])
+        history.log(logs)
+        if scheduler is not None:
+            if isinstance(scheduler, PLATEAU):
+                scheduler.step(logs.get("val_loss", logs["loss"]))
+            else:
+                scheduler.step()
+        bar.set_postfix({k: f"{v:.4f}" for k, v in logs.items()})
+        if any(callback.on_epoch_end(epoch, logs, model) for callback in callbacks):
+            break
+    bar.close()
+    return history

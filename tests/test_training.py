@@ -1,0 +1,130 @@
+"""Tests of nnbasics.training: fit, evaluate and accuracy."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from nnbasics import losses, optim
+from nnbasics.optim.lr_scheduler import ReduceLROnPlateau, StepLR
+from nnbasics.regularization import EarlyStopping
+from nnbasics.training import History, accuracy, evaluate, fit
+
+
+def data(n=64, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(n, 3, generator=g, dtype=torch.float64)
+    y = (X @ torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64) + 0.3).unsqueeze(1)
+    return X, y
+
+
+def loader(X, y, batch_size=16, shuffle=False):
+    return DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=shuffle)
+
+
+def model(seed=0):
+    torch.manual_seed(seed)
+    return nn.Linear(3, 1).double()
+
+
+def test_fit_equals_a_hand_written_loop_and_reaches_a_small_loss():
+    X, y = data()
+    net = model()
+    history = fit(net, losses.mse_loss, optim.SGD(net.parameters(), lr=0.1), loader(X, y), epochs=30,
+                  progress=False)
+    reference = model()
+    opt = torch.optim.SGD(reference.parameters(), lr=0.1)
+    steps = []
+    for _ in range(30):
+        for xb, yb in loader(X, y):
+            opt.zero_grad()
+            loss = nn.functional.mse_loss(reference(xb), yb)
+            loss.backward()
+            opt.step()
+            steps.append(loss.item())
+    assert history.step_loss == pytest.approx(steps, rel=1e-12)
+    assert history["loss"][-1] < 1e-6  # a linear target: the loss goes to 0
+    for p, q in zip(net.parameters(), reference.parameters(), strict=True):
+        torch.testing.assert_close(p, q)
+
+
+def test_history_lengths_validation_and_metrics():
+    X, y = data(80)
+    labels = (y.squeeze(1) > 0).long()
+    net = nn.Sequential(nn.Linear(3, 2)).double()
+    train = DataLoader(TensorDataset(X[:60], labels[:60]), batch_size=16)
+    val = DataLoader(TensorDataset(X[60:], labels[60:]), batch_size=8)
+    history = fit(net, losses.cross_entropy, optim.Adam(net.parameters(), lr=0.05), train, epochs=5,
+                  val_loader=val, metrics={"accuracy": accuracy}, progress=False)
+    assert len(history) == 5 and len(history.step_loss) == 5 * 4  # ceil(60 / 16) = 4 steps
+    assert set(history.epochs) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    final = evaluate(net, losses.cross_entropy, val, {"accuracy": accuracy})
+    assert final["loss"] == pytest.approx(history["val_loss"][-1])
+    assert final["accuracy"] == pytest.approx(accuracy(net(X[60:]), labels[60:]))
+
+
+def test_scheduler_steps_once_per_epoch_and_plateau_gets_the_validation_loss():
+    X, y = data()
+    net = model()
+    opt = optim.SGD(net.parameters(), lr=0.1)
+    history = fit(net, losses.mse_loss, opt, loader(X, y), epochs=6, scheduler=StepLR(opt, step_size=2),
+                  progress=False)
+    assert history.lr == pytest.approx([0.1, 0.1, 0.01, 0.01, 0.001, 0.001])
+    seen = []
+
+    class Spy(ReduceLROnPlateau):
+        def step(self, metrics):
+            seen.append(metrics)
+            super().step(metrics)
+
+    opt2 = optim.SGD(model().parameters(), lr=0.1)
+    history = fit(model(), losses.mse_loss, opt2, loader(X, y), epochs=3, val_loader=loader(X, y),
+                  scheduler=Spy(opt2), progress=False)
+    assert seen == history["val_loss"]
+
+
+def test_early_stopping_callback_stops_training():
+    X, y = data()
+    net = model()
+    # lr 0 never improves: patience 2 stops after epoch 3 (epochs 1 and 2 and 3 without improvement)
+    history = fit(net, losses.mse_loss, optim.SGD(net.parameters(), lr=0.0), loader(X, y), epochs=20,
+                  val_loader=loader(X, y), callbacks=[EarlyStopping(patience=2)], progress=False)
+    assert len(history) == 4
+
+
+def test_progress_bar_can_be_disabled(capsys):
+    X, y = data()
+    net = model()
+    fit(net, losses.mse_loss, optim.SGD(net.parameters(), lr=0.1), loader(X, y), epochs=2, progress=False)
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"epochs": 0}, ValueError, "epochs must be an int >= 1, got 0"),
+        ({"train_loader": []}, ValueError, "train_loader is empty"),
+        ({"val_loader": DataLoader(TensorDataset(torch.empty(0, 3), torch.empty(0, 1)))}, ValueError,
+         "val_loader is empty"),
+        ({"train_loader": 5}, TypeError, "train_loader must be an iterable"),
+        ({"loss_fn": "mse"}, TypeError, "loss_fn must be callable"),
+        ({"model": lambda x: x}, TypeError, "model must be a torch.nn.Module"),
+    ],
+)
+def test_bad_arguments_raise_clear_errors(kwargs, error, message):
+    X, y = data()
+    net = model()
+    args = {"model": net, "loss_fn": losses.mse_loss, "optimizer": optim.SGD(net.parameters(), lr=0.1),
+            "train_loader": loader(X, y), "epochs": 1, "progress": False, **kwargs}
+    with pytest.raises(error, match=message):
+        fit(**args)
+
+
+def test_accuracy_and_its_errors():
+    assert accuracy(torch.tensor([[0.1, 0.9], [0.8, 0.2]]), torch.tensor([1, 1])) == 0.5
+    with pytest.raises(ValueError, match=r"accuracy expects scores \[N, C\]"):
+        accuracy(torch.ones(3), torch.ones(3))
+    assert isinstance(History(), History)
