@@ -1,0 +1,132 @@
+"""Tests of nnbasics.conv against torch.nn.functional and torch.nn."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+from conftest import TOL, dtypes, random_tensor, seeds
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from torch import nn
+
+from nnbasics import conv as C
+from nnbasics.layers import count_parameters
+
+
+def compare(ours, theirs, tensors, dtype, seed=99):
+    results = []
+    for fn in (ours, theirs):
+        ts = [t.detach().clone().requires_grad_(True) if t is not None else None for t in tensors]
+        out = fn(*ts)
+        g = random_tensor(out.shape, dtype, seed, scale=1.0)
+        grads = torch.autograd.grad(out, [t for t in ts if t is not None], g)
+        results.append((out.detach(), grads))
+    (o, og), (t, tg) = results
+    torch.testing.assert_close(o, t, rtol=TOL[dtype]["rtol"] * 10, atol=TOL[dtype]["atol"] * 100)
+    for a, b in zip(og, tg, strict=True):
+        torch.testing.assert_close(a, b, rtol=TOL[dtype]["rtol"] * 10, atol=TOL[dtype]["atol"] * 100)
+
+
+@given(seed=seeds, dtype=dtypes, n=st.integers(1, 3), groups=st.sampled_from([1, 2]),
+       cg=st.integers(1, 3), og=st.integers(1, 3), h=st.integers(3, 9), w=st.integers(3, 9),
+       k=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+       stride=st.tuples(st.integers(1, 3), st.integers(1, 2)),
+       padding=st.one_of(st.tuples(st.integers(0, 2), st.integers(0, 2)), st.sampled_from(["valid", "same"])),
+       dilation=st.tuples(st.integers(1, 2), st.integers(1, 2)), bias=st.booleans())
+def test_conv2d_matches_torch(seed, dtype, n, groups, cg, og, h, w, k, stride, padding, dilation, bias):
+    if padding == "same":
+        stride = (1, 1)
+    pads = (0, 0) if padding in ("valid", "same") else padding
+    assume(h + 2 * pads[0] >= dilation[0] * (k[0] - 1) + 1)
+    assume(w + 2 * pads[1] >= dilation[1] * (k[1] - 1) + 1)
+    x = random_tensor((n, cg * groups, h, w), dtype, seed)
+    weight = random_tensor((og * groups, cg, *k), dtype, seed + 1)
+    b = random_tensor((og * groups,), dtype, seed + 2) if bias else None
+    compare(lambda x, w, b=None: C.conv2d(x, w, b, stride, padding, dilation, groups),
+            lambda x, w, b=None: F.conv2d(x, w, b, stride, padding, dilation, groups), [x, weight, b], dtype)
+
+
+@given(seed=seeds, dtype=dtypes, h=st.integers(2, 9), w=st.integers(2, 9), k=st.integers(1, 3),
+       stride=st.one_of(st.none(), st.integers(1, 3)), padding=st.integers(0, 1), ceil_mode=st.booleans(),
+       count_include_pad=st.booleans())
+def test_pooling_matches_torch(seed, dtype, h, w, k, stride, padding, ceil_mode, count_include_pad):
+    assume(padding <= k // 2 and h + 2 * padding >= k and w + 2 * padding >= k)
+    x = random_tensor((2, 3, h, w), dtype, seed)
+    compare(lambda t: C.max_pool2d(t, k, stride, padding, ceil_mode),
+            lambda t: F.max_pool2d(t, k, stride, padding, ceil_mode=ceil_mode), [x], dtype)
+    compare(lambda t: C.avg_pool2d(t, k, stride, padding, ceil_mode, count_include_pad),
+            lambda t: F.avg_pool2d(t, k, stride, padding, ceil_mode, count_include_pad), [x], dtype)
+
+
+def test_gradcheck_conv_and_pools():
+    x = random_tensor((2, 4, 6, 5), torch.float64, 0).requires_grad_(True)
+    w = random_tensor((6, 2, 3, 2), torch.float64, 1).requires_grad_(True)
+    b = random_tensor((6,), torch.float64, 2).requires_grad_(True)
+    assert torch.autograd.gradcheck(lambda x, w, b: C.conv2d(x, w, b, (2, 1), 1, (1, 2), 2), (x, w, b))
+    assert torch.autograd.gradcheck(lambda t: C.max_pool2d(t, 2, 1, 1), (x,))
+    assert torch.autograd.gradcheck(lambda t: C.avg_pool2d(t, 3, 2, 1, ceil_mode=True), (x,))
+
+
+def test_max_pool_routes_the_gradient_to_the_argmax_only():
+    x = torch.tensor([[[[1.0, 5.0], [3.0, 2.0]]]], requires_grad=True)
+    C.max_pool2d(x, 2).sum().backward()
+    assert x.grad.tolist() == [[[[0.0, 1.0], [0.0, 0.0]]]]
+
+
+def test_one_output_by_hand():
+    x = torch.arange(25.0).reshape(1, 1, 5, 5)
+    k = torch.tensor([[[[1.0, 0.0, -1.0], [1.0, 0.0, -1.0], [1.0, 0.0, -1.0]]]])
+    out = C.conv2d(x, k, torch.tensor([1.0]))
+    # top-left window rows 0..2, cols 0..2: sum(col 0) - sum(col 2) + 1 = (0+5+10) - (2+7+12) + 1 = -5
+    assert out[0, 0, 0, 0].item() == -5.0 and out.shape == (1, 1, 3, 3)
+
+
+def test_conv2d_module_loads_a_torch_state_dict_and_matches():
+    theirs = nn.Conv2d(3, 8, (3, 5), stride=2, padding=1, groups=1)
+    ours = C.Conv2d(3, 8, (3, 5), stride=2, padding=1)
+    ours.load_state_dict(theirs.state_dict())
+    x = random_tensor((2, 3, 9, 11), torch.float32, 0)
+    torch.testing.assert_close(ours(x), theirs(x), rtol=1e-5, atol=1e-5)
+    torch.manual_seed(4)
+    a = nn.Conv2d(4, 6, 3, groups=2)
+    torch.manual_seed(4)
+    b = C.Conv2d(4, 6, 3, groups=2)
+    assert torch.equal(a.weight, b.weight) and torch.equal(a.bias, b.bias)  # same default init
+
+
+def test_sizes_parameters_and_flops():
+    assert C.conv_output_size(32, 5) == 28 and C.conv_output_size(28, 3, 2, 1) == 14
+    assert C.conv_output_size(5, 2, 2, 0, ceil_mode=True) == 3
+    assert C.conv_parameters(1, 6, 10) == 606 and C.conv_parameters(3, 100, 3) == 2800
+    assert C.conv_parameters(3, 100, 3) == count_parameters(nn.Conv2d(3, 100, 3))
+    assert C.conv_macs(3, 100, 3, 32) == 32 * 32 * 100 * 27
+    assert C.conv_flops(3, 100, 3, 32) == 2 * 32 * 32 * 100 * 27 + 32 * 32 * 100
+
+
+def test_lenet5_shapes_and_parameters():
+    net = C.LeNet5()
+    assert net(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+    assert count_parameters(net) == 61_706
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: C.conv2d(torch.ones(1, 3, 5, 5), torch.ones(2, 2, 3, 3)), ValueError, "channel mismatch"),
+        (lambda: C.conv2d(torch.ones(1, 1, 2, 2), torch.ones(1, 1, 3, 3)), ValueError,
+         "larger than the padded input"),
+        (lambda: C.conv2d(torch.ones(1, 1, 5, 5), torch.ones(1, 1, 3, 3), stride=2, padding="same"),
+         ValueError, "padding='same' is not supported for strided"),
+        (lambda: C.conv2d(torch.ones(1, 5, 5), torch.ones(1, 1, 3, 3)), ValueError, r"input must be 4-D"),
+        (lambda: C.conv2d(torch.ones(1, 1, 5, 5), torch.ones(1, 1, 3, 3), padding="full"), ValueError,
+         "'valid' or 'same'"),
+        (lambda: C.max_pool2d(torch.ones(1, 1, 4, 4), 2, padding=2), ValueError, "at most half"),
+        (lambda: C.Conv2d(3, 4, 3, groups=2), ValueError, "divisible by groups"),
+        (lambda: C.conv2d(torch.ones(1, 1, 5, 5), torch.ones(1, 1, 3, 3), stride=0), ValueError,
+         "stride must be an int >= 1"),
+    ],
+)
+def test_bad_input_raises_a_clear_error(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
