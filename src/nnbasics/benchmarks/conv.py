@@ -33,7 +33,7 @@ def _forward_backward(op, x, *args):
 
 
 def run(quick: bool = False, repeat: int = 5, threads: int = 2) -> list[Timing]:
-    """Time every case; return one :class:`Timing` per (case, op)."""
+    """Time every case; return one ``Timing`` per (case, op)."""
     torch.manual_seed(0)
     timings = []
     for name, x_shape, w_shape, padding in QUICK if quick else CASES:
