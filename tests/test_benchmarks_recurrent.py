@@ -1,0 +1,10 @@
+"""The LSTM benchmark runs and reports a ratio (no speed is asserted)."""
+
+from __future__ import annotations
+
+from nnbasics.benchmarks import recurrent
+
+
+def test_quick_benchmark_runs():
+    (timing,) = recurrent.run(quick=True, repeat=1)
+    assert timing.name.startswith("LSTM") and timing.ratio > 0
