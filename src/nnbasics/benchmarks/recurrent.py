@@ -31,7 +31,7 @@ def run(quick: bool = False, repeat: int = 5, threads: int = 2) -> list[Timing]:
     def step(module):
         def go():
             module.zero_grad()
-            out, (h, c) = module(x)
+            out, (h, _) = module(x)
             (out.sum() + h.sum()).backward()
 
         return go
