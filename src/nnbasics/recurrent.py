@@ -1,6 +1,6 @@
 """Recurrent layers (RNN, LSTM, GRU) with backpropagation through time written by hand.
 
-Taught in the chapter "Recurrent networks and LSTM". One :class:`RecurrentFunction` runs a
+Taught in the chapter "Recurrent networks and LSTM". One ``RecurrentFunction`` runs a
 whole sequence through one layer in one direction: the forward pass computes every input
 projection $x_t W_{ih}^\\top$ with a single matrix product, then loops over time; the backward
 pass loops over time in reverse (BPTT), collecting the gradients of the gates, and again forms
