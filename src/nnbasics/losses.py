@@ -14,6 +14,7 @@ import torch
 from torch import Tensor, nn
 
 from nnbasics._checks import check_choice, check_real, check_tensor
+from nnbasics.activations import _stable_sigmoid as _sigmoid
 
 __all__ = [
     "BCELoss",
@@ -229,11 +230,6 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
 
 def _softplus(z: Tensor) -> Tensor:
     return z.clamp(min=0) + torch.log1p(torch.exp(-z.abs()))  # log(1 + e^z), no overflow
-
-
-def _sigmoid(z: Tensor) -> Tensor:
-    e = torch.exp(-z.abs())
-    return torch.where(z >= 0, 1 / (1 + e), e / (1 + e))
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,

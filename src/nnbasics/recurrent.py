@@ -18,20 +18,12 @@ import torch
 from torch import Tensor, nn
 
 from nnbasics._checks import check_choice, check_real, check_tensor
+from nnbasics.activations import _stable_sigmoid as _sigmoid
+from nnbasics.activations import _stable_tanh as _tanh
 
 __all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNCell", "clip_grad_norm_", "clip_grad_value_"]
 
 GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}
-
-
-def _sigmoid(z: Tensor) -> Tensor:
-    e = torch.exp(-z.abs())
-    return torch.where(z >= 0, 1 / (1 + e), e / (1 + e))
-
-
-def _tanh(z: Tensor) -> Tensor:
-    u = torch.expm1(-2 * z.abs())
-    return torch.sign(z) * (-u / (2 + u))
 
 
 def _step(mode, gi, h, c, w_hh, b_hh):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import torch
 
-__all__ = ["Timing", "compare", "time_call"]
+__all__ = ["Timing", "compare", "main", "time_call"]
 
 
 def time_call(fn: Callable[[], object], repeat: int = 5, warmup: int = 1) -> float:
@@ -61,3 +61,16 @@ def compare(name: str, ours: Callable[[], object], theirs: Callable[[], object],
     finally:
         torch.set_num_threads(previous)
     return Timing(name, t_ours, t_torch)
+
+
+def main(run: Callable[..., list[Timing]], description: str | None = None) -> None:
+    """Command line of a benchmark module: ``--quick`` (tiny sizes) and ``--repeat N``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, to check that it runs")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    print(f"forward + backward, median of {args.repeat} runs, 2 threads, ratio = nnbasics / torch")
+    for timing in run(args.quick, args.repeat):
+        print(timing)

@@ -7,12 +7,10 @@ inputs and 2 threads, so they carry over between machines better than seconds do
 
 from __future__ import annotations
 
-import argparse
-
 import torch
 import torch.nn.functional as F
 
-from nnbasics.benchmarks import Timing, compare
+from nnbasics.benchmarks import Timing, compare, main
 from nnbasics.conv import conv2d, max_pool2d
 
 # (name, input shape, weight shape, padding)
@@ -48,15 +46,5 @@ def run(quick: bool = False, repeat: int = 5, threads: int = 2) -> list[Timing]:
     return timings
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="tiny sizes, to check that it runs")
-    parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
-    print(f"forward + backward, median of {args.repeat} runs, 2 threads, ratio = nnbasics / torch")
-    for timing in run(args.quick, args.repeat):
-        print(timing)
-
-
 if __name__ == "__main__":
-    main()
+    main(run, __doc__)

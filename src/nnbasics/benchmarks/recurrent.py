@@ -7,12 +7,10 @@ chapter "Recurrent networks and LSTM" quotes.
 
 from __future__ import annotations
 
-import argparse
-
 import torch
 from torch import nn
 
-from nnbasics.benchmarks import Timing, compare
+from nnbasics.benchmarks import Timing, compare, main
 from nnbasics.recurrent import LSTM
 
 FULL = {"steps": 50, "batch": 64, "input_size": 64, "hidden": 128}
@@ -40,15 +38,5 @@ def run(quick: bool = False, repeat: int = 5, threads: int = 2) -> list[Timing]:
     return [compare(name, step(ours), step(theirs), repeat=repeat, threads=threads)]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
-    print(f"forward + backward, median of {args.repeat} runs, 2 threads, ratio = nnbasics / torch")
-    for timing in run(args.quick, args.repeat):
-        print(timing)
-
-
 if __name__ == "__main__":
-    main()
+    main(run, __doc__)
