@@ -14,8 +14,6 @@ export PATH := $(BIN):$(PATH)
 export PYTHONHASHSEED := 0
 export OMP_NUM_THREADS := 2
 export MKL_NUM_THREADS := 2
-# Idle threads sleep instead of spinning: same results, and no slowdown when the cores are busy.
-export OMP_WAIT_POLICY := PASSIVE
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # nbgrader and jupyter keep their runtime files inside the build folder, not in $HOME.
 export JUPYTER_RUNTIME_DIR := $(CURDIR)/_build/jupyter-runtime
