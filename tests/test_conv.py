@@ -59,6 +59,36 @@ def test_pooling_matches_torch(seed, dtype, h, w, k, stride, padding, ceil_mode,
             lambda t: F.avg_pool2d(t, k, stride, padding, ceil_mode, count_include_pad), [x], dtype)
 
 
+@given(seed=seeds, dtype=dtypes, groups=st.sampled_from([1, 2]), cg=st.integers(1, 3), og=st.integers(1, 3),
+       length=st.integers(3, 12), k=st.integers(1, 4), stride=st.integers(1, 3),
+       padding=st.one_of(st.integers(0, 2), st.sampled_from(["valid", "same"])), dilation=st.integers(1, 2),
+       bias=st.booleans())
+@pytest.mark.filterwarnings("ignore:Using padding='same'")  # torch's own note on even kernels
+def test_conv1d_matches_torch(seed, dtype, groups, cg, og, length, k, stride, padding, dilation, bias):
+    if padding == "same":
+        stride = 1
+    pad = 0 if isinstance(padding, str) else padding
+    assume(length + 2 * pad >= dilation * (k - 1) + 1)
+    x = random_tensor((2, cg * groups, length), dtype, seed)
+    weight = random_tensor((og * groups, cg, k), dtype, seed + 1)
+    b = random_tensor((og * groups,), dtype, seed + 2) if bias else None
+    compare(lambda x, w, b=None: C.conv1d(x, w, b, stride, padding, dilation, groups),
+            lambda x, w, b=None: F.conv1d(x, w, b, stride, padding, dilation, groups), [x, weight, b], dtype)
+
+
+def test_conv1d_module_loads_a_torch_state_dict_and_matches():
+    torch.manual_seed(3)
+    theirs = nn.Conv1d(2, 6, 5, stride=2, padding=1)
+    torch.manual_seed(3)
+    ours = C.Conv1d(2, 6, 5, stride=2, padding=1)
+    assert torch.equal(ours.weight, theirs.weight) and torch.equal(ours.bias, theirs.bias)  # same init
+    assert repr(ours) == repr(theirs)
+    x = random_tensor((3, 2, 40), torch.float64, 0)
+    ours.double().load_state_dict(theirs.double().state_dict())
+    torch.testing.assert_close(ours(x), theirs(x), rtol=1e-12, atol=1e-12)
+    assert torch.autograd.gradcheck(lambda t: C.conv1d(t, ours.weight, ours.bias, 2, 1),
+                                    (x[:1, :, :9].clone().requires_grad_(True),))
+
 def test_gradcheck_conv_and_pools():
     x = random_tensor((2, 4, 6, 5), torch.float64, 0).requires_grad_(True)
     w = random_tensor((6, 2, 3, 2), torch.float64, 1).requires_grad_(True)
@@ -123,6 +153,14 @@ def test_lenet5_shapes_and_parameters():
          "'valid' or 'same'"),
         (lambda: C.max_pool2d(torch.ones(1, 1, 4, 4), 2, padding=2), ValueError, "at most half"),
         (lambda: C.Conv2d(3, 4, 3, groups=2), ValueError, "divisible by groups"),
+        (lambda: C.conv1d(torch.ones(1, 1, 5, 5), torch.ones(1, 1, 3)), ValueError,
+         r"input must be 3-D \[N, C, L\]"),
+        (lambda: C.conv1d(torch.ones(1, 1, 5), torch.ones(1, 1, 3, 3)), ValueError, "weight must be 3-D"),
+        (lambda: C.conv1d(torch.ones(1, 2, 5), torch.ones(1, 1, 3)), ValueError, "channel mismatch"),
+        (lambda: C.conv1d(torch.ones(1, 1, 2), torch.ones(1, 1, 3)), ValueError,
+         "larger than the padded input"),
+        (lambda: C.conv1d(torch.ones(1, 1, 5), torch.ones(1, 1, 3), stride=(1, 2)), ValueError,
+         "stride must be an int >= 1"),
         (lambda: C.conv2d(torch.ones(1, 1, 5, 5), torch.ones(1, 1, 3, 3), stride=0), ValueError,
          "stride must be an int >= 1"),
     ],

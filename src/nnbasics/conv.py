@@ -28,10 +28,12 @@ from nnbasics.layers import Linear
 
 __all__ = [
     "AvgPool2d",
+    "Conv1d",
     "Conv2d",
     "LeNet5",
     "MaxPool2d",
     "avg_pool2d",
+    "conv1d",
     "conv2d",
     "conv_flops",
     "conv_macs",
@@ -258,6 +260,71 @@ class Conv2d(nn.Module):
             text += f", groups={self.groups}"
         return text + ("" if self.bias is not None else ", bias=False")
 
+
+
+def _single(value: object, name: str, minimum: int) -> int:
+    if isinstance(value, tuple | list) and len(value) == 1:
+        value = value[0]
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+    return value
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int = 1,
+           padding: int | str = 0, dilation: int = 1, groups: int = 1) -> Tensor:
+    """1-D convolution of ``[N, C, L]`` input with ``[O, C/groups, k]`` kernels, like
+    :func:`torch.nn.functional.conv1d`: the 2-D convolution of a height-1 image, so the same
+    hand-written im2col forward and backward (a view adds and removes the height axis)."""
+    x, w = check_tensor(input), check_tensor(weight, "weight")
+    if x.dim() != 3:
+        raise ValueError(f"input must be 3-D [N, C, L], got shape {tuple(x.shape)} "
+                         f"(use x.unsqueeze(1) for one channel)")
+    if w.dim() != 3:
+        raise ValueError(f"weight must be 3-D [out_channels, in_channels / groups, k], got {tuple(w.shape)}")
+    pad = padding if isinstance(padding, str) else (0, _single(padding, "padding", 0))
+    s, d = _single(stride, "stride", 1), _single(dilation, "dilation", 1)
+    return conv2d(x.unsqueeze(2), w.unsqueeze(2), bias, (1, s), pad, (1, d), groups).squeeze(2)
+
+
+class Conv1d(nn.Module):
+    """A 1-D convolution layer like :class:`torch.nn.Conv1d`: same arguments, parameter names,
+    shapes (``weight`` is ``[out_channels, in_channels / groups, kernel_size]``) and default
+    initialization, so a torch ``Conv1d`` state dict loads."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
+                 padding: int | str = 0, dilation: int = 1, groups: int = 1, bias: bool = True) -> None:
+        super().__init__()
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"in_channels ({in_channels}) and out_channels ({out_channels}) must be "
+                             f"divisible by groups ({groups})")
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = (_single(kernel_size, "kernel_size", 1),)
+        self.stride, self.dilation = (_single(stride, "stride", 1),), (_single(dilation, "dilation", 1),)
+        self.padding = padding if isinstance(padding, str) else (_single(padding, "padding", 0),)
+        self.weight = nn.Parameter(torch.empty(out_channels, in_channels // groups, *self.kernel_size))
+        if bias:
+            self.bias = nn.Parameter(torch.empty(out_channels))
+        else:
+            self.register_parameter("bias", None)
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(init.compute_fans(self.weight)[0])
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input: Tensor) -> Tensor:
+        padding = self.padding if isinstance(self.padding, str) else self.padding[0]
+        return conv1d(input, self.weight, self.bias, self.stride[0], padding, self.dilation[0], self.groups)
+
+    def extra_repr(self) -> str:
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}")
+        if self.padding not in ((0,), "valid"):
+            text += f", padding={self.padding}"
+        if self.dilation != (1,):
+            text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        return text + ("" if self.bias is not None else ", bias=False")
 
 # --- Pooling ---------------------------------------------------------------------------------------
 
