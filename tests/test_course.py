@@ -95,10 +95,14 @@ def test_find_leaks_finds_a_copied_solution_line(root, tmp_path):
                                                          ("hidden test", "assert double(21) == 42")]
 
 
+CHAPTER_PAGE = ('<p>A <a href="../glossary.html#term-neuron">neuron</a> and its plot:</p>'
+                '<img src="../../_images/0a1b.png" alt="A line rising from left to right"/>')
+
+
 def write_site(html_dir: Path, exercise_page: str) -> None:
     (html_dir / "book" / "demo").mkdir(parents=True)
     (html_dir / "book" / "intro.html").write_text("<p>intro</p>")
-    (html_dir / "book" / "demo" / "demo.html").write_text("<p>chapter</p>")
+    (html_dir / "book" / "demo" / "demo.html").write_text(CHAPTER_PAGE)
     (html_dir / "book" / "demo" / "exercises.html").write_text(exercise_page)
 
 
@@ -141,6 +145,38 @@ def test_check_site_finds_missing_pages_and_published_sources(root, tmp_path):
     assert "book/demo/demo.ipynb has no page book/demo/demo.html" in problems
     assert "_sources/ is published: set html_copy_source: false" in problems
     assert "book/demo/exercises.ipynb is published" in problems
+
+
+def test_images_without_alt_finds_missing_empty_and_file_name_alt_text():
+    html = """<img src="a.png" alt="A bar chart of ten classes">
+              <img src="b.png">
+              <img src="c.png" alt="  ">
+              <img src="../../_images/d.png" alt="../../_images/d.png">
+              <img src="e.svg" alt="e.svg">"""
+    assert course.images_without_alt(html) == ["b.png", "c.png", "../../_images/d.png", "e.svg"]
+    assert course.images_without_alt(CHAPTER_PAGE) == []
+
+
+def test_glossary_links_counts_links_to_glossary_terms():
+    html = """<a href="../glossary.html#term-neuron">neuron</a> <a href="glossary.html#term-bias">b</a>
+              <a href="../glossary.html">the navigation bar's link to the page</a>
+              <a href="../intro.html#term-x">intro</a> <a href="#term-bias">an anchor here</a> <a>none</a>"""
+    assert course.glossary_links(html) == 2
+    assert course.glossary_links("<p>no links</p>") == 0
+
+
+def test_check_site_wants_alt_text_everywhere_and_glossary_links_in_chapters(root, tmp_path):
+    html = tmp_path / "html"
+    write_site(html, '<img src="x.png" alt="x.png">')  # exercises need no glossary link
+    (html / "book" / "demo" / "demo.html").write_text('<img src="../../_images/f.png">')
+    (html / "book" / "intro.html").write_text("<p>no glossary link needed here</p>")
+    assert course.check_site(root, html) == [
+        "book/demo/demo.html: image ../../_images/f.png has no alt text (set mystnb.image.alt in "
+        "the cell's metadata)",
+        "book/demo/demo.html: no link into the glossary (link each term's first use with {term})",
+        "book/demo/exercises.html: image x.png has no alt text (set mystnb.image.alt in the cell's "
+        "metadata)",
+    ]
 
 
 def test_release_and_autograde_into_a_csv(root, tmp_path):

@@ -4,7 +4,8 @@
 
 - ``notebooks``: print the notebooks listed in ``_toc.yml`` (what nbval runs);
 - ``execute [NOTEBOOK ...]``: re-run notebooks in place and store their outputs;
-- ``check-site HTML_DIR``: every ``_toc.yml`` entry became a page, and no solution leaks;
+- ``check-site HTML_DIR``: every ``_toc.yml`` entry became a page, no solution leaks, every image
+  has alt text and every chapter links into the glossary;
 - ``release``: generate the student release of every chapter's exercises with nbgrader;
 - ``autograde SUBMISSIONS --grades CSV``: autograde ``SUBMISSIONS/<student>/<chapter>/``;
 - ``verify``: for every chapter, the release leaks no solution line, the instructor's notebook
@@ -36,6 +37,8 @@ __all__ = [
     "check_site",
     "exercise_chapters",
     "find_leaks",
+    "glossary_links",
+    "images_without_alt",
     "marked_lines",
     "release",
     "toc_files",
@@ -196,21 +199,65 @@ def _page_text(html: str, drop_solutions: bool) -> tuple[str, int]:
     return soup.get_text("\n"), len(solutions)
 
 
+_IMAGE_FILE = re.compile(r"\.(png|jpe?g|gif|svg|webp)$", re.I)
+
+
+def images_without_alt(html: str) -> list[str]:
+    """The ``src`` of every image in ``html`` whose alt text is missing, empty or only a file name.
+
+    Sphinx writes an image's own path as its alt text when it was given none, which is what a
+    notebook's figure gets unless its cell metadata sets ``mystnb.image.alt``.
+    """
+    from bs4 import BeautifulSoup
+
+    missing = []
+    for img in BeautifulSoup(html, "html.parser").find_all("img"):
+        src, alt = img.get("src", ""), (img.get("alt") or "").strip()
+        if not alt or alt == src or _IMAGE_FILE.search(alt):
+            missing.append(src)
+    return missing
+
+
+def glossary_links(html: str) -> int:
+    """How many links of ``html`` lead to a term of the glossary page, as the ``{term}`` role makes.
+
+    Links to the page itself (``glossary.html`` without a ``#term-`` anchor) do not count: the
+    navigation bar of every page has one.
+    """
+    from bs4 import BeautifulSoup
+
+    links = BeautifulSoup(html, "html.parser").find_all("a", href=True)
+    targets = (a["href"].partition("#") for a in links)
+    return sum(1 for page, _, anchor in targets
+               if page.endswith("glossary.html") and anchor.startswith("term-"))
+
+
 def check_site(root: Path, html_dir: Path, student: bool = False) -> list[str]:
-    """Problems with a built book: missing pages, published sources, leaked solutions.
+    """Problems with a built book: missing pages, published sources, leaked solutions, and pages
+    that leave a reader without alt text or glossary links.
 
     - every ``_toc.yml`` entry has its HTML page;
     - no ``_sources/`` folder and no ``.ipynb`` download (they would publish the solutions);
     - no hidden-test line on any page; solution lines only inside collapsed solution dropdowns,
-      or nowhere at all in a ``student`` build.
+      or nowhere at all in a ``student`` build;
+    - every image of every page has alt text of its own (see `images_without_alt`);
+    - every chapter (a notebook other than the exercises) links at least one glossary term.
     """
     problems = []
     if not html_dir.is_dir():
         return [f"{html_dir} does not exist: build the book first"]
+    chapters = {p for p in toc_notebooks(root) if p.name != EXERCISES}
     for path in toc_files(root):
         page = html_dir / path.relative_to(root).with_suffix(".html")
+        name = page.relative_to(html_dir)
         if not page.exists():
-            problems.append(f"{path.relative_to(root)} has no page {page.relative_to(html_dir)}")
+            problems.append(f"{path.relative_to(root)} has no page {name}")
+            continue
+        html = page.read_text(errors="replace")
+        problems += [f"{name}: image {src} has no alt text (set mystnb.image.alt in the cell's metadata)"
+                     for src in images_without_alt(html)]
+        if path in chapters and not glossary_links(html):
+            problems.append(f"{name}: no link into the glossary (link each term's first use with {{term}})")
     if (html_dir / "_sources").exists():
         problems.append("_sources/ is published: set html_copy_source: false")
     problems += [f"{p.relative_to(html_dir)} is published" for p in html_dir.rglob("*.ipynb")]
@@ -422,7 +469,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"check-site: {problem}", file=sys.stderr)
         if problems:
             return 1
-        print(f"check-site: {len(toc_files(root))} pages present, no source or solution leaks")
+        print(f"check-site: {len(toc_files(root))} pages present, no source or solution leaks, "
+              "every image has alt text, every chapter links the glossary")
     elif args.command == "release":
         for chapter, path in release(root).items():
             print(f"{chapter}: {path.relative_to(root)}")
