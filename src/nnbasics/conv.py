@@ -118,11 +118,12 @@ def _windows(xp: Tensor, kernel: tuple[int, int], stride: tuple[int, int], dilat
 class Conv2dFunction(torch.autograd.Function):
     r"""2-D cross-correlation via im2col: $Y = W\,\text{cols}(X) + b$, per group.
 
-    ``cols`` is ``[N, G, K, P]``: for each image and group, one column of $K = C_g k_h k_w$ input
-    values per output position ($P = H_\text{out} W_\text{out}$). Backward:
-    $\partial L/\partial W = \sum_n G_n\,\text{cols}_n^\top$, $\partial L/\partial b = \sum G$, and
-    $\partial L/\partial X = \text{col2im}(W^\top G)$. This layout needs one copy (building
-    ``cols``); every other step is a view or a matrix product.
+    ``cols`` is ``[G, K, N P]``: for each group, one column of $K = C_g k_h k_w$ input values per
+    output position of every image ($P = H_\text{out} W_\text{out}$), so the whole batch is *one*
+    matrix product per group (many small per-image products would be far slower). Backward:
+    $\partial L/\partial W = G\,\text{cols}^\top$, $\partial L/\partial b = \sum G$, and
+    $\partial L/\partial X = \text{col2im}(W^\top G)$, with $G$ the output gradient laid out as
+    ``[G, O_g, N P]``.
     """
 
     @staticmethod
@@ -134,14 +135,13 @@ class Conv2dFunction(torch.autograd.Function):
         ho = (xp.shape[2] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
         wo = (xp.shape[3] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
         win = _windows(xp, (kh, kw), stride, dilation, (ho, wo))  # [N, C, Ho, Wo, kh, kw], a view
-        cols = win.permute(0, 1, 4, 5, 2, 3).reshape(n, groups, cg * kh * kw, ho * wo)  # the one copy
-        w = weight.reshape(groups, o // groups, cg * kh * kw)  # [G, Og, K]
-        out = (w @ cols).reshape(n, o, ho, wo)  # [N, G, Og, P] is already [N, O, Ho, Wo] in memory
+        cols = win.permute(1, 4, 5, 0, 2, 3).reshape(groups, cg * kh * kw, n * ho * wo)  # the copy
+        out = weight.reshape(groups, o // groups, cg * kh * kw) @ cols  # [G, Og, N P]
         if bias is not None:
-            out = out + bias.view(1, -1, 1, 1)
+            out += bias.view(groups, o // groups, 1)
         ctx.save_for_backward(cols, weight)
         ctx.meta = (x.shape, xp.shape, stride, pads, dilation, groups, bias is not None)
-        return out
+        return out.view(o, n, ho, wo).permute(1, 0, 2, 3).contiguous()  # [N, O, Ho, Wo]
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -150,20 +150,20 @@ class Conv2dFunction(torch.autograd.Function):
         n, c, h, w_in = x_shape
         o, cg, kh, kw = weight.shape
         ho, wo = grad_out.shape[2:]
-        g = grad_out.contiguous().view(n, groups, o // groups, ho * wo)  # [N, G, Og, P]
-        w = weight.reshape(groups, o // groups, cg * kh * kw)
-        grad_w = (g @ cols.transpose(-1, -2)).sum(0).reshape(weight.shape) \
-            if ctx.needs_input_grad[1] else None
-        grad_b = grad_out.sum(dim=(0, 2, 3)) if has_bias and ctx.needs_input_grad[2] else None
+        g = grad_out.permute(1, 0, 2, 3).reshape(groups, o // groups, n * ho * wo)  # [G, Og, N P]
+        grad_w = (g @ cols.transpose(1, 2)).reshape(weight.shape) if ctx.needs_input_grad[1] else None
+        grad_b = g.sum(dim=2).flatten() if has_bias and ctx.needs_input_grad[2] else None
         grad_x = None
         if ctx.needs_input_grad[0]:
-            grad_cols = (w.transpose(1, 2).contiguous() @ g).view(n, c, kh, kw, ho, wo)  # [N, G, K, P]
+            w = weight.reshape(groups, o // groups, cg * kh * kw)
+            grad_cols = (w.transpose(1, 2) @ g).view(c, kh, kw, n, ho, wo)  # [G, K, N P]
             gxp = grad_out.new_zeros(xp_shape)
+            per_channel = gxp.permute(1, 0, 2, 3)  # [C, N, Hp, Wp], a view of gxp
             for i in range(kh):  # col2im: add each kernel position's values back onto its window
                 for j in range(kw):
                     r0, c0 = i * dilation[0], j * dilation[1]
-                    gxp[:, :, r0:r0 + stride[0] * (ho - 1) + 1:stride[0],
-                        c0:c0 + stride[1] * (wo - 1) + 1:stride[1]] += grad_cols[:, :, i, j]
+                    per_channel[:, :, r0:r0 + stride[0] * (ho - 1) + 1:stride[0],
+                                c0:c0 + stride[1] * (wo - 1) + 1:stride[1]] += grad_cols[:, i, j]
             top, _, left, _ = pads
             grad_x = gxp[:, :, top:top + h, left:left + w_in]
         return grad_x, grad_w, grad_b, None, None, None, None

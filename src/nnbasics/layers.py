@@ -40,9 +40,10 @@ class LinearFunction(torch.autograd.Function):
     def backward(ctx, grad_out: Tensor) -> tuple[Tensor, Tensor, Tensor | None]:
         x, weight = ctx.saved_tensors
         g2 = grad_out.reshape(-1, grad_out.shape[-1])  # [m, out]
-        grad_x = grad_out @ weight
-        grad_w = g2.T @ x.reshape(-1, x.shape[-1])
-        grad_b = g2.sum(dim=0) if ctx.has_bias else None
+        # Only the gradients autograd asks for: the first layer's input (the data) needs none.
+        grad_x = grad_out @ weight if ctx.needs_input_grad[0] else None
+        grad_w = g2.T @ x.reshape(-1, x.shape[-1]) if ctx.needs_input_grad[1] else None
+        grad_b = g2.sum(dim=0) if ctx.has_bias and ctx.needs_input_grad[2] else None
         return grad_x, grad_w, grad_b
 
 
