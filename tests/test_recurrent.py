@@ -116,6 +116,83 @@ def test_gradcheck_through_time():
     assert torch.autograd.gradcheck(lambda t: gru(t)[1], (x,))
 
 
+@pytest.mark.parametrize("mode", ["lstm", "gru", "rnn_tanh", "rnn_relu"])
+@pytest.mark.parametrize("bias", [True, False])
+def test_recurrent_function_gradcheck_both_directions_at_once(mode, bias):
+    # Two directions in one call (D = 2), every input differentiated: x [D, T, B, I],
+    # h0 and c0 [D, B, H], w_ih [D, G, I], w_hh [D, G, H], b_ih and b_hh [D, G].
+    g = R.GATES[mode] * 3
+    shapes = [(2, 3, 2, 2), (2, 2, 3), (2, 2, 3), (2, g, 2), (2, g, 3), (2, g), (2, g)]
+    inputs = [random_tensor(s, torch.float64, seed).requires_grad_(True) for seed, s in enumerate(shapes)]
+    if mode != "lstm":
+        inputs[2] = None  # no cell state
+    if not bias:
+        inputs[5:] = [None, None]
+
+    def f(*tensors):
+        it = iter(tensors)
+        args = [None if t is None else next(it) for t in inputs]
+        out, h, c = R.RecurrentFunction.apply(mode, *args)
+        return (out, h, c) if mode == "lstm" else (out, h)
+
+    assert torch.autograd.gradcheck(f, [t for t in inputs if t is not None])
+
+
+@pytest.mark.parametrize("kind", list(PAIRS))
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_saturated_gates_are_finite_and_match_torch(kind, dtype):
+    # Input biases of +-1000 push every gate pre-activation to about +-1000 (LSTM's g to +-2000
+    # inside tanh x = 2 sigma(2x) - 1): nothing may overflow into inf or NaN.
+    torch.manual_seed(0)
+    ours_cls, torch_cls = PAIRS[kind]
+    theirs = torch_cls(3, 4, bidirectional=True).to(dtype)
+    with torch.no_grad():
+        for name, p in theirs.named_parameters():
+            if name.startswith("bias"):
+                p.copy_(1000.0 * torch.randn(p.shape).sign() if "_ih_" in name else torch.zeros(p.shape))
+    ours = ours_cls(3, 4, bidirectional=True).to(dtype)
+    ours.load_state_dict(theirs.state_dict())
+    x = random_tensor((5, 2, 3), dtype, 0)
+    results = run(ours, x, None)
+    assert all(torch.isfinite(r).all() for r in results)
+    for a, b in zip(results, run(theirs, x, None), strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
+
+
+def test_gate_activations_are_stable_at_1000():
+    x = torch.tensor([-1000.0, -30.0, -1.0, -0.0, 0.0, 1e-8, 2.0, 30.0, 1000.0], dtype=torch.float64)
+    s = R._sigmoid(x)
+    assert torch.isfinite(s).all()
+    torch.testing.assert_close(s, torch.sigmoid(x), rtol=1e-15, atol=0)
+    # the LSTM's g gate: tanh x = 2 sigma(2x) - 1, exact at the extremes
+    torch.testing.assert_close(2 * R._sigmoid(2 * x) - 1, torch.tanh(x), rtol=0, atol=1e-15)
+
+
+def test_parameter_gradients_do_not_depend_on_whether_the_input_needs_one():
+    # The backward skips the gradient w.r.t. an input that does not need one (the first layer's
+    # input, usually); the parameter gradients must not change.
+    lstm = R.LSTM(3, 4, num_layers=2, bidirectional=True).double()
+    x = random_tensor((5, 2, 3), torch.float64, 0)
+    grads = []
+    for needs in (True, False):
+        out, (h, c) = lstm(x.clone().requires_grad_(needs))
+        grads.append(torch.autograd.grad((out * out).sum() + h.sum() + c.sum(), list(lstm.parameters())))
+    for a, b in zip(*grads, strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("kind", list(PAIRS))
+def test_outputs_can_be_changed_in_place_before_backward(kind):
+    # The outputs are not the tensors saved for the backward pass.
+    layer = PAIRS[kind][0](3, 4)
+    out, state = layer(torch.randn(5, 2, 3, requires_grad=True))
+    h = state[0] if isinstance(state, tuple) else state
+    out.mul_(2)
+    h.mul_(2)
+    (out.sum() + h.sum()).backward()
+    assert all(p.grad is not None for p in layer.parameters())
+
+
 @pytest.mark.parametrize("norm_type", [2.0, 1.0, float("inf")])
 def test_clip_grad_norm_matches_torch(norm_type):
     grads = [random_tensor((3, 4), torch.float64, 0), random_tensor((5,), torch.float64, 1)]

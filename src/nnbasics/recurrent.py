@@ -1,12 +1,13 @@
 """Recurrent layers (RNN, LSTM, GRU) with backpropagation through time written by hand.
 
 Taught in the chapter "Recurrent networks and LSTM". One ``RecurrentFunction`` runs a
-whole sequence through one layer in one direction: the forward pass computes every input
-projection $x_t W_{ih}^\\top$ with a single matrix product, then loops over time; the backward
-pass loops over time in reverse (BPTT), collecting the gradients of the gates, and again forms
-the weight gradients with single matrix products. The module classes have ``torch.nn``'s
-constructor arguments, parameter names (``weight_ih_l0``, ``bias_hh_l1_reverse``...), gate
-order and return values, so a torch module's ``state_dict`` loads into them.
+whole sequence through one layer, both directions at once when it is bidirectional: the forward
+pass computes every input projection $x_t W_{ih}^\\top$ with a single matrix product, then loops
+over time; the backward pass loops over time in reverse (BPTT), collecting the gradients of the
+gates, and again forms the weight gradients with single matrix products. The module classes
+have ``torch.nn``'s constructor arguments, parameter names (``weight_ih_l0``,
+``bias_hh_l1_reverse``...), gate order and return values, so a torch module's ``state_dict``
+loads into them.
 """
 
 from __future__ import annotations
@@ -25,101 +26,166 @@ __all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNCell", "clip_grad_no
 
 GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}
 
-
-def _step(mode, gi, h, c, w_hh, b_hh):
-    r"""One time step. ``gi`` is $x_t W_{ih}^\top + b_{ih}$; returns (h, c, what backward needs).
-
-    LSTM: $i, f, g, o$ from $gi + h W_{hh}^\top + b_{hh}$; $c' = f c + i g$, $h' = o \tanh c'$.
-    GRU: $r, z$ from the sum; $n = \tanh(gi_n + r\,(h W_{hn}^\top + b_{hn}))$; $h' = (1 - z)\,n + z\,h$.
-    RNN: $h' = \tanh$ (or ReLU) of the sum.
-    """
-    gh = h @ w_hh.T
-    if b_hh is not None:
-        gh = gh + b_hh
-    if mode == "lstm":
-        i, f, g, o = (gi + gh).chunk(4, dim=1)
-        i, f, g, o = _sigmoid(i), _sigmoid(f), _tanh(g), _sigmoid(o)
-        c_new = f * c + i * g
-        tc = _tanh(c_new)
-        return o * tc, c_new, (i, f, g, o, tc)
-    if mode == "gru":
-        ir, iz, in_ = gi.chunk(3, dim=1)
-        hr, hz, hn = gh.chunk(3, dim=1)
-        r, z = _sigmoid(ir + hr), _sigmoid(iz + hz)
-        n = _tanh(in_ + r * hn)
-        return (1 - z) * n + z * h, None, (r, z, n, hn)
-    pre = gi + gh
-    h_new = _tanh(pre) if mode == "rnn_tanh" else torch.where(pre > 0, pre, 0.0)
-    return h_new, None, (h_new,)
+# One time step of each cell, forward and backward side by side. Every tensor has a leading
+# direction dimension D (1, or 2 when a bidirectional layer runs both directions together), so
+# the matrix products are batched (torch.baddbmm, torch.bmm): ``gi`` [D, B, G] is the step's
+# input projection, ``h`` and ``c`` are [D, B, H], ``w_hh_t`` is $W_{hh}^\top$ [D, H, G]. A step
+# returns (h', c', cache). Its backward gets the gradients w.r.t. h' and c' and writes the
+# gradients w.r.t. the gate pre-activations into ``dgi`` (the part that reaches ``gi``) and
+# ``dgh`` (the part that reaches $h W_{hh}^\top$), [D, B, G] slices of buffers for the whole
+# sequence, filled with ``out=`` so that no step needs a torch.cat; it returns the gradients
+# w.r.t. h and c.
 
 
-def _step_back(mode, dh, dc, h_prev, c_prev, cache):
-    """Gradients w.r.t. the input projection (``dgi``), the hidden projection (``dgh``), and the
-    direct paths to the previous hidden and cell state."""
-    if mode == "lstm":
-        i, f, g, o, tc = cache
-        do = dh * tc
-        dc = dc + dh * o * (1 - tc * tc)
-        di, df, dg = dc * g, dc * c_prev, dc * i
-        dgates = torch.cat([di * i * (1 - i), df * f * (1 - f), dg * (1 - g * g), do * o * (1 - o)], dim=1)
-        return dgates, dgates, torch.zeros_like(dh), dc * f
-    if mode == "gru":
-        r, z, n, hn = cache
-        dn = dh * (1 - z) * (1 - n * n)
-        dz = dh * (h_prev - n) * z * (1 - z)
-        dr = dn * hn * r * (1 - r)
-        return torch.cat([dr, dz, dn], dim=1), torch.cat([dr, dz, dn * r], dim=1), dh * z, None
-    (h_new,) = cache
-    dpre = dh * (1 - h_new * h_new) if mode == "rnn_tanh" else dh * (h_new > 0)
-    return dpre, dpre, torch.zeros_like(dh), None
+def _lstm_step(gi, h, c, w_hh_t, b_hh):
+    r"""$i, f, g, o$ from $gi + h W_{hh}^\top$ (``gi`` already holds $b_{hh}$); $c' = f c + i g$,
+    $h' = o \tanh c'$. One sigmoid call activates all four gates, since $\tanh x = 2\sigma(2x) - 1$."""
+    H = h.shape[-1]
+    a = torch.baddbmm(gi, h, w_hh_t)  # [D, B, 4H] pre-activations of i, f, g, o
+    a[..., 2 * H : 3 * H] *= 2
+    a = _sigmoid(a)  # σ(i), σ(f), σ(2 g), σ(o)
+    i, f, s, o = a.chunk(4, dim=-1)
+    g = 2 * s - 1
+    c_new = torch.addcmul(f * c, i, g)
+    tc = _tanh(c_new)
+    return o * tc, c_new, (a, g, tc, c)
+
+
+def _lstm_step_back(dh, dc, cache, w_hh, dgi, dgh):
+    r"""$dc \mathrel{+}= dh\, o\, (1 - \tanh^2 c')$; the gates get $dc\, g$, $dc\, c$, $dc\, i$,
+    $dh \tanh c'$, times their activation's derivative; $dh \leftarrow d\text{gates}\, W_{hh}$,
+    $dc \leftarrow dc\, f$."""
+    a, g, tc, c = cache
+    i, f, _, o = a.chunk(4, dim=-1)
+    dc = torch.addcmul(dc, dh * o, 1 - tc * tc)
+    di, df, dg, do = dgi.chunk(4, dim=-1)
+    torch.mul(dc, g, out=di)
+    torch.mul(dc, c, out=df)
+    torch.mul(dc, i, out=dg)
+    torch.mul(dh, tc, out=do)
+    dgi.mul_(torch.addcmul(a, a, a, value=-1))  # σ' = σ - σ²
+    dg.mul_(4)  # g = 2σ(2x) - 1, so g' = 4σ'(2x)
+    return torch.bmm(dgh, w_hh), dc * f
+
+
+def _gru_step(gi, h, c, w_hh_t, b_hh):
+    r"""$r, z = \sigma(gi_{rz} + h W_{h,rz}^\top + b_{h,rz})$ in one call,
+    $n = \tanh(gi_n + r\,(h W_{hn}^\top + b_{hn}))$, $h' = (1 - z)\,n + z\,h$ (a lerp from n to h)."""
+    H = h.shape[-1]
+    gh = torch.baddbmm(b_hh, h, w_hh_t)
+    rz = _sigmoid(gi[..., : 2 * H] + gh[..., : 2 * H])
+    r, z = rz.chunk(2, dim=-1)
+    hn = gh[..., 2 * H :]
+    n = _tanh(torch.addcmul(gi[..., 2 * H :], r, hn))
+    return torch.lerp(n, h, z), None, (rz, n, hn, h)
+
+
+def _gru_step_back(dh, dc, cache, w_hh, dgi, dgh):
+    r"""$dn = dh\,(1 - z)(1 - n^2)$, $dr = dn\, hn$, $dz = dh\,(h - n)$, times $\sigma'$; ``dgh``
+    differs from ``dgi`` only in n's block, $dn\, r$; $dh \leftarrow dh\, z + d\text{gh}\, W_{hh}$."""
+    rz, n, hn, h = cache
+    H = h.shape[-1]
+    r, z = rz.chunk(2, dim=-1)
+    dh_z = dh * z
+    d_rz, dn = dgi[..., : 2 * H], dgi[..., 2 * H :]
+    torch.mul(dh - dh_z, 1 - n * n, out=dn)
+    dr, dz = d_rz.chunk(2, dim=-1)
+    torch.mul(dn, hn, out=dr)
+    torch.mul(dh, h - n, out=dz)
+    d_rz.mul_(torch.addcmul(rz, rz, rz, value=-1))  # σ' = σ - σ²
+    dgh[..., : 2 * H] = d_rz
+    torch.mul(dn, r, out=dgh[..., 2 * H :])
+    return torch.baddbmm(dh_z, dgh, w_hh), None
+
+
+def _rnn_tanh_step(gi, h, c, w_hh_t, b_hh):
+    r"""$h' = \tanh(gi + h W_{hh}^\top)$ (``gi`` already holds $b_{hh}$)."""
+    h_new = _tanh(torch.baddbmm(gi, h, w_hh_t))
+    return h_new, None, h_new
+
+
+def _rnn_tanh_step_back(dh, dc, h_new, w_hh, dgi, dgh):
+    r"""$d\text{pre} = dh\,(1 - h'^2)$, $dh \leftarrow d\text{pre}\, W_{hh}$."""
+    torch.mul(dh, 1 - h_new * h_new, out=dgi)
+    return torch.bmm(dgh, w_hh), None
+
+
+def _rnn_relu_step(gi, h, c, w_hh_t, b_hh):
+    r"""$h' = \max(0, gi + h W_{hh}^\top)$ (``gi`` already holds $b_{hh}$)."""
+    h_new = torch.baddbmm(gi, h, w_hh_t).clamp_(min=0)
+    return h_new, None, h_new
+
+
+def _rnn_relu_step_back(dh, dc, h_new, w_hh, dgi, dgh):
+    r"""$d\text{pre} = dh\,[h' > 0]$, $dh \leftarrow d\text{pre}\, W_{hh}$."""
+    torch.mul(dh, h_new > 0, out=dgi)
+    return torch.bmm(dgh, w_hh), None
+
+
+STEPS = {
+    "lstm": (_lstm_step, _lstm_step_back),
+    "gru": (_gru_step, _gru_step_back),
+    "rnn_tanh": (_rnn_tanh_step, _rnn_tanh_step_back),
+    "rnn_relu": (_rnn_relu_step, _rnn_relu_step_back),
+}
 
 
 class RecurrentFunction(torch.autograd.Function):
-    """A whole sequence through one recurrent layer in one direction, with hand-written BPTT.
+    """A whole sequence through one recurrent layer, all its directions at once, with hand-written
+    BPTT.
 
-    Inputs: ``x`` [T, B, I], ``h0`` [B, H], ``c0`` [B, H] (LSTM) or None, the weights.
-    Outputs: every hidden state [T, B, H], the last hidden state and the last cell state.
+    Inputs: ``x`` [D, T, B, I] (direction 1 gets the reversed sequence), ``h0`` [D, B, H],
+    ``c0`` [D, B, H] (LSTM) or None, the weights ``w_ih`` [D, G, I], ``w_hh`` [D, G, H] and biases
+    [D, G] or None, stacked over the D directions (G = gates × H).
+    Outputs: every hidden state [D, T, B, H], the last hidden state and the last cell state.
+    One time step is ``STEPS[mode]``: a cell's step and its backward, side by side
+    (``_lstm_step`` and ``_lstm_step_back``, ...).
     """
 
     @staticmethod
     def forward(ctx, mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
-        steps = x.shape[0]
-        gi = x @ w_ih.T  # all time steps' input projections in one matrix product
-        if b_ih is not None:
-            gi = gi + b_ih
-        h, c, hs, cs, caches = h0, c0, [h0], [c0], []
+        steps, batch = x.shape[1:3]
+        step = STEPS[mode][0]
+        # bias=False: zero biases keep one code path
+        b_ih = w_ih.new_zeros(w_ih.shape[:2]) if b_ih is None else b_ih
+        b_hh = w_hh.new_zeros(w_hh.shape[:2]) if b_hh is None else b_hh
+        if mode != "gru":  # both biases come before any nonlinearity: add b_hh once, here
+            b_ih = b_ih + b_hh
+        # all time steps' input projections in one matrix product: [D, T, B, G]
+        gi = torch.baddbmm(b_ih.unsqueeze(1), x.flatten(1, 2), w_ih.mT).unflatten(1, (steps, batch))
+        w_hh_t, b_hh = w_hh.mT.contiguous(), b_hh.unsqueeze(1)
+        h, c, hs, caches = h0, c0, [h0], []
         for t in range(steps):
-            h, c, cache = _step(mode, gi[t], h, c, w_hh, b_hh)
+            h, c, cache = step(gi[:, t], h, c, w_hh_t, b_hh)
             hs.append(h)
-            cs.append(c)
             caches.append(cache)
-        ctx.mode, ctx.caches, ctx.cs = mode, caches, cs
-        ctx.has_bias = (b_ih is not None, b_hh is not None)
-        ctx.save_for_backward(x, w_ih, w_hh, torch.stack(hs))
+        ctx.mode, ctx.caches = mode, caches
+        ctx.save_for_backward(x, w_ih, w_hh, torch.stack(hs[:-1], dim=1))  # h_{t-1}: [D, T, B, H]
         c_last = c if mode == "lstm" else h.new_zeros(0)
-        return torch.stack(hs[1:]), h, c_last
+        return torch.stack(hs[1:], dim=1), h, c_last
 
     @staticmethod
     def backward(ctx, grad_out, grad_h, grad_c):
-        x, w_ih, w_hh, hs = ctx.saved_tensors
-        mode, caches, cs = ctx.mode, ctx.caches, ctx.cs
-        steps = x.shape[0]
-        dh = grad_h.clone()
-        dc = grad_c.clone() if mode == "lstm" else None
-        dgi, dgh = [None] * steps, [None] * steps
+        x, w_ih, w_hh, h_prev = ctx.saved_tensors
+        mode, caches = ctx.mode, ctx.caches
+        step_back = STEPS[mode][1]
+        steps = x.shape[1]
+        dh = grad_h
+        dc = grad_c if mode == "lstm" else None
+        # gradients w.r.t. the gate pre-activations, written in place by step_back: [D, T, B, G]
+        dgi = x.new_empty(*x.shape[:3], w_hh.shape[1])
+        dgh = torch.empty_like(dgi) if mode == "gru" else dgi  # they differ only in GRU's n gate
         for t in reversed(range(steps)):  # backpropagation through time
-            dh = dh + grad_out[t]
-            dgi[t], dgh[t], dh_direct, dc = _step_back(mode, dh, dc, hs[t], cs[t], caches[t])
-            dh = dh_direct + dgh[t] @ w_hh
-        dgi, dgh = torch.stack(dgi), torch.stack(dgh)  # [T, B, gates * H]
-        flat_i, flat_h = dgi.reshape(-1, dgi.shape[-1]), dgh.reshape(-1, dgh.shape[-1])
-        grad_x = dgi @ w_ih
-        grad_w_ih = flat_i.T @ x.reshape(-1, x.shape[-1])
-        grad_w_hh = flat_h.T @ hs[:-1].reshape(-1, hs.shape[-1])
-        grad_b_ih = flat_i.sum(0) if ctx.has_bias[0] else None
-        grad_b_hh = flat_h.sum(0) if ctx.has_bias[1] else None
-        grad_c0 = dc if mode == "lstm" else None
-        return None, grad_x, dh, grad_c0, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh
+            dh, dc = step_back(dh + grad_out[:, t], dc, caches[t], w_hh, dgi[:, t], dgh[:, t])
+        flat_i, flat_h = dgi.flatten(1, 2), dgh.flatten(1, 2)  # [D, T * B, G]
+        need = ctx.needs_input_grad
+        grad_x = torch.bmm(flat_i, w_ih).view_as(x) if need[1] else None
+        # dW = dgates^T inputs, summed over steps and batch; BLAS is faster at (inputs^T dgates)^T
+        grad_w_ih = torch.bmm(x.flatten(1, 2).mT, flat_i).mT if need[4] else None
+        grad_w_hh = torch.bmm(h_prev.flatten(1, 2).mT, flat_h).mT if need[5] else None
+        grad_b_ih = flat_i.sum(1) if need[6] else None
+        grad_b_hh = flat_h.sum(1) if need[7] else None
+        return None, grad_x, dh, dc, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh
 
 
 class _RecurrentBase(nn.Module):
@@ -194,28 +260,36 @@ class _RecurrentBase(nn.Module):
         h0, c0 = self._initial_state(hx, state_shape, x, unbatched)
         hn, cn, layer_input = [], [], x
         for layer in range(self.num_layers):
-            outputs = []
-            for d in range(directions):
-                k = layer * directions + d
-                w_ih, w_hh, *b = (getattr(self, n) for n in self._names[k])
-                b_ih, b_hh = (b[0], b[1]) if self.bias else (None, None)
-                seq = layer_input.flip(0) if d == 1 else layer_input
-                out, h, c = RecurrentFunction.apply(
-                    self.mode, seq, h0[k], None if c0 is None else c0[k], w_ih, w_hh, b_ih, b_hh
-                )
-                outputs.append(out.flip(0) if d == 1 else out)
-                hn.append(h)
-                cn.append(c)
-            layer_input = torch.cat(outputs, dim=2) if directions == 2 else outputs[0]
-        output, h_n = layer_input, torch.stack(hn)
+            # both directions in one call: the reverse one reads the sequence backwards
+            xs = (
+                torch.stack([layer_input, layer_input.flip(0)])
+                if directions == 2
+                else layer_input.unsqueeze(0)
+            )
+            k = slice(layer * directions, (layer + 1) * directions)
+            w_ih, w_hh, b_ih, b_hh = self._stacked_weights(layer)
+            out, h, c = RecurrentFunction.apply(
+                self.mode, xs, h0[k], None if c0 is None else c0[k], w_ih, w_hh, b_ih, b_hh
+            )
+            layer_input = torch.cat([out[0], out[1].flip(0)], dim=2) if directions == 2 else out[0]
+            hn.append(h)
+            cn.append(c)
+        output, h_n = layer_input, torch.cat(hn)
         if unbatched:
             output, h_n = output.squeeze(1), h_n.squeeze(1)
         elif self.batch_first:
             output = output.transpose(0, 1)
         if self.mode == "lstm":
-            c_n = torch.stack(cn)
+            c_n = torch.cat(cn)
             return output, (h_n, c_n.squeeze(1) if unbatched else c_n)
         return output, h_n
+
+    def _stacked_weights(self, layer):
+        """``w_ih``, ``w_hh``, ``b_ih``, ``b_hh`` of one layer, stacked over its directions."""
+        directions = 2 if self.bidirectional else 1
+        names = zip(*self._names[layer * directions : (layer + 1) * directions], strict=True)
+        weights = [torch.stack([getattr(self, n) for n in same]) for same in names]
+        return weights if self.bias else [*weights, None, None]
 
     def _initial_state(self, hx, shape, x, unbatched):
         def check(t, name):
@@ -350,16 +424,16 @@ class _CellBase(nn.Module):
             if tuple(s.shape) != shape:
                 raise ValueError(f"hidden state must have shape {shape}, got {tuple(s.shape)}")
         c0 = (states[1] if len(states) > 1 else x.new_zeros(shape)) if self.mode == "lstm" else None
+        # one time step, one direction: x is [1, 1, B, I], the states [1, B, H]
+        params = (self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
         _, h, c = RecurrentFunction.apply(
             self.mode,
-            x.unsqueeze(0),
-            states[0],
-            c0,
-            self.weight_ih,
-            self.weight_hh,
-            self.bias_ih,
-            self.bias_hh,
+            x[None, None],
+            states[0][None],
+            None if c0 is None else c0[None],
+            *(None if p is None else p[None] for p in params),
         )
+        h, c = h[0], c[0] if self.mode == "lstm" else c
         if unbatched:
             h, c = h.squeeze(0), c.squeeze(0) if self.mode == "lstm" else c
         return (h, c) if self.mode == "lstm" else h
