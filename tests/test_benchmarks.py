@@ -24,7 +24,10 @@ def test_timing_ratio_and_line():
     assert str(t).startswith("conv2d") and "ratio  1.50×" in str(t)
 
 
-def test_compare_times_both_sides():
-    ours, theirs = [], []
-    t = compare("x", lambda: ours.append(1), lambda: theirs.append(1), repeat=2)
-    assert len(ours) == len(theirs) == 3 and t.name == "x"
+def test_compare_times_both_sides_alternately():
+    calls = []
+    t = compare("x", lambda: calls.append("ours"), lambda: calls.append("theirs"), repeat=2, warmup=1)
+    assert calls == ["ours", "theirs"] * 3 and t.name == "x"  # 1 warm-up round, then 2 timed rounds
+    assert t.ours >= 0 and t.torch >= 0
+    with pytest.raises(ValueError, match="repeat must be >= 1"):
+        compare("x", lambda: None, lambda: None, repeat=0)

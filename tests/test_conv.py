@@ -47,6 +47,47 @@ def test_conv2d_matches_torch(seed, dtype, n, groups, cg, og, h, w, k, stride, p
             lambda x, w, b=None: F.conv2d(x, w, b, stride, padding, dilation, groups), [x, weight, b], dtype)
 
 
+@given(seed=seeds, dtype=dtypes, n=st.integers(1, 3), groups=st.sampled_from([1, 2, 3]),
+       cg=st.integers(1, 3), og=st.integers(1, 3), h=st.integers(3, 9), w=st.integers(3, 9),
+       k=st.tuples(st.integers(1, 3), st.integers(1, 3)), pads=st.tuples(*[st.integers(0, 2)] * 4),
+       dilation=st.tuples(st.integers(1, 2), st.integers(1, 2)), bias=st.booleans(),
+       method=st.sampled_from(["im2col", "shifted"]))
+def test_both_conv2d_methods_match_torch_at_stride_1(seed, dtype, n, groups, cg, og, h, w, k, pads, dilation,
+                                                      bias, method):
+    # conv2d picks one method by size; call each directly so that both are tested on every shape.
+    assume(h + pads[0] + pads[1] >= dilation[0] * (k[0] - 1) + 1)
+    assume(w + pads[2] + pads[3] >= dilation[1] * (k[1] - 1) + 1)
+    x = random_tensor((n, cg * groups, h, w), dtype, seed)
+    weight = random_tensor((og * groups, cg, *k), dtype, seed + 1)
+    b = random_tensor((og * groups,), dtype, seed + 2) if bias else None
+    if method == "im2col":
+        def ours(x, w, b=None):
+            return C.Conv2dFunction.apply(x, w, b, (1, 1), pads, dilation, groups)
+    else:
+        def ours(x, w, b=None):
+            return C.ShiftedConv2dFunction.apply(x, w, b, pads, dilation, groups)
+
+    def theirs(x, w, b=None):
+        return F.conv2d(F.pad(x, (pads[2], pads[3], pads[0], pads[1])), w, b, 1, 0, dilation, groups)
+
+    compare(ours, theirs, [x, weight, b], dtype)
+
+
+def test_conv2d_uses_shifted_slices_for_a_large_stride_1_layer():
+    x = random_tensor((8, 64, 32, 32), torch.float64, 0)
+    w = random_tensor((32, 16, 3, 3), torch.float64, 1).requires_grad_(True)
+    b = random_tensor((32,), torch.float64, 2).requires_grad_(True)
+    out = C.conv2d(x, w, b, padding=1, groups=4)  # the input needs no gradient, as in a first layer
+    assert type(out.grad_fn).__name__ == "ShiftedConv2dFunctionBackward"
+    ref = F.conv2d(x, w, b, padding=1, groups=4)
+    torch.testing.assert_close(out, ref, rtol=1e-10, atol=1e-10)
+    g = random_tensor(out.shape, torch.float64, 3)
+    for a, e in zip(torch.autograd.grad(out, (w, b), g), torch.autograd.grad(ref, (w, b), g), strict=True):
+        torch.testing.assert_close(a, e, rtol=1e-10, atol=1e-10)
+    small = C.conv2d(x[:1, :4, :8, :8], w[:, :4], padding=1)
+    assert type(small.grad_fn).__name__ == "Conv2dFunctionBackward"
+
+
 @given(seed=seeds, dtype=dtypes, h=st.integers(2, 9), w=st.integers(2, 9), k=st.integers(1, 3),
        stride=st.one_of(st.none(), st.integers(1, 3)), padding=st.integers(0, 1), ceil_mode=st.booleans(),
        count_include_pad=st.booleans())
@@ -94,6 +135,8 @@ def test_gradcheck_conv_and_pools():
     w = random_tensor((6, 2, 3, 2), torch.float64, 1).requires_grad_(True)
     b = random_tensor((6,), torch.float64, 2).requires_grad_(True)
     assert torch.autograd.gradcheck(lambda x, w, b: C.conv2d(x, w, b, (2, 1), 1, (1, 2), 2), (x, w, b))
+    assert torch.autograd.gradcheck(
+        lambda x, w, b: C.ShiftedConv2dFunction.apply(x, w, b, (1, 0, 2, 1), (1, 2), 2), (x, w, b))
     assert torch.autograd.gradcheck(lambda t: C.max_pool2d(t, 2, 1, 1), (x,))
     assert torch.autograd.gradcheck(lambda t: C.avg_pool2d(t, 3, 2, 1, ceil_mode=True), (x,))
 

@@ -2,16 +2,26 @@
 
 Taught in the chapter "Convolutional neural networks".
 
-**How the convolution is computed (im2col).** The padded input is viewed, without copying, as
-all its $k_h \times k_w$ windows (``torch.as_strided``); those windows, flattened, are the rows
-of a matrix, and the convolution becomes *one matrix product* with the flattened kernels. That
-is the im2col formulation most libraries use: a single large ``matmul`` runs at the speed of
-the machine's BLAS, where a loop over output positions in Python would be hundreds of times
-slower. The backward pass reuses it: the kernels' gradient is another matrix product with the
-same windows, and the input's gradient multiplies by the kernels and adds each column back
-onto the window it came from (col2im), one strided slice per kernel position. Autograd through
-``unfold`` would do the same arithmetic but keep large intermediate buffers; writing the
-backward by hand keeps it to three matrix products.
+**How the convolution is computed: im2col, or shifted slices at stride 1.** The padded input
+is viewed, without copying, as all its $k_h \times k_w$ windows (``torch.as_strided``); those
+windows, flattened, are the rows of a matrix, and the convolution becomes *one matrix product*
+with the flattened kernels. That is the im2col formulation most libraries use: a single large
+``matmul`` runs at the speed of the machine's BLAS, where a loop over output positions in Python
+would be hundreds of times slower. The backward pass reuses it: the kernels' gradient is another
+matrix product with the same windows, and the input's gradient multiplies by the kernels and adds
+each column back onto the window it came from (col2im), one strided slice per kernel position.
+Autograd through ``unfold`` would do the same arithmetic but keep large intermediate buffers;
+writing the backward by hand keeps it to three matrix products (:class:`Conv2dFunction`).
+
+The column matrix holds every input value $k_h k_w$ times. On a large layer (64 channels of
+32×32, 3×3 kernels, batch 32: 75 MB) building it and streaming it through the processor takes as
+long as the arithmetic. At stride 1 there is a way around it: in a flattened padded image, kernel
+tap $(i, j)$ reads, for *every* output position, the input position shifted by the same
+$i W_p + j$ (for dilation 1), so the convolution is a sum of $k_h k_w$ matrix products on
+shifted contiguous slices of the input, with no copy at all ("implicit GEMM",
+:class:`ShiftedConv2dFunction`).
+Each of those products sums over only the $C$ input channels, so it wins only with many channels
+and a large layer; :func:`conv2d` picks it there and im2col everywhere else.
 """
 
 from __future__ import annotations
@@ -123,7 +133,9 @@ class Conv2dFunction(torch.autograd.Function):
     matrix product per group (many small per-image products would be far slower). Backward:
     $\partial L/\partial W = G\,\text{cols}^\top$, $\partial L/\partial b = \sum G$, and
     $\partial L/\partial X = \text{col2im}(W^\top G)$, with $G$ the output gradient laid out as
-    ``[G, O_g, N P]``.
+    ``[G, O_g, N P]``. Any stride, padding, dilation and groups; :func:`conv2d` uses it for every
+    layer except large stride-1 ones with many channels, where :class:`ShiftedConv2dFunction`
+    avoids building ``cols`` (see :func:`_use_shifted_slices`).
     """
 
     @staticmethod
@@ -167,6 +179,107 @@ class Conv2dFunction(torch.autograd.Function):
             top, _, left, _ = pads
             grad_x = gxp[:, :, top:top + h, left:left + w_in]
         return grad_x, grad_w, grad_b, None, None, None, None
+
+
+# ShiftedConv2dFunction takes images in chunks of about this many values (4 MB in float32) of
+# padded input plus output: the k_h k_w products then add into output that is still in cache.
+_CHUNK_VALUES = 2**20
+
+
+class ShiftedConv2dFunction(torch.autograd.Function):
+    r"""Stride-1 2-D cross-correlation as $k_h k_w$ matrix products on shifted slices (implicit GEMM).
+
+    Flatten each padded image to $X_n$ ``[C, H_p W_p]`` and its output to $Y_n$
+    ``[O, H_\text{out} W_p]``: output rows keep the input's width $W_p$, and the last
+    $W_p - W_\text{out}$ columns of each row are wasted work, dropped at the end. Output position
+    $q = y W_p + x$ needs input position $q + s_{ij}$ for kernel tap $(i, j)$, with
+    $s_{ij} = i d_h W_p + j d_w$: the same shift for every $q$. So
+
+    $$Y_n = \sum_{i,j} W_{ij}\, X_n[:, s_{ij} : s_{ij} + \ell] + b, \qquad
+    \ell = (H_\text{out} - 1) W_p + W_\text{out},$$
+
+    with $W_{ij}$ ``[O, C]`` the kernels' tap $(i, j)$: each term is a plain matrix product on a
+    *contiguous slice* of the input, and no im2col buffer is built ("implicit GEMM"). Backward,
+    with the output gradient $G_n$ laid out like $Y_n$ and zero at the wasted columns:
+    $\partial L/\partial W_{ij} = \sum_n G_n X_n[:, s_{ij} : s_{ij} + \ell]^\top$ and
+    $\partial L/\partial X_n[:, s_{ij} : s_{ij} + \ell] \mathrel{+}= W_{ij}^\top G_n$. Groups are
+    done one after the other. The images go through in chunks (``_CHUNK_VALUES``), so that all
+    $k_h k_w$ products of a chunk add into output that is still in the processor's cache.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, pads, dilation, groups):
+        n, c = x.shape[:2]
+        o, cg, kh, kw = weight.shape
+        og = o // groups
+        xp = _pad(x, *pads)
+        hp, wp = xp.shape[2:]
+        ho, wo = hp - dilation[0] * (kh - 1), wp - dilation[1] * (kw - 1)
+        length = (ho - 1) * wp + wo  # flat positions from the first output to the last
+        xf = xp.reshape(n, groups, cg, hp * wp)
+        taps = weight.reshape(groups, og, cg, kh * kw).permute(3, 0, 1, 2).contiguous()  # [kh kw, G, Og, Cg]
+        shifts = [i * dilation[0] * wp + j * dilation[1] for i in range(kh) for j in range(kw)]
+        out = x.new_zeros(n, groups, og, ho * wp)
+        chunk = max(1, _CHUNK_VALUES // (c * hp * wp + o * ho * wp))
+        for n0 in range(0, n, chunk):
+            b = min(chunk, n - n0)
+            for g in range(groups):
+                y = out[n0:n0 + b, g, :, :length]  # [b, Og, l], a view
+                for t, s in enumerate(shifts):
+                    y.baddbmm_(taps[t, g].expand(b, og, cg), xf[n0:n0 + b, g, :, s:s + length])
+        if bias is not None:
+            out += bias.view(groups, og, 1)
+        ctx.save_for_backward(xf, taps)
+        ctx.meta = (x.shape, weight.shape, pads, (ho, wo, wp, length), shifts, bias is not None)
+        return out.view(n, o, ho, wp)[:, :, :, :wo].contiguous()  # drop the wasted columns
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        xf, taps = ctx.saved_tensors
+        x_shape, w_shape, pads, (ho, wo, wp, length), shifts, has_bias = ctx.meta
+        n, c, h, w_in = x_shape
+        groups, og, cg = taps.shape[1:]
+        g_full = grad_out.new_zeros(n, groups, og, ho, wp)
+        g_full[..., :wo] = grad_out.reshape(n, groups, og, ho, wo)  # zero at the wasted columns
+        g_flat = g_full.view(n, groups, og, ho * wp)[..., :length]
+        grad_taps = taps.new_zeros(taps.shape) if ctx.needs_input_grad[1] else None
+        gxf = xf.new_zeros(xf.shape) if ctx.needs_input_grad[0] else None
+        chunk = max(1, _CHUNK_VALUES // (xf[0].numel() + g_full[0].numel()))
+        for n0 in range(0, n, chunk):
+            b = min(chunk, n - n0)
+            for g in range(groups):
+                gy = g_flat[n0:n0 + b, g]  # [b, Og, l]
+                for t, s in enumerate(shifts):
+                    if grad_taps is not None:  # a [b, Og, Cg] product per image, summed over images
+                        grad_taps[t, g] += (gy @ xf[n0:n0 + b, g, :, s:s + length].mT).sum(0)
+                    if gxf is not None:
+                        gxf[n0:n0 + b, g, :, s:s + length].baddbmm_(taps[t, g].mT.expand(b, cg, og), gy)
+        grad_x = grad_w = grad_b = None
+        if gxf is not None:
+            top, _, left, _ = pads
+            grad_x = gxf.view(n, c, -1, wp)[:, :, top:top + h, left:left + w_in]
+        if grad_taps is not None:
+            grad_w = grad_taps.permute(1, 2, 3, 0).reshape(w_shape)
+        if has_bias and ctx.needs_input_grad[2]:
+            grad_b = grad_out.sum(dim=(0, 2, 3))
+        return grad_x, grad_w, grad_b, None, None, None
+
+
+def _use_shifted_slices(x_shape: torch.Size, w_shape: torch.Size, stride: tuple[int, int],
+                        pads: tuple[int, int, int, int], dilation: tuple[int, int]) -> bool:
+    r"""Whether :func:`conv2d` uses :class:`ShiftedConv2dFunction` rather than im2col.
+
+    Only for stride 1, and only when it is faster (measured with ``nnbasics.benchmarks.conv``):
+    each shifted product has only $C_g$ terms per output value, too few for a fast matrix product
+    below about 16 channels per group, and it pays off when the im2col buffer
+    $C k_h k_w \cdot N H_\text{out} W_\text{out}$ would be too large to stay in cache (here
+    from $2^{22}$ values, 16 MB in float32).
+    """
+    n, c, h, w = x_shape
+    kh, kw = w_shape[2:]
+    ho = h + pads[0] + pads[1] - dilation[0] * (kh - 1)
+    wo = w + pads[2] + pads[3] - dilation[1] * (kw - 1)
+    return stride == (1, 1) and w_shape[1] >= 16 and c * kh * kw * n * ho * wo >= 2**22
 
 
 def _check_4d(x: object, name: str = "input") -> Tensor:
@@ -218,6 +331,8 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: In
         if size + pad < dil * (k - 1) + 1:
             raise ValueError(f"kernel size {k} (dilation {dil}) is larger than the padded input: "
                              f"{('height', 'width')[dim]} {size} + padding {pad} = {size + pad}")
+    if _use_shifted_slices(x.shape, w.shape, s, pads, d):
+        return ShiftedConv2dFunction.apply(x, w, bias, pads, d, groups)
     return Conv2dFunction.apply(x, w, bias, s, pads, d, groups)
 
 

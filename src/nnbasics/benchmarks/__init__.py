@@ -51,16 +51,30 @@ class Timing:
 
 
 def compare(name: str, ours: Callable[[], object], theirs: Callable[[], object], repeat: int = 5,
-            threads: int = 2) -> Timing:
-    """Time ``ours`` and ``theirs`` alternately in the same process with ``threads`` threads."""
+            threads: int = 2, warmup: int = 2) -> Timing:
+    """Time ``ours`` and ``theirs`` alternately in the same process with ``threads`` threads:
+    ``warmup`` runs of each, then ``repeat`` rounds of one run of each, and the median of each.
+
+    Alternating matters: the speed of a call depends on what ran just before it (caches, and
+    the memory allocator's state after large buffers are freed), so timing all of one side and
+    then all of the other would favour whichever side the machine happened to be warm for."""
+    if repeat < 1 or warmup < 0:
+        raise ValueError(f"repeat must be >= 1 and warmup >= 0, got {repeat} and {warmup}")
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
-        t_ours = time_call(ours, repeat=repeat)
-        t_torch = time_call(theirs, repeat=repeat)
+        for _ in range(warmup):
+            ours()
+            theirs()
+        times: dict[str, list[float]] = {"ours": [], "theirs": []}
+        for _ in range(repeat):
+            for key, fn in (("ours", ours), ("theirs", theirs)):
+                start = time.perf_counter()
+                fn()
+                times[key].append(time.perf_counter() - start)
     finally:
         torch.set_num_threads(previous)
-    return Timing(name, t_ours, t_torch)
+    return Timing(name, statistics.median(times["ours"]), statistics.median(times["theirs"]))
 
 
 def main(run: Callable[..., list[Timing]], description: str | None = None) -> None:

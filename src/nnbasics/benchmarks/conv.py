@@ -1,4 +1,4 @@
-"""Benchmark: forward + backward of nnbasics.conv's conv2d and max_pool2d against torch's.
+"""Benchmark: forward + backward of nnbasics.conv's conv2d, conv1d and max_pool2d against torch's.
 
 Run ``python -m nnbasics.benchmarks.conv`` (add ``--quick`` for tiny sizes). The chapter
 "Convolutional neural networks" quotes its ratios; they are measured in one run, on the same
@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from nnbasics.benchmarks import Timing, compare, main
-from nnbasics.conv import conv2d, max_pool2d
+from nnbasics.conv import conv1d, conv2d, max_pool2d
 
 # (name, input shape, weight shape, padding)
 CASES = [
@@ -20,6 +20,8 @@ CASES = [
     ("64 x 32 x 32 -> 64, 3x3, batch 32", (32, 64, 32, 32), (64, 64, 3, 3), 1),
 ]
 QUICK = [("tiny: 2 x 3 x 8 x 8, 4 kernels 3x3", (2, 3, 8, 8), (4, 3, 3, 3), 1)]
+# (name, input shape, weight shape, stride, padding): a small layer, where per-call overhead counts
+CASES_1D = [("100 x 25 x 19, 25 kernels 3, stride 2", (100, 25, 19), (25, 25, 3), 2, 1)]
 
 
 def _forward_backward(op, x, *args):
@@ -43,6 +45,11 @@ def run(quick: bool = False, repeat: int = 5, threads: int = 2) -> list[Timing]:
                                _forward_backward(lambda x: max_pool2d(x, 2), x),
                                _forward_backward(lambda x: F.max_pool2d(x, 2), x),
                                repeat=repeat, threads=threads))
+    for name, x_shape, w_shape, stride, padding in [] if quick else CASES_1D:
+        x, w, b = torch.randn(x_shape), torch.randn(w_shape), torch.randn(w_shape[0])
+        ours = _forward_backward(lambda x, w, b, s=stride, p=padding: conv1d(x, w, b, s, p), x, w, b)
+        theirs = _forward_backward(lambda x, w, b, s=stride, p=padding: F.conv1d(x, w, b, s, p), x, w, b)
+        timings.append(compare(f"conv1d     {name}", ours, theirs, repeat=repeat, threads=threads))
     return timings
 
 
