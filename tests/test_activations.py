@@ -228,3 +228,14 @@ def test_dtype_argument_casts_before_softmax():
     y = A.softmax(x, dim=0, dtype=torch.float64)
     assert y.dtype == torch.float64
     torch.testing.assert_close(y, F.softmax(x, dim=0, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("slope", [0.0, 0.01, 0.1, 0.2, 1 / 3, 0.7])
+def test_leaky_relu_is_bit_for_bit_torchs(slope):
+    x = random_tensor((1000,), torch.float32, 7).requires_grad_(True)
+    x_torch = x.detach().clone().requires_grad_(True)
+    ours, theirs = A.leaky_relu(x, slope), torch.nn.functional.leaky_relu(x_torch, slope)
+    g = random_tensor((1000,), torch.float32, 8)
+    ours.backward(g)
+    theirs.backward(g)
+    assert torch.equal(ours, theirs) and torch.equal(x.grad, x_torch.grad)

@@ -111,20 +111,24 @@ def tanh(input: Tensor) -> Tensor:
 class LeakyReLUFunction(torch.autograd.Function):
     r"""$f(x) = x$ for $x > 0$, else $a x$; $f'(x) = 1$ for $x > 0$, else $a$.
 
-    ReLU is the case $a = 0$. At $x = 0$ the derivative is taken as $a$, as torch does.
+    ReLU is the case $a = 0$. At $x = 0$ the derivative is taken as $a$, as torch does. The
+    forward pass computes the derivative first, as a tensor $d = f'(x)$ of ones and $a$'s, and
+    returns $f(x) = d \cdot x$; the backward pass is one multiplication, $d \cdot g$. (Masks
+    built from ``x > 0`` and ``torch.where`` give the same numbers, several times more slowly.)
     """
 
     @staticmethod
     def forward(ctx, x: Tensor, negative_slope: float) -> Tensor:
-        positive = x > 0
-        ctx.save_for_backward(positive)
-        ctx.negative_slope = negative_slope
-        return torch.where(positive, x, x * negative_slope)
+        d = torch.sign(x).clamp_(min=0)  # 1 where x > 0, else 0
+        if negative_slope:
+            d = (d - 1).mul_(-negative_slope).add_(d)  # exactly 1 where x > 0, else exactly a
+        ctx.save_for_backward(d)
+        return x * d
 
     @staticmethod
     def backward(ctx, grad_out: Tensor) -> tuple[Tensor, None]:
-        (positive,) = ctx.saved_tensors
-        return torch.where(positive, grad_out, grad_out * ctx.negative_slope), None
+        (d,) = ctx.saved_tensors
+        return grad_out * d, None
 
 
 def relu(input: Tensor) -> Tensor:
