@@ -40,8 +40,10 @@ __all__ = [
     "AvgPool2d",
     "Conv1d",
     "Conv2d",
+    "Conv2dFunction",
     "LeNet5",
     "MaxPool2d",
+    "ShiftedConv2dFunction",
     "avg_pool2d",
     "conv1d",
     "conv2d",
@@ -135,7 +137,7 @@ class Conv2dFunction(torch.autograd.Function):
     $\partial L/\partial X = \text{col2im}(W^\top G)$, with $G$ the output gradient laid out as
     ``[G, O_g, N P]``. Any stride, padding, dilation and groups; :func:`conv2d` uses it for every
     layer except large stride-1 ones with many channels, where :class:`ShiftedConv2dFunction`
-    avoids building ``cols`` (see :func:`_use_shifted_slices`).
+    avoids building ``cols`` (``_use_shifted_slices`` decides).
     """
 
     @staticmethod
