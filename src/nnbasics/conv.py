@@ -196,13 +196,11 @@ class ShiftedConv2dFunction(torch.autograd.Function):
     $W_p - W_\text{out}$ columns of each row are wasted work, dropped at the end. Output position
     $q = y W_p + x$ needs input position $q + s_{ij}$ for kernel tap $(i, j)$, with
     $s_{ij} = i d_h W_p + j d_w$: the same shift for every $q$. So
-
-    $$Y_n = \sum_{i,j} W_{ij}\, X_n[:, s_{ij} : s_{ij} + \ell] + b, \qquad
-    \ell = (H_\text{out} - 1) W_p + W_\text{out},$$
-
-    with $W_{ij}$ ``[O, C]`` the kernels' tap $(i, j)$: each term is a plain matrix product on a
-    *contiguous slice* of the input, and no im2col buffer is built ("implicit GEMM"). Backward,
-    with the output gradient $G_n$ laid out like $Y_n$ and zero at the wasted columns:
+    $Y_n = \sum_{i,j} W_{ij}\, X_n[:, s_{ij} : s_{ij} + \ell] + b$, with
+    $\ell = (H_\text{out} - 1) W_p + W_\text{out}$ and $W_{ij}$ ``[O, C]`` the kernels' tap
+    $(i, j)$: each term is a plain matrix product on a *contiguous slice* of the input,
+    and no im2col buffer is built ("implicit GEMM"). Backward, with the output gradient $G_n$
+    laid out like $Y_n$ and zero at the wasted columns:
     $\partial L/\partial W_{ij} = \sum_n G_n X_n[:, s_{ij} : s_{ij} + \ell]^\top$ and
     $\partial L/\partial X_n[:, s_{ij} : s_{ij} + \ell] \mathrel{+}= W_{ij}^\top G_n$. Groups are
     done one after the other. The images go through in chunks (``_CHUNK_VALUES``), so that all
