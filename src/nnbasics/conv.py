@@ -336,22 +336,20 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: In
     return Conv2dFunction.apply(x, w, bias, s, pads, d, groups)
 
 
-class Conv2d(nn.Module):
-    """A convolution layer like :class:`torch.nn.Conv2d`: same arguments, parameter names,
-    shapes and default initialization (Kaiming-uniform with $a = \\sqrt 5$)."""
+class _ConvNd(nn.Module):
+    """What :class:`Conv1d` and :class:`Conv2d` share: the checks, the parameters with torch's
+    names, shapes and default initialization (Kaiming-uniform with $a = \\sqrt 5$), the repr."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: IntPair, stride: IntPair = 1,
-                 padding: IntPair | str = 0, dilation: IntPair = 1, groups: int = 1,
-                 bias: bool = True) -> None:
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: tuple[int, ...],
+                 stride: tuple[int, ...], padding: tuple[int, ...] | str, dilation: tuple[int, ...],
+                 groups: int, bias: bool) -> None:
         super().__init__()
         if in_channels % groups or out_channels % groups:
             raise ValueError(f"in_channels ({in_channels}) and out_channels ({out_channels}) must be "
                              f"divisible by groups ({groups})")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = _pair(kernel_size, "kernel_size", 1)
-        self.stride, self.dilation = _pair(stride, "stride", 1), _pair(dilation, "dilation", 1)
-        self.padding = padding if isinstance(padding, str) else _pair(padding, "padding", 0)
-        self.weight = nn.Parameter(torch.empty(out_channels, in_channels // groups, *self.kernel_size))
+        self.kernel_size, self.stride, self.padding, self.dilation = kernel_size, stride, padding, dilation
+        self.weight = nn.Parameter(torch.empty(out_channels, in_channels // groups, *kernel_size))
         if bias:
             self.bias = nn.Parameter(torch.empty(out_channels))
         else:
@@ -361,20 +359,32 @@ class Conv2d(nn.Module):
             bound = 1 / math.sqrt(init.compute_fans(self.weight)[0])
             init.uniform_(self.bias, -bound, bound)
 
-    def forward(self, input: Tensor) -> Tensor:
-        return conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
-
     def extra_repr(self) -> str:
         text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
                 f"stride={self.stride}")
-        if self.padding not in ((0, 0), "valid"):
+        if not (self.padding == "valid" or (isinstance(self.padding, tuple) and not any(self.padding))):
             text += f", padding={self.padding}"  # torch prints 'same' without quotes too
-        if self.dilation != (1, 1):
+        if any(d != 1 for d in self.dilation):
             text += f", dilation={self.dilation}"
         if self.groups != 1:
             text += f", groups={self.groups}"
         return text + ("" if self.bias is not None else ", bias=False")
 
+
+class Conv2d(_ConvNd):
+    """A convolution layer like :class:`torch.nn.Conv2d`: same arguments, parameter names,
+    shapes and default initialization (Kaiming-uniform with $a = \\sqrt 5$)."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: IntPair, stride: IntPair = 1,
+                 padding: IntPair | str = 0, dilation: IntPair = 1, groups: int = 1,
+                 bias: bool = True) -> None:
+        super().__init__(in_channels, out_channels, _pair(kernel_size, "kernel_size", 1),
+                         _pair(stride, "stride", 1),
+                         padding if isinstance(padding, str) else _pair(padding, "padding", 0),
+                         _pair(dilation, "dilation", 1), groups, bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
 def _single(value: object, name: str, minimum: int) -> int:
@@ -401,47 +411,21 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: in
     return conv2d(x.unsqueeze(2), w.unsqueeze(2), bias, (1, s), pad, (1, d), groups).squeeze(2)
 
 
-class Conv1d(nn.Module):
+class Conv1d(_ConvNd):
     """A 1-D convolution layer like :class:`torch.nn.Conv1d`: same arguments, parameter names,
     shapes (``weight`` is ``[out_channels, in_channels / groups, kernel_size]``) and default
     initialization, so a torch ``Conv1d`` state dict loads."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
                  padding: int | str = 0, dilation: int = 1, groups: int = 1, bias: bool = True) -> None:
-        super().__init__()
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(f"in_channels ({in_channels}) and out_channels ({out_channels}) must be "
-                             f"divisible by groups ({groups})")
-        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = (_single(kernel_size, "kernel_size", 1),)
-        self.stride, self.dilation = (_single(stride, "stride", 1),), (_single(dilation, "dilation", 1),)
-        self.padding = padding if isinstance(padding, str) else (_single(padding, "padding", 0),)
-        self.weight = nn.Parameter(torch.empty(out_channels, in_channels // groups, *self.kernel_size))
-        if bias:
-            self.bias = nn.Parameter(torch.empty(out_channels))
-        else:
-            self.register_parameter("bias", None)
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1 / math.sqrt(init.compute_fans(self.weight)[0])
-            init.uniform_(self.bias, -bound, bound)
+        super().__init__(in_channels, out_channels, (_single(kernel_size, "kernel_size", 1),),
+                         (_single(stride, "stride", 1),),
+                         padding if isinstance(padding, str) else (_single(padding, "padding", 0),),
+                         (_single(dilation, "dilation", 1),), groups, bias)
 
     def forward(self, input: Tensor) -> Tensor:
         padding = self.padding if isinstance(self.padding, str) else self.padding[0]
         return conv1d(input, self.weight, self.bias, self.stride[0], padding, self.dilation[0], self.groups)
-
-    def extra_repr(self) -> str:
-        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}")
-        if self.padding not in ((0,), "valid"):
-            text += f", padding={self.padding}"
-        if self.dilation != (1,):
-            text += f", dilation={self.dilation}"
-        if self.groups != 1:
-            text += f", groups={self.groups}"
-        return text + ("" if self.bias is not None else ", bias=False")
-
-# --- Pooling ---------------------------------------------------------------------------------------
 
 
 def _pool_geometry(x, kernel_size, stride, padding, ceil_mode):
