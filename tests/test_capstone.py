@@ -172,3 +172,23 @@ def test_train_steps_matches_the_same_loop_with_torch(cosine):
         test_accuracy = (theirs(data.X_test).argmax(1) == data.y_test).float().mean().item()
     assert result.test_accuracy == pytest.approx(test_accuracy)
     assert 0.0 <= result.train_accuracy <= 1.0 and len(result.step_loss) == 12
+
+
+def test_train_seeds_gives_each_seed_the_numbers_of_a_run_on_its_own():
+    gen = torch.Generator().manual_seed(1)
+    X, y = torch.randn(250, 40, generator=gen), torch.arange(250) % 10
+    data = K.Split(X[:200], y[:200], X[200:], y[200:])
+    experiments = {"logistic": (K.Logistic, 5), "cnn": (K.MNIST1DCNN, 3)}
+    results = K.train_seeds(experiments, data, seeds=(0, 1), workers=2)
+    assert list(results) == ["logistic", "cnn"] and all(len(runs) == 2 for runs in results.values())
+    threads = torch.get_num_threads()
+    try:
+        for name, (make, steps) in experiments.items():
+            for seed, run in zip((0, 1), results[name], strict=True):
+                alone = K._train_seed(make, data, steps, seed)  # in this process, on one thread
+                assert run.step_loss == alone.step_loss and run.test_accuracy == alone.test_accuracy
+    finally:
+        torch.set_num_threads(threads)
+    assert results["logistic"][0].step_loss != results["logistic"][1].step_loss  # the seed matters
+    with pytest.raises(ValueError, match="workers must be a positive int"):
+        K.train_seeds({}, data, workers=0)

@@ -307,7 +307,7 @@ def train_seeds(experiments: dict[str, tuple[Callable[[], nn.Module], int]], dat
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = {pool.submit(_train_seed, make, data, steps, seed): (name, seed)
                    for name, make, steps, seed in jobs}
+        results = {}
         for future in tqdm(as_completed(futures), total=len(futures), desc="runs", leave=False):
-            future.result()  # raise a worker's error here
-    return {name: [next(f.result() for f, key in futures.items() if key == (name, seed)) for seed in seeds]
-            for name in experiments}
+            results[futures[future]] = future.result()  # a worker's error is raised here
+    return {name: [results[name, seed] for seed in seeds] for name in experiments}
