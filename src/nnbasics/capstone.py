@@ -33,6 +33,7 @@ from nnbasics.conv import Conv1d, Conv2d, MaxPool2d
 from nnbasics.layers import Linear
 from nnbasics.optim.lr_scheduler import CosineAnnealingLR
 from nnbasics.recurrent import GRU
+from nnbasics.training import accuracy
 
 __all__ = [
     "MNIST1DCNN",
@@ -247,10 +248,9 @@ class TrainResult:
 @torch.no_grad()
 def _accuracy(model: nn.Module, X: Tensor, y: Tensor) -> float:
     model.eval()
-    correct = sum((model(X[i:i + 1000]).argmax(1) == y[i:i + 1000]).sum().item()
-                  for i in range(0, len(X), 1000))
+    result = accuracy(model(X), y)
     model.train()
-    return correct / len(X)
+    return result
 
 
 def train_steps(model: nn.Module, data: Split, steps: int, lr: float = 1e-2, batch_size: int = 100,
@@ -283,7 +283,6 @@ def train_steps(model: nn.Module, data: Split, steps: int, lr: float = 1e-2, bat
         step_loss.append(loss.item())
     return TrainResult(_accuracy(model, data.X_test, data.y_test),
                        _accuracy(model, data.X_train, data.y_train), step_loss)
-
 
 
 def _train_seed(make: Callable[[], nn.Module], data: Split, steps: int, seed: int) -> TrainResult:
