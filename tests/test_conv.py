@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -145,6 +147,20 @@ def test_max_pool_routes_the_gradient_to_the_argmax_only():
     x = torch.tensor([[[[1.0, 5.0], [3.0, 2.0]]]], requires_grad=True)
     C.max_pool2d(x, 2).sum().backward()
     assert x.grad.tolist() == [[[[0.0, 1.0], [0.0, 0.0]]]]
+
+
+@pytest.mark.parametrize(("k", "stride", "padding"), [(2, 2, 0), (3, 1, 1), (3, 2, 1)])
+def test_max_pool_ties_and_nan_go_where_torchs_go(k, stride, padding):
+    # Values from {0, 1, 2}: most windows hold several equal maxima; torch takes the first one.
+    x = torch.randint(0, 3, (2, 3, 7, 8), generator=torch.Generator().manual_seed(0)).double()
+    x[0, 0, 2, 3] = math.nan  # NaN wins its windows, in values and in the gradient
+    ours, theirs = (x.clone().requires_grad_(True) for _ in range(2))
+    g = random_tensor(F.max_pool2d(x, k, stride, padding).shape, torch.float64, 1)
+    C.max_pool2d(ours, k, stride, padding).backward(g)
+    F.max_pool2d(theirs, k, stride, padding).backward(g)
+    torch.testing.assert_close(C.max_pool2d(x, k, stride, padding), F.max_pool2d(x, k, stride, padding),
+                               equal_nan=True, rtol=0, atol=0)
+    torch.testing.assert_close(ours.grad, theirs.grad, rtol=0, atol=0)
 
 
 def test_one_output_by_hand():

@@ -441,25 +441,27 @@ def _pool_geometry(x, kernel_size, stride, padding, ceil_mode):
 
 
 class MaxPool2dFunction(torch.autograd.Function):
-    """Maximum over each window; the backward pass routes each gradient to its window's argmax."""
+    """Maximum over each window; the backward pass routes each gradient to its window's argmax.
+
+    Forward stacks the $k_h k_w$ strided views of the padded input (one per kernel position) into
+    ``[N, C, H_out, W_out, k_h k_w]`` and takes one reduction, ``max(dim=-1)``, which also gives
+    the argmax (the first one on ties, and NaN wins, as in torch). Backward adds each output
+    gradient onto its argmax's position in the input with one ``scatter_add_``.
+    """
 
     @staticmethod
     def forward(ctx, x, k, s, p, out, extra):
         xp = _pad(x, p[0], p[0] + extra[0], p[1], p[1] + extra[1], value=-math.inf)
-        values, arg = None, None
-        for i in range(k[0]):  # k_h * k_w elementwise maxima over strided slices: no window copy
-            for j in range(k[1]):
-                v = xp[:, :, i:i + s[0] * (out[0] - 1) + 1:s[0], j:j + s[1] * (out[1] - 1) + 1:s[1]]
-                if values is None:
-                    values, arg = v.clone(), torch.zeros(v.shape, dtype=torch.long)
-                else:
-                    better = v > values  # strict: the first maximum wins ties, as in torch
-                    values = torch.where(better, v, values)
-                    arg = torch.where(better, i * k[1] + j, arg)
-        # Position of each argmax in the padded input, flattened over (H, W).
-        rows = torch.arange(out[0]).view(-1, 1) * s[0] + arg // k[1]
-        cols = torch.arange(out[1]).view(1, -1) * s[1] + arg % k[1]
-        ctx.save_for_backward(rows * xp.shape[3] + cols)
+        win = _windows(xp, k, s, (1, 1), out)  # [N, C, Ho, Wo, kh, kw], a view
+        stacked = torch.stack([win[..., i, j] for i in range(k[0]) for j in range(k[1])], dim=-1)
+        values, arg = stacked.max(dim=-1)
+        # Position of each argmax in the padded input, flattened over (H, W): the window's corner
+        # plus the kernel position's offset, looked up with take() (integer division is slow).
+        wp = xp.shape[3]
+        offsets = torch.tensor([i * wp + j for i in range(k[0]) for j in range(k[1])], device=x.device)
+        rows, cols = torch.arange(out[0], device=x.device), torch.arange(out[1], device=x.device)
+        corners = rows.view(-1, 1) * (s[0] * wp) + cols * s[1]
+        ctx.save_for_backward(offsets.take(arg) + corners)
         ctx.meta = (x.shape, xp.shape, p)
         return values
 
