@@ -3,14 +3,21 @@
 Run ``python -m nnbasics.benchmarks.conv`` (add ``--quick`` for tiny sizes). The chapter
 "Convolutional neural networks" quotes its ratios; they are measured in one run, on the same
 inputs and 2 threads, so they carry over between machines better than seconds do.
+
+:func:`throughput` adds the other half of the story: how many floating-point operations per
+second torch's matrix product reaches on this machine, against torch's own convolution. A
+convolution built from matrix products (im2col, shifted slices) cannot beat the matrix product,
+so their ratio is a floor under ``conv2d``'s ratio, whatever the Python around it does.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 import torch.nn.functional as F
 
-from nnbasics.benchmarks import Timing, compare, main
+from nnbasics.benchmarks import Timing, compare, main, time_call
 from nnbasics.conv import conv1d, conv2d, max_pool2d
 
 # (name, input shape, weight shape, padding)
@@ -53,5 +60,50 @@ def run(quick: bool = False, repeat: int = 5, threads: int = 2) -> list[Timing]:
     return timings
 
 
+@dataclass(frozen=True)
+class Throughput:
+    """One throughput line: what was timed, and its floating-point operations per second."""
+
+    name: str
+    flops: float  # per second
+
+    def __str__(self) -> str:
+        return f"{self.name:<62} {self.flops / 1e9:6.0f} GFLOP/s"
+
+
+def throughput(quick: bool = False, repeat: int = 5, threads: int = 2) -> list[Throughput]:
+    """FLOP/s (2 per multiply-add) of ``torch.matmul`` on a large square product and on the
+    64-channel layer's im2col product ``[N H W, C k k] @ [C k k, O]``, and of the layer's forward
+    pass in ``torch.nn.functional.conv2d`` and in nnbasics' ``conv2d``."""
+    torch.manual_seed(0)
+    size = 256 if quick else 2048
+    _, x_shape, w_shape, padding = QUICK[0] if quick else CASES[-1]
+    x, w = torch.randn(x_shape), torch.randn(w_shape)
+    n, c, h, wd = x_shape
+    o, _, kh, kw = w_shape
+    positions = n * (h + 2 * padding - kh + 1) * (wd + 2 * padding - kw + 1)
+    layer_flops = 2 * positions * c * kh * kw * o
+    square = torch.randn(size, size)
+    cols, kernels = torch.randn(positions, c * kh * kw), torch.randn(c * kh * kw, o)
+    cases = [
+        (f"torch.matmul, {size} x {size} @ {size} x {size}", 2 * size**3, lambda: square @ square),
+        (f"torch.matmul, the layer's im2col product {positions} x {c * kh * kw} @ {c * kh * kw} x {o}",
+         layer_flops, lambda: cols @ kernels),
+        ("torch conv2d forward, the 64-channel layer", layer_flops, lambda: F.conv2d(x, w, padding=padding)),
+        ("nnbasics conv2d forward, the 64-channel layer", layer_flops, lambda: conv2d(x, w, padding=padding)),
+    ]
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        return [Throughput(name, flops / time_call(fn, repeat, warmup=2)) for name, flops, fn in cases]
+    finally:
+        torch.set_num_threads(previous)
+
+
+def run_all(quick: bool = False, repeat: int = 5) -> list[Timing | Throughput]:
+    """The ratios of :func:`run`, then the throughputs of :func:`throughput`."""
+    return [*run(quick, repeat), *throughput(quick, repeat)]
+
+
 if __name__ == "__main__":
-    main(run, __doc__)
+    main(run_all, __doc__)
