@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 from conftest import random_tensor
@@ -232,3 +234,85 @@ def test_clip_grad_value_matches_torch():
 def test_bad_input_raises_a_clear_error(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# --- The character-level language model -------------------------------------------------------------
+
+
+def test_char_lstm_matches_a_torch_twin_and_continues_from_its_state():
+    torch.manual_seed(0)
+    ours = R.CharLSTM(7, hidden_size=5, embedding_dim=3).double()
+    twin = nn.ModuleDict({"embed": nn.Embedding(7, 3), "lstm": nn.LSTM(3, 5, batch_first=True),
+                          "out": nn.Linear(5, 7)}).double()
+    twin.load_state_dict(ours.state_dict())  # same parameter names and shapes as torch's modules
+    ids = torch.randint(0, 7, (2, 9), generator=torch.Generator().manual_seed(1))
+    logits, (h, c) = ours(ids)
+    h_ref, (h_last, c_last) = twin["lstm"](twin["embed"](ids))
+    torch.testing.assert_close(logits, twin["out"](h_ref), rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close((h, c), (h_last, c_last), rtol=1e-12, atol=1e-12)
+    assert logits.shape == (2, 9, 7)
+    first, state = ours(ids[:, :4])  # the same sequence in two pieces, the state carried over
+    second, _ = ours(ids[:, 4:], state)
+    torch.testing.assert_close(torch.cat([first, second], dim=1), logits, rtol=1e-12, atol=1e-12)
+
+
+def test_text_batch_windows_are_consecutive_ids_and_their_next_ids():
+    ids = torch.arange(100)
+    x, y = R.text_batch(ids, batch_size=5, length=8, generator=torch.Generator().manual_seed(0))
+    assert x.shape == y.shape == (5, 8)
+    assert torch.equal(y, x + 1)  # ids are 0, 1, 2, ...: every target is its input's successor
+    assert torch.equal(x - x[:, :1], torch.arange(8).expand(5, 8))
+    assert int(y.max()) <= 99
+    again = R.text_batch(ids, 5, 8, torch.Generator().manual_seed(0))
+    assert torch.equal(again[0], x)
+
+
+def test_bits_per_char_is_the_cross_entropy_in_bits_and_keeps_the_mode():
+    torch.manual_seed(0)
+    model = R.CharLSTM(6, hidden_size=4, embedding_dim=3)
+    ids = torch.randint(0, 6, (300,), generator=torch.Generator().manual_seed(2))
+    bits = R.bits_per_char(model, ids, torch.Generator().manual_seed(3), batch_size=4, length=10)
+    x, y = R.text_batch(ids, 4, 10, torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        expected = nn.functional.cross_entropy(model(x)[0].reshape(-1, 6), y.reshape(-1)).item() / math.log(2)
+    assert bits == pytest.approx(expected, rel=1e-6)
+    assert model.training
+    model.eval()
+    R.bits_per_char(model, ids, batch_size=2, length=5)
+    assert not model.training
+
+
+def test_sample_is_reproducible_and_low_temperature_is_greedy():
+    torch.manual_seed(0)
+    model = R.CharLSTM(8, hidden_size=6, embedding_dim=4)
+    prompt = torch.tensor([1, 2, 3])
+    out = R.sample(model, prompt, length=12, temperature=1.0, seed=5)
+    assert out.shape == (15,) and torch.equal(out[:3], prompt) and int(out.max()) < 8
+    assert torch.equal(R.sample(model, prompt, length=12, seed=5), out)
+    assert model.training  # restored
+    # At a tiny temperature the draw is the most likely id: the same as greedy decoding.
+    greedy = prompt.tolist()
+    with torch.no_grad():
+        for _ in range(12):
+            greedy.append(int(model(torch.tensor([greedy]))[0][0, -1].argmax()))
+    assert R.sample(model, prompt, length=12, temperature=1e-4, seed=0).tolist() == greedy
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda m: R.text_batch(torch.arange(10), length=9), ValueError, "at least length + 2 = 11"),
+        (lambda m: R.text_batch(torch.arange(10.0)), TypeError, "ids must be a 1-D int64 tensor"),
+        (lambda m: R.text_batch(torch.arange(100), batch_size=0), ValueError,
+         "batch_size must be a positive int"),
+        (lambda m: R.sample(m, torch.tensor([1]), temperature=0.0), ValueError, "temperature must be > 0"),
+        (lambda m: R.sample(m, torch.tensor([], dtype=torch.long)), ValueError, "at least one id"),
+        (lambda m: R.sample(m, torch.tensor([1]), length=-1), ValueError,
+         "length must be a non-negative int"),
+        (lambda m: m(torch.tensor([1, 2])), TypeError, "ids must be a 2-D int64 tensor"),
+        (lambda m: R.CharLSTM(0), ValueError, "vocab_size must be a positive int"),
+    ],
+)
+def test_language_model_errors_name_the_argument(call, error, message):
+    with pytest.raises(error, match=message.replace("(", r"\(").replace("+", r"\+")):
+        call(R.CharLSTM(4, hidden_size=3, embedding_dim=2))

@@ -67,6 +67,14 @@ def check_real(
     return value
 
 
+def check_int(value: object, name: str, min_value: int = 1) -> int:
+    """Return ``value`` if it is an int (not a bool) of at least ``min_value``, else raise ``ValueError``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < min_value:
+        kind = {1: "a positive int", 0: "a non-negative int"}.get(min_value, f"an int >= {min_value}")
+        raise ValueError(f"{name} must be {kind}, got {value!r}")
+    return value
+
+
 def check_choice(value: object, name: str, choices: tuple[str, ...]) -> str:
     """Return ``value`` if it is one of ``choices``, else raise ``ValueError``."""
     if value not in choices:

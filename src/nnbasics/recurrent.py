@@ -8,6 +8,10 @@ gates, and again forms the weight gradients with single matrix products. The mod
 have ``torch.nn``'s constructor arguments, parameter names (``weight_ih_l0``,
 ``bias_hh_l1_reverse``...), gate order and return values, so a torch module's ``state_dict``
 loads into them.
+
+The last section holds the character-level language model of the page "A character-level
+language model": :class:`CharLSTM`, its training batches (:func:`text_batch`), its measure
+(:func:`bits_per_char`) and text generation with a temperature (:func:`sample`).
 """
 
 from __future__ import annotations
@@ -18,11 +22,15 @@ from collections.abc import Iterable
 import torch
 from torch import Tensor, nn
 
-from nnbasics._checks import check_choice, check_real, check_tensor
+from nnbasics._checks import check_choice, check_int, check_real, check_tensor
 from nnbasics.activations import _stable_sigmoid as _sigmoid
 from nnbasics.activations import _stable_tanh as _tanh
+from nnbasics.activations import softmax
+from nnbasics.layers import Linear
+from nnbasics.losses import cross_entropy
 
-__all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNCell", "clip_grad_norm_", "clip_grad_value_"]
+__all__ = ["GRU", "LSTM", "RNN", "CharLSTM", "GRUCell", "LSTMCell", "RNNCell", "bits_per_char",
+           "clip_grad_norm_", "clip_grad_value_", "sample", "text_batch"]
 
 GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}
 
@@ -521,3 +529,100 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
     v = check_real(clip_value, "clip_value", min_value=0.0)
     for g in _grads(parameters):
         g.clamp_(-v, v)
+
+
+# --- A character-level language model -------------------------------------------------------------
+
+
+class CharLSTM(nn.Module):
+    """A character-level language model: each character id becomes a learned vector
+    (``torch.nn.Embedding``, a lookup table), an :class:`LSTM` reads the sequence, and a
+    :class:`~nnbasics.layers.Linear` layer turns every hidden state into logits over the
+    vocabulary for the next character.
+
+    ``forward(ids, state=None)`` takes ids ``[B, T]`` and the LSTM state ``(h, c)`` left by the
+    previous call (None to start afresh), and returns logits ``[B, T, vocab_size]`` and the new
+    state: feeding a sequence in pieces, each with the previous piece's state, gives the same
+    logits as feeding it whole, which is how :func:`sample` generates one character at a time.
+    """
+
+    def __init__(self, vocab_size: int, hidden_size: int = 128, embedding_dim: int = 32) -> None:
+        super().__init__()
+        for name, value in (("vocab_size", vocab_size), ("hidden_size", hidden_size),
+                            ("embedding_dim", embedding_dim)):
+            check_int(value, name)
+        self.embed = nn.Embedding(vocab_size, embedding_dim)
+        self.lstm = LSTM(embedding_dim, hidden_size, batch_first=True)
+        self.out = Linear(hidden_size, vocab_size)
+
+    def forward(self, ids: Tensor,
+                state: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        h, state = self.lstm(self.embed(_check_ids(ids, "ids", dim=2)), state)
+        return self.out(h), state
+
+
+def _check_ids(ids: object, name: str, dim: int = 1) -> Tensor:
+    if not isinstance(ids, Tensor) or ids.dtype != torch.long or ids.dim() != dim:
+        got = f"{ids.dtype} of shape {tuple(ids.shape)}" if isinstance(ids, Tensor) else type(ids).__name__
+        raise TypeError(f"{name} must be a {dim}-D int64 tensor of character ids, got {got}")
+    return ids
+
+
+def text_batch(ids: Tensor, batch_size: int = 64, length: int = 64,
+               generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
+    """``batch_size`` windows of ``length`` + 1 consecutive ids from random places in ``ids``:
+    the inputs ``x`` are each window's first ``length`` ids, the targets ``y`` its last
+    ``length``, so ``y[:, t]`` is the character that follows ``x[:, t]``. Both ``[batch_size, length]``."""
+    ids = _check_ids(ids, "ids")
+    check_int(batch_size, "batch_size")
+    check_int(length, "length")
+    if len(ids) < length + 2:
+        raise ValueError(f"ids must hold at least length + 2 = {length + 2} characters, got {len(ids)}")
+    starts = torch.randint(0, len(ids) - length - 1, (batch_size,), generator=generator)
+    rows = torch.stack([ids[s:s + length + 1] for s in starts])
+    return rows[:, :-1], rows[:, 1:]
+
+
+def bits_per_char(model: nn.Module, ids: Tensor, generator: torch.Generator | None = None,
+                  batch_size: int = 128, length: int = 128) -> float:
+    r"""The model's cross-entropy on one :func:`text_batch` of ``ids``, in bits per character:
+    $-\frac{1}{BT}\sum \log_2 p(y_{b,t} \mid x_{b,\le t})$, the natural-log cross-entropy
+    divided by $\ln 2$. Evaluated in eval mode, without gradients; the model's mode is restored."""
+    x, y = text_batch(ids, batch_size, length, generator)
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            logits, _ = model(x)
+            loss = cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+    finally:
+        model.train(was_training)
+    return loss.item() / math.log(2)
+
+
+def sample(model: nn.Module, prompt: Tensor, length: int = 200, temperature: float = 1.0,
+           seed: int = 0) -> Tensor:
+    r"""Generate ``length`` ids after the ``prompt`` ids (1-D): feed the prompt, draw the next id
+    from $\text{softmax}(z / \tau)$ of the last logits $z$ at temperature $\tau$, feed it back
+    with the LSTM state, and repeat. $\tau < 1$ sharpens the distribution (towards always taking
+    the most likely id), $\tau > 1$ flattens it. Draws come from a generator seeded with ``seed``,
+    so a call is reproducible. Returns the prompt followed by the new ids, 1-D."""
+    prompt = _check_ids(prompt, "prompt")
+    if len(prompt) == 0:
+        raise ValueError("prompt must hold at least one id")
+    check_int(length, "length", min_value=0)
+    temperature = check_real(temperature, "temperature", min_value=0.0, allow_min=False)
+    generator = torch.Generator().manual_seed(seed)
+    out, state, ids = prompt.tolist(), None, prompt.view(1, -1)
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            for _ in range(length):
+                logits, state = model(ids, state)
+                probs = softmax(logits[0, -1] / temperature, dim=0)
+                out.append(torch.multinomial(probs, 1, generator=generator).item())
+                ids = torch.tensor([[out[-1]]])
+    finally:
+        model.train(was_training)
+    return torch.tensor(out)
