@@ -28,6 +28,7 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from nnbasics import losses, optim
+from nnbasics._checks import check_int
 from nnbasics.activations import ReLU, relu
 from nnbasics.conv import Conv1d, Conv2d, MaxPool2d
 from nnbasics.layers import Linear
@@ -80,8 +81,7 @@ def stratified_split(labels: Tensor, test_per_class: int, seed: int = 0) -> tupl
     permutation, go to the test set, the rest (in their original order) to the training set."""
     if not isinstance(labels, Tensor) or labels.dim() != 1 or labels.dtype != torch.int64:
         raise TypeError("labels must be a 1-D int64 tensor of class indices")
-    if isinstance(test_per_class, bool) or not isinstance(test_per_class, int) or test_per_class < 1:
-        raise ValueError(f"test_per_class must be a positive int, got {test_per_class!r}")
+    check_int(test_per_class, "test_per_class")
     order = torch.randperm(len(labels), generator=torch.Generator().manual_seed(seed))
     test = torch.zeros(len(labels), dtype=torch.bool)
     for c in labels.unique():
@@ -261,8 +261,7 @@ def train_steps(model: nn.Module, data: Split, steps: int, lr: float = 1e-2, bat
     cross-entropy, at the constant learning rate ``lr`` (with ``cosine=True``, cosine annealing
     from ``lr`` to 0 over the ``steps`` instead). Returns the final test and training accuracy
     and the loss of every step."""
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be a positive int, got {steps!r}")
+    check_int(steps, "steps")
     if (isinstance(batch_size, bool) or not isinstance(batch_size, int)
             or not 1 <= batch_size <= len(data.X_train)):
         raise ValueError(f"batch_size must be an int in [1, {len(data.X_train)}], got {batch_size!r}")
@@ -300,8 +299,7 @@ def train_seeds(experiments: dict[str, tuple[Callable[[], nn.Module], int]], dat
     gives the same numbers wherever it runs; ``workers`` runs go in parallel, in separate
     processes (``make_model`` must be importable, e.g. a class of this module), started in the
     order given: list the slowest experiment first. The progress bar counts finished runs."""
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers must be a positive int, got {workers!r}")
+    check_int(workers, "workers")
     jobs = [(name, make, steps, seed) for name, (make, steps) in experiments.items() for seed in seeds]
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = {pool.submit(_train_seed, make, data, steps, seed): (name, seed)

@@ -32,7 +32,7 @@ import torch
 from torch import Tensor, nn
 
 from nnbasics import init
-from nnbasics._checks import check_tensor
+from nnbasics._checks import check_int, check_tensor
 from nnbasics.activations import ReLU, Tanh
 from nnbasics.layers import Linear
 
@@ -303,8 +303,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: In
     if w.dim() != 4:
         raise ValueError("weight must be 4-D [out_channels, in_channels / groups, kH, kW], "
                          f"got {tuple(w.shape)}")
-    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
-        raise ValueError(f"groups must be a positive int, got {groups!r}")
+    check_int(groups, "groups")
     if x.shape[1] != w.shape[1] * groups or w.shape[0] % groups:
         raise ValueError(f"channel mismatch: input has {x.shape[1]} channels but weight {tuple(w.shape)} "
                          f"with groups={groups} expects {w.shape[1] * groups} (and out_channels divisible "

@@ -214,8 +214,7 @@ class _RecurrentBase(nn.Module):
             ("hidden_size", hidden_size),
             ("num_layers", num_layers),
         ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+            check_int(value, name)
         if check_real(dropout, "dropout", min_value=0.0, max_value=1.0) != 0.0:
             raise ValueError(
                 "dropout between recurrent layers is not implemented here: use dropout=0 "

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-from nnbasics._checks import check_choice, check_real, check_tensor
+from nnbasics._checks import check_choice, check_int, check_real, check_tensor
 
 __all__ = [
     "BatchNorm1d",
@@ -247,8 +247,7 @@ class _BatchNorm(nn.Module):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True) -> None:
         super().__init__()
-        if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features < 1:
-            raise ValueError(f"num_features must be a positive int, got {num_features!r}")
+        check_int(num_features, "num_features")
         self.num_features = num_features
         self.eps = check_real(eps, "eps", min_value=0.0, allow_min=False)
         self.momentum = None if momentum is None else check_real(momentum, "momentum", min_value=0.0,

@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from nnbasics._checks import check_int
+
 __all__ = ["Source", "reproducible", "show_source"]
 
 
@@ -23,10 +25,8 @@ def reproducible(seed: int = 0, threads: int = 2) -> torch.Generator:
     Every notebook calls this first, so a re-run prints the same numbers: the seed fixes the
     random draws, and a fixed thread count fixes the order of floating-point sums.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-        raise ValueError(f"threads must be a positive int, got {threads!r}")
+    check_int(seed, "seed", min_value=0)
+    check_int(threads, "threads")
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002 -- the legacy global RNG is what most reader code uses
     torch.manual_seed(seed)
