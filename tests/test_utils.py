@@ -1,4 +1,4 @@
-"""Tests of nnbasics.utils: reproducibility and showing the library's source."""
+"""Tests of nnbasics.utils: reproducibility, evaluation mode and showing the library's source."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import torch
 
 import nnbasics
 from nnbasics.activations import SigmoidFunction, sigmoid
-from nnbasics.utils import reproducible, show_source
+from nnbasics.regularization import Dropout
+from nnbasics.utils import evaluating, reproducible, show_source
 
 
 def draws():
@@ -67,3 +68,18 @@ def test_show_source_rejects_what_has_no_source():
         show_source(3)
     with pytest.raises(ValueError, match="at least one"):
         show_source()
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_evaluating_switches_to_eval_without_gradients_and_restores_the_mode(training):
+    model = torch.nn.Sequential(torch.nn.Linear(3, 3), Dropout(0.5)).train(training)
+    x = torch.ones(4, 3)
+    with evaluating(model) as inside:
+        assert inside is model and not model.training and not model[1].training
+        out = model(x)
+        assert not out.requires_grad  # no graph is built
+        assert torch.equal(out, model[0](x))  # dropout is off
+    assert model.training == training and model[1].training == training
+    with pytest.raises(RuntimeError, match="boom"), evaluating(model):
+        raise RuntimeError("boom")
+    assert model.training == training  # restored after an error too

@@ -35,6 +35,7 @@ from nnbasics.layers import Linear
 from nnbasics.optim.lr_scheduler import CosineAnnealingLR
 from nnbasics.recurrent import GRU
 from nnbasics.training import accuracy
+from nnbasics.utils import evaluating
 
 __all__ = [
     "MNIST1DCNN",
@@ -245,12 +246,9 @@ class TrainResult:
     step_loss: list[float] = field(default_factory=list)
 
 
-@torch.no_grad()
 def _accuracy(model: nn.Module, X: Tensor, y: Tensor) -> float:
-    model.eval()
-    result = accuracy(model(X), y)
-    model.train()
-    return result
+    with evaluating(model):
+        return accuracy(model(X), y)
 
 
 def train_steps(model: nn.Module, data: Split, steps: int, lr: float = 1e-2, batch_size: int = 100,

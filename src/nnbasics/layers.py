@@ -17,6 +17,7 @@ from torch import Tensor, nn
 
 from nnbasics import init
 from nnbasics._checks import check_tensor
+from nnbasics.utils import evaluating
 
 __all__ = ["LayerRow", "Linear", "count_parameters", "summary"]
 
@@ -154,11 +155,8 @@ def summary(model: nn.Module, input_size: Sequence[int], dtype: torch.dtype = to
 
     hooks = [m.register_forward_hook(record(name)) for name, m in leaves]
     try:
-        was_training = model.training
-        model.eval()
-        with torch.no_grad():
+        with evaluating(model):
             model(torch.zeros(tuple(input_size), dtype=dtype))
-        model.train(was_training)
     finally:
         for hook in hooks:
             hook.remove()

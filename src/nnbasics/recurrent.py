@@ -28,6 +28,7 @@ from nnbasics.activations import _stable_tanh as _tanh
 from nnbasics.activations import softmax
 from nnbasics.layers import Linear
 from nnbasics.losses import cross_entropy
+from nnbasics.utils import evaluating
 
 __all__ = ["GRU", "LSTM", "RNN", "CharLSTM", "GRUCell", "LSTMCell", "RNNCell", "bits_per_char",
            "clip_grad_norm_", "clip_grad_value_", "sample", "text_batch"]
@@ -588,14 +589,9 @@ def bits_per_char(model: nn.Module, ids: Tensor, generator: torch.Generator | No
     $-\frac{1}{BT}\sum \log_2 p(y_{b,t} \mid x_{b,\le t})$, the natural-log cross-entropy
     divided by $\ln 2$. Evaluated in eval mode, without gradients; the model's mode is restored."""
     x, y = text_batch(ids, batch_size, length, generator)
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            logits, _ = model(x)
-            loss = cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
-    finally:
-        model.train(was_training)
+    with evaluating(model):
+        logits, _ = model(x)
+        loss = cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
     return loss.item() / math.log(2)
 
 
@@ -613,15 +609,10 @@ def sample(model: nn.Module, prompt: Tensor, length: int = 200, temperature: flo
     temperature = check_real(temperature, "temperature", min_value=0.0, allow_min=False)
     generator = torch.Generator().manual_seed(seed)
     out, state, ids = prompt.tolist(), None, prompt.view(1, -1)
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            for _ in range(length):
-                logits, state = model(ids, state)
-                probs = softmax(logits[0, -1] / temperature, dim=0)
-                out.append(torch.multinomial(probs, 1, generator=generator).item())
-                ids = torch.tensor([[out[-1]]])
-    finally:
-        model.train(was_training)
+    with evaluating(model):
+        for _ in range(length):
+            logits, state = model(ids, state)
+            probs = softmax(logits[0, -1] / temperature, dim=0)
+            out.append(torch.multinomial(probs, 1, generator=generator).item())
+            ids = torch.tensor([[out[-1]]])
     return torch.tensor(out)

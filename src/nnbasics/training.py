@@ -16,6 +16,7 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from nnbasics.optim.lr_scheduler import ReduceLROnPlateau
+from nnbasics.utils import evaluating
 
 __all__ = ["History", "accuracy", "evaluate", "fit"]
 
@@ -72,10 +73,8 @@ def evaluate(model: nn.Module, loss_fn: Callable, loader: Iterable,
     """
     _check_loader(loader, "loader")
     metrics = metrics or {}
-    was_training = model.training
-    model.eval()
     totals, count = {"loss": 0.0, **{name: 0.0 for name in metrics}}, 0
-    with torch.no_grad():
+    with evaluating(model):
         for inputs, targets in loader:
             output = model(inputs)
             n = len(targets)
@@ -83,7 +82,6 @@ def evaluate(model: nn.Module, loss_fn: Callable, loader: Iterable,
             for name, metric in metrics.items():
                 totals[name] += metric(output, targets) * n
             count += n
-    model.train(was_training)
     if count == 0:
         raise ValueError("loader is empty: it yielded no batch")
     return {name: total / count for name, total in totals.items()}

@@ -1,4 +1,5 @@
-"""Small helpers every chapter uses: reproducible runs and showing the library's own source.
+"""Small helpers every chapter uses: reproducible runs, evaluation mode, and showing the library's
+own source.
 
 Introduced in the chapter "Activation functions" and used in every chapter after it.
 """
@@ -9,14 +10,17 @@ import inspect
 import os
 import random
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import torch
+from torch import nn
 
 from nnbasics._checks import check_int
 
-__all__ = ["Source", "reproducible", "show_source"]
+__all__ = ["Source", "evaluating", "reproducible", "show_source"]
 
 
 def reproducible(seed: int = 0, threads: int = 2) -> torch.Generator:
@@ -34,6 +38,20 @@ def reproducible(seed: int = 0, threads: int = 2) -> torch.Generator:
     torch.use_deterministic_algorithms(True)
     os.environ.setdefault("PYTHONHASHSEED", str(seed))  # inherited by child processes
     return torch.Generator().manual_seed(seed)
+
+
+@contextmanager
+def evaluating(model: nn.Module) -> Iterator[nn.Module]:
+    """Run a ``with`` block with ``model`` in eval mode (dropout off, batch norm on its running
+    statistics) and without gradients, then put the model back in the mode it was in, even if
+    the block raises."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            yield model
+    finally:
+        model.train(was_training)
 
 
 class Source:
