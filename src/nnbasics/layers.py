@@ -16,7 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from nnbasics import init
-from nnbasics._checks import check_tensor
+from nnbasics._checks import check_int, check_tensor
 from nnbasics.utils import evaluating
 
 __all__ = ["LayerRow", "Linear", "count_parameters", "summary"]
@@ -61,8 +61,7 @@ class Linear(nn.Module):
                  device: torch.device | None = None, dtype: torch.dtype | None = None) -> None:
         super().__init__()
         for name, value in (("in_features", in_features), ("out_features", out_features)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{name} must be a non-negative int, got {value!r}")
+            check_int(value, name, min_value=0)
         self.in_features, self.out_features = in_features, out_features
         kwargs = {"device": device, "dtype": dtype}
         self.weight = nn.Parameter(torch.empty(out_features, in_features, **kwargs))
