@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from nnbasics.benchmarks import Timing, compare, main, time_call
-from nnbasics.conv import conv1d, conv2d, max_pool2d
+from nnbasics.conv import conv1d, conv2d, conv_output_size, max_pool2d
 
 # (name, input shape, weight shape, padding)
 CASES = [
@@ -81,7 +81,7 @@ def throughput(quick: bool = False, repeat: int = 5, threads: int = 2) -> list[T
     x, w = torch.randn(x_shape), torch.randn(w_shape)
     n, c, h, wd = x_shape
     o, _, kh, kw = w_shape
-    positions = n * (h + 2 * padding - kh + 1) * (wd + 2 * padding - kw + 1)
+    positions = n * conv_output_size(h, kh, padding=padding) * conv_output_size(wd, kw, padding=padding)
     layer_flops = 2 * positions * c * kh * kw * o
     square = torch.randn(size, size)
     cols, kernels = torch.randn(positions, c * kh * kw), torch.randn(c * kh * kw, o)
