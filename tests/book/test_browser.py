@@ -18,7 +18,8 @@ import pytest
 from nnbasics.course import toc_files
 
 ROOT = Path(__file__).resolve().parents[2]
-HTML = ROOT / "_build" / "html"
+# NNBASICS_HTML: test a book built elsewhere (jupyter-book build . --path-output DIR -> DIR/_build/html).
+HTML = Path(os.environ.get("NNBASICS_HTML") or ROOT / "_build" / "html")
 SHOTS = ROOT / "_build" / "screenshots"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
