@@ -19,7 +19,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export JUPYTER_RUNTIME_DIR := $(CURDIR)/_build/jupyter-runtime
 export MPLCONFIGDIR := $(CURDIR)/_build/matplotlib
 
-COURSE := $(BIN)/python -m nnbasics.course
+COURSE := $(BIN)/python -m nnbasics_course
 # `make book STUDENT=1`: a student-facing build, with every solution removed (see book/_ext).
 STUDENT ?=
 export STUDENT
@@ -37,10 +37,10 @@ help:
 	@echo "make autograde SUBMISSIONS=dir [GRADES=grades.csv]   grade a folder of submissions"
 	@echo "make lock      regenerate requirements.txt from requirements.in"
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml tools/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . -e tools
 	@touch $@
 
 book: $(STAMP)
@@ -56,7 +56,7 @@ test: lint unit nbval build-check browser instructor-check
 	@echo "make test: all checks passed"
 
 lint: $(STAMP)
-	@$(call TIME,ruff) $(BIN)/ruff check src tests
+	@$(call TIME,ruff) $(BIN)/ruff check src tests tools
 
 unit: $(STAMP)
 	@$(call TIME,pytest tests) $(BIN)/pytest -q -p no:cacheprovider --ignore=tests/book tests

@@ -1,6 +1,9 @@
 """Course tooling for authors and instructors (not taught in a chapter; see the README).
 
-``python -m nnbasics.course COMMAND`` with COMMAND one of:
+A separate distribution (``tools/``), installed for development only: the ``nnbasics`` package
+students install holds the taught library and nothing else.
+
+``python -m nnbasics_course COMMAND`` with COMMAND one of:
 
 - ``notebooks``: print the notebooks listed in ``_toc.yml`` (what nbval runs);
 - ``execute [NOTEBOOK ...]``: re-run notebooks in place and store their outputs;
@@ -441,7 +444,7 @@ def verify(root: Path) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m nnbasics.course", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m nnbasics_course", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="the repository (default: .)")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -486,6 +489,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1 if problems else 0
     return 0
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())

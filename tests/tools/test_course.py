@@ -1,4 +1,5 @@
-"""Tests of nnbasics.course: the table of contents, leak detection, site checks, autograding."""
+"""Tests of the course tooling (tools/nnbasics_course): the table of contents, leak detection,
+site checks, autograding."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from nnbasics import course
+import nnbasics_course as course
 
 SOLUTION = """def double(x):
     ### BEGIN SOLUTION
