@@ -12,13 +12,14 @@ import os
 import re
 
 DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.S)
-INLINE = re.compile(r"(?<![\\$])\$(?!\$)([^$\n]+?)\$")
+# Inline math may wrap onto the docstring's next line (not across a blank line).
+INLINE = re.compile(r"(?<![\\$])\$(?!\$)((?:[^$\n]|\n(?![ \t]*\n))+?)\$")
 
 
 def dollars_to_math(lines: list[str]) -> list[str]:
     text = "\n".join(lines)
     text = DISPLAY.sub(lambda m: "\n\n.. math::\n\n   " + " ".join(m.group(1).split()) + "\n\n", text)
-    text = INLINE.sub(lambda m: f":math:`{m.group(1)}`", text)
+    text = INLINE.sub(lambda m: ":math:`" + " ".join(m.group(1).split()) + "`", text)
     return text.split("\n")
 
 
