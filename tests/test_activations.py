@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import pytest
@@ -239,3 +240,33 @@ def test_leaky_relu_is_bit_for_bit_torchs(slope):
     ours.backward(g)
     theirs.backward(g)
     assert torch.equal(ours, theirs) and torch.equal(x.grad, x_torch.grad)
+
+
+@pytest.mark.parametrize("name, ours, theirs, kwargs", ELEMENTWISE, ids=[e[0] for e in ELEMENTWISE])
+def test_infinities_and_nan_match_torch(name, ours, theirs, kwargs):
+    # relu(-inf) is 0 (a derivative-times-x trick would give 0 * -inf = NaN), and the gradient
+    # at a NaN input is whatever torch gives (relu and elu let it through).
+    x = torch.tensor([-math.inf, -1.0, 0.0, 1.0, math.inf, math.nan], dtype=torch.float64)
+    x1, x2 = x.clone().requires_grad_(), x.clone().requires_grad_()
+    y1, y2 = ours(x1, **kwargs), theirs(x2, **kwargs)
+    torch.testing.assert_close(y1, y2, equal_nan=True)
+    y1.backward(torch.ones_like(y1))
+    y2.backward(torch.ones_like(y2))
+    torch.testing.assert_close(x1.grad, x2.grad, equal_nan=True)
+
+
+@pytest.mark.parametrize("fn, theirs", [(A.softmax, F.softmax), (A.log_softmax, F.log_softmax)])
+@pytest.mark.parametrize("shape, dim", [((3, 0), 1), ((0, 3), 1), ((0,), 0)])
+def test_softmax_over_an_empty_dim_works_like_torch(fn, theirs, shape, dim):
+    x = torch.zeros(shape, requires_grad=True)
+    y = fn(x, dim)
+    assert y.shape == theirs(x, dim).shape
+    y.sum().backward()
+    assert x.grad.shape == x.shape
+
+
+def test_one_softplus_and_one_log_sum_exp_in_the_library():
+    from nnbasics import losses
+
+    assert losses._softplus is A._softplus
+    assert losses._log_softmax is A._log_softmax

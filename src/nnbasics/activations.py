@@ -43,20 +43,38 @@ __all__ = [
 
 
 # --- Numerically stable building blocks (plain tensor code, no autograd graph) -------------
+# Each is written once here and used by the Functions below, by the losses and by the recurrent
+# cells.
 
 
 def _stable_sigmoid(x: Tensor) -> Tensor:
-    # e = exp(-|x|) lies in (0, 1], so nothing can overflow, even at |x| = 1000. The numerator that
-    # fits the sign of x, 1 for x >= 0 and e = e^x for x < 0, is max(e, sign x): no torch.where,
-    # which on the CPU costs more than all the other operations here together.
+    r"""$\sigma(x)$ without overflow: with $e = e^{-|x|} \in (0, 1]$,
+    $\sigma(x) = 1 / (1 + e)$ for $x \ge 0$ and $\sigma(x) = e / (1 + e)$ for $x < 0$."""
     e = torch.exp(-x.abs())
-    return torch.maximum(e, torch.sign(x)) / (1.0 + e)
+    return torch.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def _stable_tanh(x: Tensor) -> Tensor:
-    # tanh|x| = (1 - e^{-2|x|}) / (1 + e^{-2|x|}); expm1 keeps full precision near 0.
-    u = torch.expm1(-2.0 * x.abs())
-    return torch.sign(x) * (-u / (2.0 + u))
+    r"""$\tanh(x)$ without overflow: with $e = e^{-2|x|} \in (0, 1]$,
+    $\tanh|x| = (1 - e) / (1 + e)$, and $\tanh$ is odd. ``expm1`` computes $e - 1$ to full
+    precision near $x = 0$, where $1 - e$ written directly would lose digits."""
+    e = torch.exp(-2.0 * x.abs())
+    tanh_abs = -torch.expm1(-2.0 * x.abs()) / (1.0 + e)
+    return torch.where(x < 0, -tanh_abs, tanh_abs)
+
+
+def _softplus(z: Tensor) -> Tensor:
+    r"""$\log(1 + e^{z}) = \max(z, 0) + \log(1 + e^{-|z|})$: no overflow for any $z$."""
+    return torch.clamp(z, min=0.0) + torch.log1p(torch.exp(-z.abs()))
+
+
+def _log_softmax(x: Tensor, dim: int) -> Tensor:
+    r"""$x_i - \log\sum_j e^{x_j}$ via log-sum-exp: $\log\sum_j e^{x_j} = m + \log\sum_j e^{x_j - m}$
+    with $m = \max_j x_j$, so every exponent is $\le 0$. Shape in = shape out."""
+    if x.numel() == 0:  # nothing to normalise; amax would refuse an empty dim
+        return x.clone()
+    shifted = x - x.amax(dim=dim, keepdim=True)
+    return shifted - torch.log(torch.exp(shifted).sum(dim=dim, keepdim=True))
 
 
 # --- Sigmoid ---------------------------------------------------------------------------------
@@ -108,32 +126,42 @@ def tanh(input: Tensor) -> Tensor:
 # --- ReLU and Leaky ReLU -----------------------------------------------------------------------
 
 
-class LeakyReLUFunction(torch.autograd.Function):
-    r"""$f(x) = x$ for $x > 0$, else $a x$; $f'(x) = 1$ for $x > 0$, else $a$.
+class ReLUFunction(torch.autograd.Function):
+    r"""$\mathrm{ReLU}(x) = \max(0, x)$; $\mathrm{ReLU}'(x) = 1$ for $x > 0$, else $0$ (also at $x = 0$).
 
-    ReLU is the case $a = 0$. At $x = 0$ the derivative is taken as $a$, as torch does. The
-    forward pass computes the derivative first, as a tensor $d = f'(x)$ of ones and $a$'s, and
-    returns $f(x) = d \cdot x$; the backward pass is one multiplication, $d \cdot g$. (Masks
-    built from ``x > 0`` and ``torch.where`` give the same numbers, several times more slowly.)
+    Written with ``x <= 0`` as the mask, as torch does, so that $\mathrm{ReLU}(-\infty) = 0$ and
+    a NaN input gives a NaN value and lets its gradient through, exactly like ``torch.relu``.
     """
 
     @staticmethod
+    def forward(ctx, x: Tensor) -> Tensor:
+        ctx.save_for_backward(x)
+        return torch.where(x <= 0, torch.zeros_like(x), x)
+
+    @staticmethod
+    def backward(ctx, grad_out: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        return torch.where(x <= 0, torch.zeros_like(grad_out), grad_out)
+
+
+class LeakyReLUFunction(torch.autograd.Function):
+    r"""$f(x) = x$ for $x > 0$, else $a x$; $f'(x) = 1$ for $x > 0$, else $a$ (also at $x = 0$)."""
+
+    @staticmethod
     def forward(ctx, x: Tensor, negative_slope: float) -> Tensor:
-        d = torch.sign(x).clamp_(min=0)  # 1 where x > 0, else 0
-        if negative_slope:
-            d = (d - 1).mul_(-negative_slope).add_(d)  # exactly 1 where x > 0, else exactly a
-        ctx.save_for_backward(d)
-        return x * d
+        ctx.save_for_backward(x)
+        ctx.negative_slope = negative_slope
+        return torch.where(x > 0, x, negative_slope * x)
 
     @staticmethod
     def backward(ctx, grad_out: Tensor) -> tuple[Tensor, None]:
-        (d,) = ctx.saved_tensors
-        return grad_out * d, None
+        (x,) = ctx.saved_tensors
+        return torch.where(x > 0, grad_out, ctx.negative_slope * grad_out), None
 
 
 def relu(input: Tensor) -> Tensor:
     r"""Rectified linear unit, elementwise: $\max(0, x)$. Any shape in, same out."""
-    return LeakyReLUFunction.apply(check_tensor(input), 0.0)
+    return ReLUFunction.apply(check_tensor(input))
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
@@ -152,14 +180,14 @@ class ELUFunction(torch.autograd.Function):
     def forward(ctx, x: Tensor, alpha: float) -> Tensor:
         ctx.save_for_backward(x)
         ctx.alpha = alpha
-        # expm1 is accurate for small |x| and is only kept on the negative side.
-        return torch.where(x > 0, x, alpha * torch.expm1(torch.clamp(x, max=0.0)))
+        # clamp keeps exp from overflowing on the positive side, whose value is not used.
+        return torch.where(x <= 0, alpha * torch.expm1(torch.clamp(x, max=0.0)), x)
 
     @staticmethod
     def backward(ctx, grad_out: Tensor) -> tuple[Tensor, None]:
         (x,) = ctx.saved_tensors
         slope = ctx.alpha * torch.exp(torch.clamp(x, max=0.0))
-        return torch.where(x > 0, grad_out, grad_out * slope), None
+        return torch.where(x <= 0, grad_out * slope, grad_out), None
 
 
 def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
@@ -250,9 +278,7 @@ class SoftplusFunction(torch.autograd.Function):
         z = beta * x
         ctx.save_for_backward(x)
         ctx.beta, ctx.threshold = beta, threshold
-        # log(1 + e^z) = max(z, 0) + log1p(e^{-|z|}): no overflow for any z.
-        soft = (torch.clamp(z, min=0.0) + torch.log1p(torch.exp(-z.abs()))) / beta
-        return torch.where(z > threshold, x, soft)
+        return torch.where(z > threshold, x, _softplus(z) / beta)
 
     @staticmethod
     def backward(ctx, grad_out: Tensor) -> tuple[Tensor, None, None]:
@@ -282,8 +308,7 @@ class SoftmaxFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x: Tensor, dim: int) -> Tensor:
-        e = torch.exp(x - x.amax(dim=dim, keepdim=True))
-        y = e / e.sum(dim=dim, keepdim=True)
+        y = torch.exp(_log_softmax(x, dim))
         ctx.save_for_backward(y)
         ctx.dim = dim
         return y
@@ -303,8 +328,7 @@ class LogSoftmaxFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x: Tensor, dim: int) -> Tensor:
-        shifted = x - x.amax(dim=dim, keepdim=True)
-        y = shifted - torch.log(torch.exp(shifted).sum(dim=dim, keepdim=True))
+        y = _log_softmax(x, dim)
         ctx.save_for_backward(y)
         ctx.dim = dim
         return y
