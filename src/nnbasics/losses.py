@@ -14,6 +14,7 @@ import torch
 from torch import Tensor, nn
 
 from nnbasics._checks import check_choice, check_real, check_tensor
+from nnbasics.activations import _log_softmax, _softplus
 from nnbasics.activations import _stable_sigmoid as _sigmoid
 
 __all__ = [
@@ -228,10 +229,6 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     return _apply(*args)
 
 
-def _softplus(z: Tensor) -> Tensor:
-    return z.clamp(min=0) + torch.log1p(torch.exp(-z.abs()))  # log(1 + e^z), no overflow
-
-
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
                                      reduction: str = "mean", pos_weight: Tensor | None = None) -> Tensor:
     r"""BCE of logits $x$ (the sigmoid is inside), stable for any $x$.
@@ -290,8 +287,7 @@ class CrossEntropyFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, coef, reduction, denominator):
-        shifted = x - x.amax(dim=1, keepdim=True)
-        log_p = shifted - torch.log(torch.exp(shifted).sum(dim=1, keepdim=True))
+        log_p = _log_softmax(x, dim=1)
         loss = -(coef * log_p).sum(dim=1)
         ctx.save_for_backward(torch.exp(log_p), coef)
         ctx.reduction, ctx.denominator = reduction, denominator
