@@ -301,7 +301,7 @@ def test_sample_is_reproducible_and_low_temperature_is_greedy():
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda m: R.text_batch(torch.arange(10), length=9), ValueError, "at least length + 2 = 11"),
+        (lambda m: R.text_batch(torch.arange(10), length=10), ValueError, "at least length + 1 = 11"),
         (lambda m: R.text_batch(torch.arange(10.0)), TypeError, "ids must be a 1-D int64 tensor"),
         (lambda m: R.text_batch(torch.arange(100), batch_size=0), ValueError,
          "batch_size must be a positive int"),
@@ -316,3 +316,36 @@ def test_sample_is_reproducible_and_low_temperature_is_greedy():
 def test_language_model_errors_name_the_argument(call, error, message):
     with pytest.raises(error, match=message.replace("(", r"\(").replace("+", r"\+")):
         call(R.CharLSTM(4, hidden_size=3, embedding_dim=2))
+
+
+def test_text_batch_draws_every_possible_start_including_the_last():
+    # 12 ids, windows of length + 1 = 10: the starts 0, 1 and 2 are possible, 2 is the last.
+    ids = torch.arange(12)
+    x, y = R.text_batch(ids, batch_size=300, length=9, generator=torch.Generator().manual_seed(0))
+    assert set(x[:, 0].tolist()) == {0, 1, 2}
+    assert int(y.max()) == 11
+    x, y = R.text_batch(torch.arange(10), batch_size=4, length=9)  # exactly one window fits
+    assert torch.equal(x, torch.arange(9).expand(4, 9))
+
+
+def test_lstm_cell_rejects_a_state_that_is_not_a_pair():
+    cell = R.LSTMCell(3, 4)
+    with pytest.raises(TypeError, match=r"pair \(h_0, c_0\)"):
+        cell(torch.randn(2, 3), (torch.zeros(2, 4),))
+    with pytest.raises(TypeError, match=r"pair \(h_0, c_0\)"):
+        cell(torch.randn(2, 3), torch.zeros(2, 4))
+
+
+@pytest.mark.parametrize("make", [lambda: R.LSTM(3, 4), lambda: R.GRU(3, 4), lambda: R.LSTMCell(3, 4)])
+def test_a_dtype_mismatch_is_a_clear_error(make):
+    module = make()
+    with pytest.raises(TypeError, match=r"input has dtype torch.float64 but .* weights are torch.float32"):
+        module(torch.randn(2, 3, dtype=torch.float64))
+    with pytest.raises(TypeError, match=r"hx has dtype torch.float64"):
+        h = torch.zeros(1, 4, dtype=torch.float64) if not isinstance(module, R.LSTMCell) else None
+        if h is None:
+            module(torch.randn(2, 3), (torch.zeros(2, 4, dtype=torch.float64), torch.zeros(2, 4)))
+        elif isinstance(module, R.LSTM):
+            module(torch.randn(2, 3), (h, torch.zeros(1, 4)))
+        else:
+            module(torch.randn(2, 3), h)

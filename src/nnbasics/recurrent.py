@@ -197,6 +197,17 @@ class RecurrentFunction(torch.autograd.Function):
         return None, grad_x, dh, dc, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh
 
 
+def _check_dtypes(module: nn.Module, x: Tensor, states: list[Tensor]) -> None:
+    """One dtype for the input, the states and the weights, else a clear TypeError."""
+    weight = module.weight_ih if hasattr(module, "weight_ih") else module.weight_ih_l0
+    for name, t in [("input", x), ("hx", *states[:1]), ("c_0", *states[1:2])][: 1 + len(states)]:
+        if t.dtype != weight.dtype:
+            raise TypeError(
+                f"{name} has dtype {t.dtype} but the {type(module).__name__}'s weights are "
+                f"{weight.dtype}: convert one of them, e.g. module.to({t.dtype})"
+            )
+
+
 class _RecurrentBase(nn.Module):
     def __init__(
         self,
@@ -266,6 +277,7 @@ class _RecurrentBase(nn.Module):
         directions = 2 if self.bidirectional else 1
         state_shape = (self.num_layers * directions, x.shape[1], self.hidden_size)
         h0, c0 = self._initial_state(hx, state_shape, x, unbatched)
+        _check_dtypes(self, x, [h0] if c0 is None else [h0, c0])
         hn, cn, layer_input = [], [], x
         for layer in range(self.num_layers):
             # both directions in one call: the reverse one reads the sequence backwards
@@ -425,12 +437,15 @@ class _CellBase(nn.Module):
         unbatched = x.dim() == 1
         x = x.unsqueeze(0) if unbatched else x
         shape = (x.shape[0], self.hidden_size)
+        if self.mode == "lstm" and hx is not None and (not isinstance(hx, tuple | list) or len(hx) != 2):
+            raise TypeError("hx of an LSTMCell must be a pair (h_0, c_0) or None")
         states = hx if isinstance(hx, tuple | list) else (hx,)
         states = [x.new_zeros(shape) if s is None else check_tensor(s, "hx") for s in states]
         states = [s.unsqueeze(0) if unbatched else s for s in states]
         for s in states:
             if tuple(s.shape) != shape:
                 raise ValueError(f"hidden state must have shape {shape}, got {tuple(s.shape)}")
+        _check_dtypes(self, x, states)
         c0 = (states[1] if len(states) > 1 else x.new_zeros(shape)) if self.mode == "lstm" else None
         # one time step, one direction: x is [1, 1, B, I], the states [1, B, H]
         params = (self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
@@ -576,9 +591,11 @@ def text_batch(ids: Tensor, batch_size: int = 64, length: int = 64,
     ids = _check_ids(ids, "ids")
     check_int(batch_size, "batch_size")
     check_int(length, "length")
-    if len(ids) < length + 2:
-        raise ValueError(f"ids must hold at least length + 2 = {length + 2} characters, got {len(ids)}")
-    starts = torch.randint(0, len(ids) - length - 1, (batch_size,), generator=generator)
+    if len(ids) < length + 1:
+        raise ValueError(f"ids must hold at least length + 1 = {length + 1} characters, got {len(ids)}")
+    # a window of length + 1 ids can start at 0, 1, ..., len(ids) - length - 1 (randint's high is
+    # exclusive)
+    starts = torch.randint(0, len(ids) - length, (batch_size,), generator=generator)
     rows = torch.stack([ids[s:s + length + 1] for s in starts])
     return rows[:, :-1], rows[:, 1:]
 
