@@ -26,6 +26,7 @@ from nnbasics._checks import check_choice, check_int, check_real, check_tensor
 from nnbasics.activations import _stable_sigmoid as _sigmoid
 from nnbasics.activations import _stable_tanh as _tanh
 from nnbasics.activations import softmax
+from nnbasics.fast.recurrent import FusedRecurrentFunction
 from nnbasics.layers import Linear
 from nnbasics.losses import cross_entropy
 from nnbasics.utils import evaluating
@@ -35,100 +36,91 @@ __all__ = ["GRU", "LSTM", "RNN", "CharLSTM", "GRUCell", "LSTMCell", "RNNCell", "
 
 GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}
 
-# One time step of each cell, forward and backward side by side. Every tensor has a leading
-# direction dimension D (1, or 2 when a bidirectional layer runs both directions together), so
-# the matrix products are batched (torch.baddbmm, torch.bmm): ``gi`` [D, B, G] is the step's
-# input projection, ``h`` and ``c`` are [D, B, H], ``w_hh_t`` is $W_{hh}^\top$ [D, H, G]. A step
-# returns (h', c', cache). Its backward gets the gradients w.r.t. h' and c' and writes the
-# gradients w.r.t. the gate pre-activations into ``dgi`` (the part that reaches ``gi``) and
-# ``dgh`` (the part that reaches $h W_{hh}^\top$), [D, B, G] slices of buffers for the whole
-# sequence, filled with ``out=`` so that no step needs a torch.cat; it returns the gradients
-# w.r.t. h and c.
+# One time step of each cell, forward and backward side by side, in the chapter's notation.
+# Every tensor has a leading direction dimension D (1, or 2 when a bidirectional layer runs both
+# directions together), so ``@`` is a batched matrix product. ``gi`` [D, B, G] is the step's input
+# projection $x_t W_{ih}^\top + b_{ih}$, ``h`` and ``c`` are $h_{t-1}$ and $c_{t-1}$ [D, B, H],
+# ``w_hh_t`` is $W_{hh}^\top$ [D, H, G], ``b_hh`` is [D, 1, G]. A step returns
+# ``(h_t, c_t, cache)``. Its backward gets $\partial L/\partial h_t$ and $\partial L/\partial c_t$
+# and returns the gradients w.r.t. the gates' input part ``d_gi`` and recurrent part ``d_gh``
+# (both [D, B, G]) and w.r.t. $h_{t-1}$ and $c_{t-1}$.
 
 
 def _lstm_step(gi, h, c, w_hh_t, b_hh):
-    r"""$i, f, g, o$ from $gi + h W_{hh}^\top$ (``gi`` already holds $b_{hh}$); $c' = f c + i g$,
-    $h' = o \tanh c'$. One sigmoid call activates all four gates, since $\tanh x = 2\sigma(2x) - 1$."""
-    H = h.shape[-1]
-    a = torch.baddbmm(gi, h, w_hh_t)  # [D, B, 4H] pre-activations of i, f, g, o
-    a[..., 2 * H : 3 * H] *= 2
-    a = _sigmoid(a)  # σ(i), σ(f), σ(2 g), σ(o)
-    i, f, s, o = a.chunk(4, dim=-1)
-    g = 2 * s - 1
-    c_new = torch.addcmul(f * c, i, g)
-    tc = _tanh(c_new)
-    return o * tc, c_new, (a, g, tc, c)
+    r"""$i_t = \sigma(\cdot)$, $f_t = \sigma(\cdot)$, $g_t = \tanh(\cdot)$, $o_t = \sigma(\cdot)$ of
+    $x_t W_{ih}^\top + h_{t-1} W_{hh}^\top + b$ (``gi`` already holds $b_{hh}$);
+    $c_t = f_t \odot c_{t-1} + i_t \odot g_t$, $h_t = o_t \odot \tanh c_t$."""
+    a_i, a_f, a_g, a_o = (gi + h @ w_hh_t).chunk(4, dim=-1)  # each [D, B, H]
+    i_t, f_t, g_t, o_t = _sigmoid(a_i), _sigmoid(a_f), _tanh(a_g), _sigmoid(a_o)
+    c_t = f_t * c + i_t * g_t
+    tanh_c_t = _tanh(c_t)
+    h_t = o_t * tanh_c_t
+    return h_t, c_t, (i_t, f_t, g_t, o_t, c, tanh_c_t)
 
 
-def _lstm_step_back(dh, dc, cache, w_hh, dgi, dgh):
-    r"""$dc \mathrel{+}= dh\, o\, (1 - \tanh^2 c')$; the gates get $dc\, g$, $dc\, c$, $dc\, i$,
-    $dh \tanh c'$, times their activation's derivative; $dh \leftarrow d\text{gates}\, W_{hh}$,
-    $dc \leftarrow dc\, f$."""
-    a, g, tc, c = cache
-    i, f, _, o = a.chunk(4, dim=-1)
-    dc = torch.addcmul(dc, dh * o, 1 - tc * tc)
-    di, df, dg, do = dgi.chunk(4, dim=-1)
-    torch.mul(dc, g, out=di)
-    torch.mul(dc, c, out=df)
-    torch.mul(dc, i, out=dg)
-    torch.mul(dh, tc, out=do)
-    dgi.mul_(torch.addcmul(a, a, a, value=-1))  # σ' = σ - σ²
-    dg.mul_(4)  # g = 2σ(2x) - 1, so g' = 4σ'(2x)
-    return torch.bmm(dgh, w_hh), dc * f
+def _lstm_step_back(dh_t, dc_t, cache, w_hh):
+    r"""$dc_t \mathrel{+}= dh_t\, o_t\, (1 - \tanh^2 c_t)$; then each gate's pre-activation gets
+    $do_t = dh_t \tanh c_t \cdot \sigma'$, $di_t = dc_t\, g_t \cdot \sigma'$,
+    $df_t = dc_t\, c_{t-1} \cdot \sigma'$, $dg_t = dc_t\, i_t\, (1 - g_t^2)$, with
+    $\sigma' = \sigma (1 - \sigma)$; $dh_{t-1} = da\, W_{hh}$, $dc_{t-1} = dc_t\, f_t$."""
+    i_t, f_t, g_t, o_t, c_prev, tanh_c_t = cache
+    dc_t = dc_t + dh_t * o_t * (1 - tanh_c_t * tanh_c_t)
+    d_i = dc_t * g_t * i_t * (1 - i_t)
+    d_f = dc_t * c_prev * f_t * (1 - f_t)
+    d_g = dc_t * i_t * (1 - g_t * g_t)
+    d_o = dh_t * tanh_c_t * o_t * (1 - o_t)
+    d_a = torch.cat([d_i, d_f, d_g, d_o], dim=-1)  # [D, B, 4H], gate order i, f, g, o
+    return d_a, d_a, d_a @ w_hh, dc_t * f_t
 
 
 def _gru_step(gi, h, c, w_hh_t, b_hh):
-    r"""$r, z = \sigma(gi_{rz} + h W_{h,rz}^\top + b_{h,rz})$ in one call,
-    $n = \tanh(gi_n + r\,(h W_{hn}^\top + b_{hn}))$, $h' = (1 - z)\,n + z\,h$ (a lerp from n to h)."""
-    H = h.shape[-1]
-    gh = torch.baddbmm(b_hh, h, w_hh_t)
-    rz = _sigmoid(gi[..., : 2 * H] + gh[..., : 2 * H])
-    r, z = rz.chunk(2, dim=-1)
-    hn = gh[..., 2 * H :]
-    n = _tanh(torch.addcmul(gi[..., 2 * H :], r, hn))
-    return torch.lerp(n, h, z), None, (rz, n, hn, h)
+    r"""$r_t = \sigma(\cdot)$, $z_t = \sigma(\cdot)$ of $gi + h_{t-1} W_{hh}^\top + b_{hh}$;
+    $n_t = \tanh(gi_n + r_t \odot (h_{t-1} W_{hn}^\top + b_{hn}))$,
+    $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$."""
+    gi_r, gi_z, gi_n = gi.chunk(3, dim=-1)
+    gh_r, gh_z, gh_n = (h @ w_hh_t + b_hh).chunk(3, dim=-1)
+    r_t = _sigmoid(gi_r + gh_r)
+    z_t = _sigmoid(gi_z + gh_z)
+    n_t = _tanh(gi_n + r_t * gh_n)
+    h_t = (1 - z_t) * n_t + z_t * h
+    return h_t, None, (r_t, z_t, n_t, gh_n, h)
 
 
-def _gru_step_back(dh, dc, cache, w_hh, dgi, dgh):
-    r"""$dn = dh\,(1 - z)(1 - n^2)$, $dr = dn\, hn$, $dz = dh\,(h - n)$, times $\sigma'$; ``dgh``
-    differs from ``dgi`` only in n's block, $dn\, r$; $dh \leftarrow dh\, z + d\text{gh}\, W_{hh}$."""
-    rz, n, hn, h = cache
-    H = h.shape[-1]
-    r, z = rz.chunk(2, dim=-1)
-    dh_z = dh * z
-    d_rz, dn = dgi[..., : 2 * H], dgi[..., 2 * H :]
-    torch.mul(dh - dh_z, 1 - n * n, out=dn)
-    dr, dz = d_rz.chunk(2, dim=-1)
-    torch.mul(dn, hn, out=dr)
-    torch.mul(dh, h - n, out=dz)
-    d_rz.mul_(torch.addcmul(rz, rz, rz, value=-1))  # σ' = σ - σ²
-    dgh[..., : 2 * H] = d_rz
-    torch.mul(dn, r, out=dgh[..., 2 * H :])
-    return torch.baddbmm(dh_z, dgh, w_hh), None
+def _gru_step_back(dh_t, dc_t, cache, w_hh):
+    r"""$dn = dh_t (1 - z_t)(1 - n_t^2)$, $dz = dh_t (h_{t-1} - n_t)\,\sigma'$,
+    $dr = dn\, (h_{t-1} W_{hn}^\top + b_{hn})\,\sigma'$; the recurrent part of n's gradient is
+    $dn\, r_t$; $dh_{t-1} = dh_t\, z_t + d_{gh} W_{hh}$."""
+    r_t, z_t, n_t, gh_n, h_prev = cache
+    d_n = dh_t * (1 - z_t) * (1 - n_t * n_t)
+    d_z = dh_t * (h_prev - n_t) * z_t * (1 - z_t)
+    d_r = d_n * gh_n * r_t * (1 - r_t)
+    d_gi = torch.cat([d_r, d_z, d_n], dim=-1)
+    d_gh = torch.cat([d_r, d_z, d_n * r_t], dim=-1)
+    return d_gi, d_gh, dh_t * z_t + d_gh @ w_hh, None
 
 
 def _rnn_tanh_step(gi, h, c, w_hh_t, b_hh):
-    r"""$h' = \tanh(gi + h W_{hh}^\top)$ (``gi`` already holds $b_{hh}$)."""
-    h_new = _tanh(torch.baddbmm(gi, h, w_hh_t))
-    return h_new, None, h_new
+    r"""$h_t = \tanh(x_t W_{ih}^\top + h_{t-1} W_{hh}^\top + b)$ (``gi`` already holds $b_{hh}$)."""
+    h_t = _tanh(gi + h @ w_hh_t)
+    return h_t, None, h_t
 
 
-def _rnn_tanh_step_back(dh, dc, h_new, w_hh, dgi, dgh):
-    r"""$d\text{pre} = dh\,(1 - h'^2)$, $dh \leftarrow d\text{pre}\, W_{hh}$."""
-    torch.mul(dh, 1 - h_new * h_new, out=dgi)
-    return torch.bmm(dgh, w_hh), None
+def _rnn_tanh_step_back(dh_t, dc_t, h_t, w_hh):
+    r"""$da = dh_t\,(1 - h_t^2)$, $dh_{t-1} = da\, W_{hh}$."""
+    d_a = dh_t * (1 - h_t * h_t)
+    return d_a, d_a, d_a @ w_hh, None
 
 
 def _rnn_relu_step(gi, h, c, w_hh_t, b_hh):
-    r"""$h' = \max(0, gi + h W_{hh}^\top)$ (``gi`` already holds $b_{hh}$)."""
-    h_new = torch.baddbmm(gi, h, w_hh_t).clamp_(min=0)
-    return h_new, None, h_new
+    r"""$h_t = \max(0, x_t W_{ih}^\top + h_{t-1} W_{hh}^\top + b)$ (``gi`` already holds $b_{hh}$)."""
+    h_t = torch.clamp(gi + h @ w_hh_t, min=0.0)
+    return h_t, None, h_t
 
 
-def _rnn_relu_step_back(dh, dc, h_new, w_hh, dgi, dgh):
-    r"""$d\text{pre} = dh\,[h' > 0]$, $dh \leftarrow d\text{pre}\, W_{hh}$."""
-    torch.mul(dh, h_new > 0, out=dgi)
-    return torch.bmm(dgh, w_hh), None
+def _rnn_relu_step_back(dh_t, dc_t, h_t, w_hh):
+    r"""$da = dh_t$ where $h_t > 0$, else 0; $dh_{t-1} = da\, W_{hh}$."""
+    d_a = torch.where(h_t > 0, dh_t, torch.zeros_like(dh_t))
+    return d_a, d_a, d_a @ w_hh, None
 
 
 STEPS = {
@@ -162,7 +154,7 @@ class RecurrentFunction(torch.autograd.Function):
             b_ih = b_ih + b_hh
         # all time steps' input projections in one matrix product: [D, T, B, G]
         gi = torch.baddbmm(b_ih.unsqueeze(1), x.flatten(1, 2), w_ih.mT).unflatten(1, (steps, batch))
-        w_hh_t, b_hh = w_hh.mT.contiguous(), b_hh.unsqueeze(1)
+        w_hh_t, b_hh = w_hh.mT, b_hh.unsqueeze(1)
         h, c, hs, caches = h0, c0, [h0], []
         for t in range(steps):
             h, c, cache = step(gi[:, t], h, c, w_hh_t, b_hh)
@@ -181,17 +173,17 @@ class RecurrentFunction(torch.autograd.Function):
         steps = x.shape[1]
         dh = grad_h
         dc = grad_c if mode == "lstm" else None
-        # gradients w.r.t. the gate pre-activations, written in place by step_back: [D, T, B, G]
-        dgi = x.new_empty(*x.shape[:3], w_hh.shape[1])
-        dgh = torch.empty_like(dgi) if mode == "gru" else dgi  # they differ only in GRU's n gate
+        d_gis, d_ghs = [None] * steps, [None] * steps
         for t in reversed(range(steps)):  # backpropagation through time
-            dh, dc = step_back(dh + grad_out[:, t], dc, caches[t], w_hh, dgi[:, t], dgh[:, t])
-        flat_i, flat_h = dgi.flatten(1, 2), dgh.flatten(1, 2)  # [D, T * B, G]
+            d_gis[t], d_ghs[t], dh, dc = step_back(dh + grad_out[:, t], dc, caches[t], w_hh)
+        # the gate gradients of every step, [D, T, B, G], flattened to [D, T * B, G]
+        flat_i = torch.stack(d_gis, dim=1).flatten(1, 2)
+        flat_h = torch.stack(d_ghs, dim=1).flatten(1, 2)
         need = ctx.needs_input_grad
         grad_x = torch.bmm(flat_i, w_ih).view_as(x) if need[1] else None
-        # dW = dgates^T inputs, summed over steps and batch; BLAS is faster at (inputs^T dgates)^T
-        grad_w_ih = torch.bmm(x.flatten(1, 2).mT, flat_i).mT if need[4] else None
-        grad_w_hh = torch.bmm(h_prev.flatten(1, 2).mT, flat_h).mT if need[5] else None
+        # dW = dgates^T inputs, summed over steps and batch
+        grad_w_ih = torch.bmm(flat_i.mT, x.flatten(1, 2)) if need[4] else None
+        grad_w_hh = torch.bmm(flat_h.mT, h_prev.flatten(1, 2)) if need[5] else None
         grad_b_ih = flat_i.sum(1) if need[6] else None
         grad_b_hh = flat_h.sum(1) if need[7] else None
         return None, grad_x, dh, dc, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh
@@ -288,7 +280,10 @@ class _RecurrentBase(nn.Module):
             )
             k = slice(layer * directions, (layer + 1) * directions)
             w_ih, w_hh, b_ih, b_hh = self._stacked_weights(layer)
-            out, h, c = RecurrentFunction.apply(
+            # LSTM and GRU (the layers the chapters train) run the fused kernels of the appendix
+            # "Making it fast"; tests/test_fast_recurrent.py checks that they equal RecurrentFunction
+            function = FusedRecurrentFunction if self.mode in ("lstm", "gru") else RecurrentFunction
+            out, h, c = function.apply(
                 self.mode, xs, h0[k], None if c0 is None else c0[k], w_ih, w_hh, b_ih, b_hh
             )
             layer_input = torch.cat([out[0], out[1].flip(0)], dim=2) if directions == 2 else out[0]
