@@ -83,3 +83,23 @@ def test_evaluating_switches_to_eval_without_gradients_and_restores_the_mode(tra
     with pytest.raises(RuntimeError, match="boom"), evaluating(model):
         raise RuntimeError("boom")
     assert model.training == training  # restored after an error too
+
+
+def test_book_style_sizes_figures_for_the_column():
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+
+    from nnbasics.utils import BOOK_STYLE, book_style
+
+    with mpl.rc_context():
+        mpl.rcParams["font.size"] = 6
+        reproducible(0, threads=torch.get_num_threads())
+        assert mpl.rcParams["font.size"] == 11
+        fig = plt.figure()
+        width_px = fig.get_figwidth() * fig.dpi
+        plt.close(fig)
+        assert width_px == pytest.approx(688)  # the column's width at 1280 px
+        sizes = [v for k, v in BOOK_STYLE.items() if k.endswith("size") and k != "figure.figsize"]
+        assert min(sizes) * 100 / 72 >= 11  # points at 100 dpi, shown 1:1, in px
+        book_style()
+        assert mpl.rcParams["savefig.facecolor"] == "white"
