@@ -26,7 +26,7 @@ export STUDENT
 JB_FLAGS := -W -n --keep-going -q
 TIME = TIMEFORMAT="  [$@: $(1) took %1Rs]"; time
 
-.PHONY: help book lab test lint unit nbval build-check browser instructor-check execute release autograde lock clean
+.PHONY: help book lab test lint unit nbval build-check browser instructor-check execute release autograde lock clean figures
 
 help:
 	@echo "make book      build the book (creates .venv on first use); prints where the HTML is"
@@ -100,6 +100,10 @@ lock:
 	  _build/lockenv/bin/python -m pip freeze --all --exclude-editable \
 	  | grep -v '^pip==' | sed 's/^torch==\(.*\)+cpu$$/torch==\1/'; } > requirements.txt
 	rm -rf _build/lockenv
+
+# The book's conceptual diagrams (book/figures/*.svg), redrawn from book/figures/make_figures.py.
+figures: $(STAMP)
+	$(BIN)/python book/figures/make_figures.py
 
 clean:
 	rm -rf _build

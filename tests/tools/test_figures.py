@@ -1,0 +1,47 @@
+"""The committed diagrams in book/figures are exactly what book/figures/make_figures.py draws now."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FIGURES = ROOT / "book" / "figures"
+
+
+@pytest.fixture(scope="module")
+def generator():
+    spec = importlib.util.spec_from_file_location("make_figures", FIGURES / "make_figures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_svg_in_the_folder_has_a_generator(generator):
+    committed = {p.stem for p in FIGURES.glob("*.svg")}
+    assert committed == set(generator.FIGURES), "run `make figures` (and delete stale SVGs)"
+
+
+def test_committed_svgs_are_current_and_deterministic(generator):
+    stale = []
+    for name in generator.FIGURES:
+        drawn = generator.render(name)
+        assert drawn == generator.render(name), f"{name}: two runs differ"
+        if (FIGURES / f"{name}.svg").read_text(encoding="utf-8") != drawn:
+            stale.append(name)
+    assert stale == [], f"out of date, run `make figures`: {stale}"
+
+
+def test_svgs_keep_text_as_text_at_a_readable_size(generator):
+    for name in generator.FIGURES:
+        svg = (FIGURES / f"{name}.svg").read_text(encoding="utf-8")
+        assert "<text" in svg, f"{name}: text was turned into paths"
+        view_width = float(re.search(r'viewBox="0 0 ([\d.]+) ', svg).group(1))
+        scale = 688 / view_width  # shown at the column width, ~688 px
+        sizes = [float(s) for s in re.findall(r"font-size: ([\d.]+)px", svg)]
+        assert sizes, name
+        assert min(sizes) * scale >= 11, f"{name}: text of {min(sizes) * scale:.1f} px at the column width"
+        assert "Date" not in svg and "<dc:date>" not in svg
