@@ -63,7 +63,7 @@ def test_both_pass_gradcheck(function, mode):
 
 
 @pytest.mark.parametrize("cls", [R.LSTM, R.GRU])
-def test_layers_that_dispatch_to_the_fast_path_equal_the_clear_path(cls, monkeypatch):
+def test_layers_that_dispatch_to_the_fast_path_equal_the_clear_path(cls):
     torch.manual_seed(0)
     layer = cls(3, 4, num_layers=2, bidirectional=True).double()
     x = torch.randn(5, 2, 3, dtype=torch.float64, requires_grad=True)
@@ -75,7 +75,8 @@ def test_layers_that_dispatch_to_the_fast_path_equal_the_clear_path(cls, monkeyp
         return [out, *torch.autograd.grad(loss, [x, *layer.parameters()])]
 
     fast = run()
-    monkeypatch.setattr(R, "FusedRecurrentFunction", R.RecurrentFunction)
+    assert layer.fast
+    layer.fast = False
     clear = run()
     for a, b in zip(clear, fast, strict=True):
         torch.testing.assert_close(b, a, rtol=1e-12, atol=1e-12)

@@ -201,6 +201,10 @@ def _check_dtypes(module: nn.Module, x: Tensor, states: list[Tensor]) -> None:
 
 
 class _RecurrentBase(nn.Module):
+    #: LSTM and GRU run the fused kernels of :mod:`nnbasics.fast.recurrent` (same numbers);
+    #: set ``layer.fast = False`` to run the clear :class:`RecurrentFunction` the chapter shows.
+    fast = True
+
     def __init__(
         self,
         mode: str,
@@ -282,7 +286,8 @@ class _RecurrentBase(nn.Module):
             w_ih, w_hh, b_ih, b_hh = self._stacked_weights(layer)
             # LSTM and GRU (the layers the chapters train) run the fused kernels of the appendix
             # "Making it fast"; tests/test_fast_recurrent.py checks that they equal RecurrentFunction
-            function = FusedRecurrentFunction if self.mode in ("lstm", "gru") else RecurrentFunction
+            use_fast = self.fast and self.mode in ("lstm", "gru")
+            function = FusedRecurrentFunction if use_fast else RecurrentFunction
             out, h, c = function.apply(
                 self.mode, xs, h0[k], None if c0 is None else c0[k], w_ih, w_hh, b_ih, b_hh
             )

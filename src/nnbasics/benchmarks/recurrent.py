@@ -1,8 +1,10 @@
 """Benchmark: forward + backward of nnbasics.recurrent.LSTM against torch.nn.LSTM.
 
 Run ``python -m nnbasics.benchmarks.recurrent`` (``--quick`` for tiny sizes): sequence 50,
-batch 64, hidden 128, input 64, on 2 threads, with the same weights; the ratio is what the
-chapter "Recurrent networks and LSTM" quotes. The command line also times the chapter's other
+batch 64, hidden 128, input 64, on 2 threads, with the same weights: the layer as the chapters
+train it (the fused kernels of :mod:`nnbasics.fast.recurrent`) and the clear
+``RecurrentFunction`` the chapter shows (``layer.fast = False``), each against torch in the same
+run. The command line also times the chapter's other
 workload, a small bidirectional GRU trained with Adam, whose time goes into per-operation
 overhead rather than arithmetic (:func:`run_gru_training`).
 """
@@ -39,7 +41,12 @@ def run(quick: bool = False, repeat: int = 5, threads: int = 2) -> list[Timing]:
         return go
 
     name = f"LSTM seq {size['steps']}, batch {size['batch']}, hidden {size['hidden']}"
-    return [compare(name, step(ours), step(theirs), repeat=repeat, threads=threads)]
+    fused = compare(name, step(ours), step(theirs), repeat=repeat, threads=threads)
+    clear_layer = LSTM(size["input_size"], size["hidden"])
+    clear_layer.load_state_dict(theirs.state_dict())
+    clear_layer.fast = False  # the clear RecurrentFunction the chapter shows
+    clear = compare(f"{name}, clear", step(clear_layer), step(theirs), repeat=repeat, threads=threads)
+    return [fused, clear]
 
 
 def run_gru_training(quick: bool = False, repeat: int = 5, threads: int = 2) -> list[Timing]:
