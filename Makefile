@@ -26,11 +26,12 @@ export STUDENT
 JB_FLAGS := -W -n --keep-going -q
 TIME = TIMEFORMAT="  [$@: $(1) took %1Rs]"; time
 
-.PHONY: help book lab test lint unit nbval build-check browser instructor-check execute release autograde lock clean figures
+.PHONY: help book lab lab-instructor launch-check test lint unit nbval build-check browser instructor-check execute release autograde lock clean figures
 
 help:
 	@echo "make book      build the book (creates .venv on first use); prints where the HTML is"
-	@echo "make lab       open the course in JupyterLab"
+	@echo "make lab       open the course in JupyterLab (exercises: the student versions)"
+	@echo "make lab-instructor   instructors: open the course with the exercises' solutions"
 	@echo "make test      run every test (what .ci/run calls)"
 	@echo "make execute   re-run every notebook in place and store its outputs (after a change)"
 	@echo "make release   instructors: generate the student release of the exercises"
@@ -49,10 +50,15 @@ book: $(STAMP)
 	@$(COURSE) check-site _build/html $(if $(filter 1,$(STUDENT)),--student)
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
 
+# Learners: the chapters from book/, the exercises as their student release (no solution).
 lab: $(STAMP)
+	$(BIN)/python -m nnbasics_course.student lab _build/lab
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS) _build/lab/
+
+lab-instructor: $(STAMP)
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS) book/
 
-test: lint unit nbval build-check browser instructor-check
+test: lint unit nbval launch-check build-check browser instructor-check
 	@echo "make test: all checks passed"
 
 lint: $(STAMP)
@@ -78,6 +84,11 @@ browser: build-check
 		&& { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; } \
 		|| echo "chromium is missing and cannot be installed here: the browser tests will say so"
 	@$(call TIME,pytest tests/book) $(BIN)/pytest -q -p no:cacheprovider tests/book
+
+# The launch buttons' path without network: every notebook in a fresh venv without nnbasics.
+launch-check: $(STAMP)
+	@$(call TIME,fresh-kernel notebooks) NNBASICS_LAUNCH_CHECK=1 $(BIN)/pytest -q -p no:cacheprovider \
+		tests/tools/test_launch.py -k fresh_kernel
 
 instructor-check: $(STAMP)
 	@$(call TIME,release and autograde) $(COURSE) verify

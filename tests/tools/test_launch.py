@@ -1,0 +1,163 @@
+"""The launch buttons' path: the install cell of every notebook, Binder, licences and version.
+
+The fresh-environment check (``make launch-check``, part of ``make test``) is the Colab/Binder
+path without network: a new virtual environment sees the pinned packages of ``.venv`` but not
+``nnbasics``; the notebook's launch cell installs the course from a copy of this checkout
+(``NNBASICS_SOURCE``) and the whole notebook then runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+import nnbasics
+from nnbasics_course import toc_notebooks
+from nnbasics_course.student import (
+    LAUNCH_TAG,
+    add_launch_cell,
+    book_version,
+    launch_cell_source,
+    launch_version,
+    repository_url,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = toc_notebooks(ROOT)
+SOURCE = launch_cell_source(book_version(ROOT), repository_url(ROOT))
+
+
+def _launch_cells(nb) -> list:
+    return [c for c in nb.cells if LAUNCH_TAG in c.metadata.get("tags", [])]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_notebook_starts_with_the_launch_cell(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    first_code = next(c for c in nb.cells if c.cell_type == "code")
+    assert _launch_cells(nb) == [first_code], "the launch cell must be the first code cell, once"
+    assert first_code.source == SOURCE, "stale launch cell: re-run add_launch_cell"
+    assert first_code.outputs == []  # where nnbasics is installed it prints nothing
+    assert "remove-cell" in first_code.metadata["tags"]
+
+
+def test_the_launch_cell_installs_the_books_version() -> None:
+    version = book_version(ROOT)
+    assert version == nnbasics.__version__
+    assert launch_version(SOURCE) == version
+    assert f"git+{repository_url(ROOT)}@v{version}" in SOURCE
+    assert "--no-deps" in SOURCE  # the course never replaces a hosted torch
+    assert f"## {version}" in (ROOT / "CHANGELOG.md").read_text()
+
+
+def test_add_launch_cell_inserts_once_and_keeps_the_other_cells(tmp_path: Path) -> None:
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Title"),
+        nbformat.v4.new_code_cell("import nnbasics\nnnbasics.reproducible(0)", execution_count=1),
+    ])
+    path = tmp_path / "x.ipynb"
+    nbformat.write(nb, path)
+    assert add_launch_cell(path, SOURCE)
+    assert not add_launch_cell(path, SOURCE)  # idempotent
+    cells = nbformat.read(path, as_version=4).cells
+    assert [c.source for c in cells] == ["# Title", SOURCE, "import nnbasics\nnnbasics.reproducible(0)"]
+    assert add_launch_cell(path, SOURCE.replace("0.1", "9.9"))  # refreshed, not duplicated
+    assert len(nbformat.read(path, as_version=4).cells) == 3
+
+
+def test_binder_requirements_are_the_lock_with_cpu_torch() -> None:
+    def pins(text: str) -> list[str]:
+        return [line for line in text.splitlines() if line and not line.startswith(("#", "-"))]
+
+    lock = pins((ROOT / "requirements.txt").read_text())
+    binder_text = (ROOT / "binder" / "requirements.txt").read_text()
+    binder = pins(binder_text)
+    assert [re.sub(r"^torch==(.*)\+cpu$", r"torch==\1", p) for p in binder] == lock
+    assert "torch==2.13.0+cpu" in binder
+    assert "--extra-index-url https://download.pytorch.org/whl/cpu" in binder_text
+
+
+def test_binder_postbuild_installs_the_course() -> None:
+    post = ROOT / "binder" / "postBuild"
+    assert os.access(post, os.X_OK)
+    commands = [line for line in post.read_text().splitlines() if line and not line.startswith("#")]
+    assert "python -m pip install --no-cache-dir --no-deps ." in commands
+    assert "jupyterlab_widgets==" in (ROOT / "binder" / "requirements.txt").read_text()
+
+
+def test_licences_and_no_placeholder_hub() -> None:
+    assert "MIT License" in (ROOT / "LICENSE").read_text()
+    assert "CC BY 4.0" in (ROOT / "LICENSE-CONTENT").read_text()
+    readme = (ROOT / "README.md").read_text()
+    assert "MIT" in readme and "CC BY 4.0" in readme
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert "example.org" not in (ROOT / "_config.yml").read_text()
+    assert "CC BY 4.0" in config["html"]["extra_footer"]
+    assert not config["launch_buttons"].get("jupyterhub_url")  # set only by an instructor
+
+
+# --- A fresh environment without nnbasics (make launch-check) -------------------------------------
+
+
+def _fresh_env(tmp_path: Path) -> Path:
+    """A venv that sees .venv's packages (a .pth line, whose own .pth files are not processed,
+    so the editable nnbasics stays invisible) and has no nnbasics of its own."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    Path(site, "lock.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    missing = subprocess.run([python, "-c", "import nnbasics"], capture_output=True, cwd=tmp_path)
+    assert missing.returncode != 0, "nnbasics must be absent from the fresh environment"
+    return python
+
+
+def _source_copy(tmp_path: Path) -> Path:
+    """The course's sources, copied so building them leaves nothing in the checkout."""
+    dest = tmp_path / "source"
+    dest.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copyfile(ROOT / name, dest / name)
+    shutil.copytree(ROOT / "src", dest / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    return dest
+
+
+@pytest.mark.skipif(os.environ.get("NNBASICS_LAUNCH_CHECK") != "1",
+                    reason="slow (runs every notebook): make launch-check")
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_a_fresh_kernel_installs_the_course_and_runs_the_notebook(path: Path, tmp_path: Path,
+                                                                   monkeypatch) -> None:
+    from nbclient import NotebookClient
+
+    python = _fresh_env(tmp_path)
+    kernels = tmp_path / "jupyter" / "kernels" / "fresh"
+    kernels.mkdir(parents=True)
+    (kernels / "kernel.json").write_text(json.dumps({
+        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "fresh", "language": "python",
+    }))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    monkeypatch.setenv("NNBASICS_SOURCE", str(_source_copy(tmp_path)))
+    monkeypatch.setenv("PIP_NO_INDEX", "1")  # no network: everything but the course is there
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=600, kernel_name="fresh", allow_errors=False,
+                            resources={"metadata": {"path": str(path.parent)}})
+    client.execute()
+    launch = _launch_cells(nb)[0]
+    text = "".join(o.get("text", "") for o in launch.outputs)
+    assert text == f"Installed nnbasics {book_version(ROOT)} and its extras into this kernel.\n"
+    installed = subprocess.run([python, "-c", "import nnbasics; print(nnbasics.__file__)"],
+                               check=True, capture_output=True, text=True, cwd=tmp_path).stdout
+    assert str(tmp_path / "venv") in installed  # the installed copy, not the checkout
