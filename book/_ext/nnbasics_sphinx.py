@@ -65,7 +65,29 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
     context["script_files"] = unique
 
 
+def _math_and_figures(app, config):
+    # MathJax's \text{} shows \_ literally ("fan\_in") unless its textmacros package is loaded
+    # (served by sphinx-mathjax-offline like the rest of MathJax); myst-parser adds its own
+    # options to the same dictionary afterwards.
+    mathjax = dict(config.mathjax3_config or {})
+    loader = dict(mathjax.get("loader", {}))
+    loader["load"] = [*loader.get("load", []), "[tex]/textmacros"]
+    tex = dict(mathjax.get("tex", {}))
+    packages = dict(tex.get("packages", {}))
+    packages["[+]"] = [*packages.get("[+]", []), "textmacros"]
+    tex["packages"] = packages
+    mathjax.update(loader=loader, tex=tex)
+    config.mathjax3_config = mathjax
+    # Wide equations scroll in their box with a cue; figures open full size on a tap.
+    static = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "_static")
+    if static not in config.html_static_path:
+        config.html_static_path.append(static)
+    app.add_css_file("math.css")
+    app.add_js_file("nnbasics-figures.js", loading_method="defer")
+
+
 def setup(app):
+    app.connect("config-inited", _math_and_figures)
     app.connect("autodoc-process-docstring", _process)
     app.connect("doctree-read", _untitled_sections_to_containers, priority=400)
     app.connect("doctree-resolved", _strip_solutions)
