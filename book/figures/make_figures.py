@@ -48,7 +48,7 @@ def box(ax, x, y, w, h, text, fc="#e8eef7", ec=BLUE, fs=FS, color=INK, round_=Tr
 
 
 def circle(ax, x, y, r, text="", fc="#e8eef7", ec=BLUE, fs=FS, lw=1.5):
-    ax.add_patch(plt.Circle((x, y), r, fc=fc, ec=ec, lw=lw))
+    ax.add_patch(plt.Circle((x, y), r, fc=fc, ec=ec, lw=lw, zorder=2))
     if text:
         ax.text(x, y, text, ha="center", va="center", fontsize=fs)
 
@@ -479,7 +479,7 @@ def recurrent_unrolled():
 
 
 def _gate(ax, x, y, t, col):
-    box(ax, x, y, 0.9, 0.7, t, fc="#ffffff", ec=col, fs=FS)
+    box(ax, x, y, 1.3, 0.7, t, fc="#ffffff", ec=col, fs=FS)
 
 
 def recurrent_lstm():
@@ -512,7 +512,7 @@ def recurrent_lstm():
     ax.plot([9.3, 9.3], [y_c, 4.3], color=INK, lw=1.2)
     circle(ax, 9.3, 2.9, 0.28, "×", fc="#ffffff", ec=INK)
     arrow(ax, (9.3, 3.7), (9.3, 3.18))
-    arrow(ax, (8.65, 2.5), (9.05, 2.8), color=BLUE)
+    arrow(ax, (8.85, 2.55), (9.07, 2.75), color=BLUE)
     arrow(ax, (9.58, 2.9), (11.6, 2.9), text="$h_t$", off=(0.3, 0.3))
     label(ax, 6.0, 0.5, r"$c_t=f_t\odot c_{t-1}+i_t\odot g_t,\quad h_t=o_t\odot\tanh(c_t)$", fs=FS)
     return fig
