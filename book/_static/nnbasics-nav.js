@@ -6,7 +6,8 @@
  * pydata-sphinx-theme issue 2451). Here every toggle opens its drawer the way the theme would:
  * move the sidebar's nodes and classes into the <dialog> and show it; the theme's own `close`
  * listener on the dialog moves them back. Capture phase plus stopImmediatePropagation, so a fixed
- * upstream handler and this one never both run on one click. tests/book/test_responsive.py
+ * upstream handler and this one never both run on one click. At 992 px and wider the primary
+ * toggle hides and shows the sidebar in place, as sphinx-book-theme intends. tests/book/test_responsive.py
  * checks the drawer on phone and tablet viewports.
  */
 (function () {
@@ -32,6 +33,12 @@
       if (!sidebar || !dialog || typeof dialog.showModal !== "function") return;
       event.preventDefault();
       event.stopImmediatePropagation();
+      if (i === 0 && window.matchMedia("(min-width: 992px)").matches) {
+        // Wide screens: the hamburger shows and hides the sidebar in place, no drawer
+        // (what sphinx-book-theme's fixSidebarToggle does, bound to the same hidden button).
+        sidebar.classList.toggle("pst-sidebar-hidden");
+        return;
+      }
       if (dialog.open) return;
       var focused = document.activeElement;
       move(sidebar, dialog);

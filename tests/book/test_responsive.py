@@ -90,7 +90,7 @@ def test_drawer_opens_from_the_visible_hamburger_lists_every_chapter_and_navigat
     assert toggles.count() == 1, f"{device}: {toggles.count()} visible hamburgers, want 1"
     toggles.first.click()
     dialog = page.locator("#pst-primary-sidebar-modal")
-    dialog.wait_for(state="visible", timeout=3000)
+    dialog.wait_for(state="visible", timeout=10_000)
     assert dialog.evaluate("d => d.open"), f"{device}: the hamburger did not open the drawer"
     box = dialog.bounding_box()
     assert box and box["width"] > 200 and box["x"] < VIEWPORTS[device]["width"] / 2, box
@@ -106,11 +106,11 @@ def test_drawer_opens_from_the_visible_hamburger_lists_every_chapter_and_navigat
     link = dialog.locator("nav.bd-docs-nav a.reference.internal[href$='optimizers/optimizers.html']").first
     assert link.is_visible(), f"{device}: the optimizers chapter is not visible in the open drawer"
     link.click()
-    page.wait_for_url("**/optimizers/optimizers.html", timeout=5000)
-    page.locator(".bd-article h1").first.wait_for(state="visible", timeout=5000)
+    page.wait_for_url("**/optimizers/optimizers.html", timeout=10_000)
+    page.locator(".bd-article h1").first.wait_for(state="visible", timeout=10_000)
     # The drawer opens again on the new page, and closes with Escape, its nodes back in place.
     page.locator(".primary-toggle").filter(visible=True).first.click()
-    page.locator("#pst-primary-sidebar-modal").wait_for(state="visible", timeout=3000)
+    page.locator("#pst-primary-sidebar-modal").wait_for(state="visible", timeout=10_000)
     page.keyboard.press("Escape")
     page.wait_for_function("() => !document.getElementById('pst-primary-sidebar-modal').open")
     back = "() => document.querySelectorAll('#pst-primary-sidebar nav.bd-docs-nav').length"
@@ -125,7 +125,15 @@ def test_one_search_field_and_one_header_on_a_desktop(desktop, server):
     fields = page.locator(".search-button-field").filter(visible=True)
     assert fields.count() == 1, f"{fields.count()} 'Search Ctrl+K' fields are visible, want 1"
     assert not page.locator("#pst-header").is_visible(), "the theme's second header is showing"
-    assert page.locator("#pst-primary-sidebar nav.bd-docs-nav").is_visible()
+    sidebar = page.locator("#pst-primary-sidebar nav.bd-docs-nav")
+    assert sidebar.is_visible()
+    # The hamburger hides the sidebar in place on a desktop (no drawer) and shows it again.
+    toggle = page.locator(".primary-toggle").filter(visible=True).first
+    toggle.click()
+    sidebar.wait_for(state="hidden", timeout=10_000)
+    assert not page.evaluate("() => document.getElementById('pst-primary-sidebar-modal').open")
+    toggle.click()
+    sidebar.wait_for(state="visible", timeout=10_000)
     page.close()
 
 
