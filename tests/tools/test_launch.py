@@ -16,13 +16,14 @@ import subprocess
 import sys
 import sysconfig
 from pathlib import Path
+from urllib.parse import quote
 
 import nbformat
 import pytest
 import yaml
 
 import nnbasics
-from nnbasics_course import toc_notebooks
+from nnbasics_course import exercise_chapters, toc_notebooks
 from nnbasics_course.student import (
     LAUNCH_TAG,
     add_launch_cell,
@@ -161,3 +162,34 @@ def test_a_fresh_kernel_installs_the_course_and_runs_the_notebook(path: Path, tm
     installed = subprocess.run([python, "-c", "import nnbasics; print(nnbasics.__file__)"],
                                check=True, capture_output=True, text=True, cwd=tmp_path).stdout
     assert str(tmp_path / "venv") in installed  # the installed copy, not the checkout
+
+
+def test_exercises_pages_launch_the_student_notebook() -> None:
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    from nnbasics_launch import student_launch_links
+
+    def context(path: str) -> dict:
+        return {"header_buttons": [{"label": "launch-buttons", "buttons": [
+            {"url": f"https://mybinder.org/v2/gh/o/r/main?urlpath=lab/tree/{path}"},
+            {"url": f"https://colab.research.google.com/github/o/r/blob/main/{path}"},
+            {"url": "https://hub/hub/git-pull?urlpath=lab%2Ftree%2Fr%2F" + quote(path, safe="")},
+        ]}]}
+
+    ctx = context("book/conv/exercises.ipynb")
+    student_launch_links(None, "book/conv/exercises", "page.html", ctx, None)
+    urls = [b["url"] for b in ctx["header_buttons"][0]["buttons"]]
+    assert all("student" in u and "book%2Fconv" not in u and "book/conv" not in u for u in urls), urls
+    ctx = context("book/conv/conv.ipynb")
+    student_launch_links(None, "book/conv/conv", "page.html", ctx, None)
+    assert ctx == context("book/conv/conv.ipynb")  # chapter pages launch the chapter
+
+
+@pytest.mark.skipif(not os.environ.get("NNBASICS_HTML"), reason="needs a built book: NNBASICS_HTML")
+def test_the_built_book_has_no_placeholder_hub_and_exercises_launch_students() -> None:
+    html = Path(os.environ["NNBASICS_HTML"])
+    for page in html.rglob("*.html"):
+        assert "example.org" not in page.read_text(), page
+    for chapter in exercise_chapters(ROOT):
+        text = (html / "book" / chapter / "exercises.html").read_text()
+        assert f"student/{chapter}/exercises.ipynb" in text
+        assert f"book/{chapter}/exercises.ipynb" not in text
