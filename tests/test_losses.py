@@ -329,3 +329,33 @@ def test_log_softmax_plus_nll_equals_cross_entropy():
 def test_bad_input_raises_a_clear_error(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_cross_entropy_probability_targets_get_torch_gradient() -> None:
+    """Soft targets: the target gets -w (1 - eps) log softmax(x) as gradient, like torch (issue 21)."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(3, 4, generator=g, dtype=torch.float64, requires_grad=True)
+    t = torch.rand(3, 4, generator=g, dtype=torch.float64, requires_grad=True)
+    w = torch.rand(4, generator=g, dtype=torch.float64)
+    ours = torch.autograd.grad(L.cross_entropy(x, t, weight=w, label_smoothing=0.2), (x, t))
+    theirs = torch.autograd.grad(F.cross_entropy(x, t, weight=w, label_smoothing=0.2), (x, t))
+    for a, b in zip(ours, theirs, strict=True):
+        torch.testing.assert_close(a, b)
+
+
+def test_all_targets_ignored_mean_is_nan_with_zero_gradient_like_torch() -> None:
+    x = torch.randn(3, 4, dtype=torch.float64, requires_grad=True)
+    y = torch.full((3,), -100)
+    for fn in (L.cross_entropy, L.nll_loss):
+        value = fn(x, y)
+        assert torch.isnan(value)
+        (grad,) = torch.autograd.grad(value, x)
+        assert torch.equal(grad, torch.zeros_like(grad))
+
+
+def test_kl_div_invalid_target_is_nan_like_torch() -> None:
+    x = torch.tensor([0.1, 0.2, 0.3], dtype=torch.float64)
+    t = torch.tensor([0.0, -1.0, 0.5], dtype=torch.float64)
+    assert torch.isnan(L.kl_div(x, t, reduction="sum"))
+    torch.testing.assert_close(L.kl_div(x, t, reduction="none"),
+                               F.kl_div(x, t, reduction="none"), equal_nan=True)

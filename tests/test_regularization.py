@@ -239,7 +239,7 @@ def test_early_stopping_errors():
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda: R.dropout(torch.ones(3), p=1.0), ValueError, r"p must be < 1\.0, got 1\.0"),
+        (lambda: R.dropout(torch.ones(3), p=1.5), ValueError, r"p must be <= 1\.0, got 1\.5"),
         (lambda: R.Dropout(p=-0.1), ValueError, r"p must be >= 0\.0, got -0\.1"),
         (lambda: R.dropout(torch.ones(3), 0.5, scaling="paper"), ValueError, "scaling must be one of"),
         (lambda: R.dropout2d(torch.ones(3, 4), 0.5), ValueError, r"expects a \[N, C, H, W\]"),

@@ -67,12 +67,18 @@ class LossFunction(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_out):
         d_input, d_target = ctx.saved_tensors
-        scale = grad_out / ctx.denominator if ctx.reduction == "mean" else grad_out
+        scale = _mean_scale(grad_out, ctx.denominator) if ctx.reduction == "mean" else grad_out
         if ctx.reduction == "none" and d_input.dim() > scale.dim():  # per-sample losses
             scale = scale.unsqueeze(1)
         grad_input = scale * d_input if ctx.needs[0] else None
         grad_target = scale * d_target if ctx.needs[1] and d_target is not None else None
         return grad_input, grad_target, None, None, None, None, None
+
+
+def _mean_scale(grad_out: Tensor, denominator: object) -> Tensor:
+    """``grad_out / denominator``, and 0 when nothing was averaged (torch: value NaN, gradient 0)."""
+    d = torch.as_tensor(denominator, dtype=grad_out.dtype)
+    return torch.where(d == 0, torch.zeros_like(grad_out), grad_out / torch.where(d == 0, 1, d))
 
 
 def _reduction(reduction: object) -> str:
@@ -260,13 +266,17 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
     The derivative is $1$ where $y = 1$, and $-1$ where $y = -1$ and $x < m$ (0 otherwise).
     """
     x = check_tensor(input, "input")
-    if not isinstance(target, Tensor) or target.shape != x.shape:
+    try:  # torch broadcasts the target against the input
+        ok = isinstance(target, Tensor) and torch.broadcast_shapes(target.shape, x.shape) == x.shape
+    except RuntimeError:
+        ok = False
+    if not ok:
         raise ValueError("target must be a tensor of 1 and -1 with the input's shape "
-                         f"{tuple(x.shape)}")
+                         f"{tuple(x.shape)} (or one that broadcasts to it)")
     r = _reduction(reduction)
     m = check_real(margin, "margin")
     with torch.no_grad():
-        y = target.to(x.dtype)
+        y = target.to(x.dtype).expand_as(x)
         pos, neg = y != -1, y != 1  # torch's rule, also for values other than +-1
         loss = torch.where(pos, x, 0.0) + torch.where(neg, (m - x).clamp(min=0), 0.0)
         d_input = pos.to(x.dtype) - (neg & (m - x > 0)).to(x.dtype)
@@ -286,23 +296,28 @@ class CrossEntropyFunction(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, x, coef, reduction, denominator):
+    def forward(ctx, x, target, coef, d_coef, reduction, denominator):
         log_p = _log_softmax(x, dim=1)
         loss = -(coef * log_p).sum(dim=1)
-        ctx.save_for_backward(torch.exp(log_p), coef)
+        ctx.save_for_backward(log_p, coef, d_coef)
         ctx.reduction, ctx.denominator = reduction, denominator
+        ctx.target_grad = target is not None and target.requires_grad
         if reduction == "none":
             return loss
         return loss.sum() / denominator if reduction == "mean" else loss.sum()
 
     @staticmethod
     def backward(ctx, grad_out):
-        p, coef = ctx.saved_tensors
-        grad = p * coef.sum(dim=1, keepdim=True) - coef
+        # Probability targets t also get a gradient: a = d_coef * t + const, so
+        # d l_i / d t_ic = -d_coef_c * log softmax(x_i)_c.
+        log_p, coef, d_coef = ctx.saved_tensors
+        grad = torch.exp(log_p) * coef.sum(dim=1, keepdim=True) - coef
         if ctx.reduction == "none":
-            return grad * grad_out.unsqueeze(1), None, None, None
-        scale = grad_out / ctx.denominator if ctx.reduction == "mean" else grad_out
-        return grad * scale, None, None, None
+            scale = grad_out.unsqueeze(1)
+        else:
+            scale = _mean_scale(grad_out, ctx.denominator) if ctx.reduction == "mean" else grad_out
+        grad_target = -d_coef * log_p * scale if ctx.target_grad else None
+        return grad * scale, grad_target, None, None, None, None
 
 
 def _class_weight(weight: Tensor | None, classes: int, x: Tensor) -> Tensor:
@@ -361,6 +376,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, i
     eps = check_real(label_smoothing, "label_smoothing", min_value=0.0, max_value=1.0)
     classes = x.shape[1]
     w = _class_weight(weight, classes, x).reshape(1, classes, *([1] * (x.dim() - 2)))
+    soft = None  # probability targets, which get a gradient (unsqueezed outside no_grad)
+    if isinstance(target, Tensor) and target.is_floating_point() and target.shape == input.shape:
+        soft = target.unsqueeze(0) if unbatched else target
     with torch.no_grad():
         if isinstance(target, Tensor) and target.is_floating_point() and (
                 target.shape == input.shape):
@@ -368,6 +386,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, i
             if eps:
                 t = t * (1 - eps) + eps / classes
             coef = w * t.to(x.dtype)
+            d_coef = w * (1 - eps)
             denominator = max(x.numel() // classes, 1)
         else:
             y = _class_targets(x, target.unsqueeze(0) if unbatched and isinstance(target, Tensor)
@@ -376,7 +395,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, i
             one_hot = _one_hot(y, classes, x.dtype)
             coef = ((1 - eps) * one_hot + eps / classes) * w * keep
             denominator = (one_hot * w * keep).sum()
-    out = CrossEntropyFunction.apply(x, coef, r, denominator)
+            d_coef = torch.zeros(())
+    out = CrossEntropyFunction.apply(x, soft, coef, d_coef, r, denominator)
     return out.squeeze(0) if unbatched and r == "none" else out
 
 
@@ -414,10 +434,10 @@ def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: b
     r = check_choice(reduction, "reduction", ("none", "batchmean", "mean", "sum"))
     with torch.no_grad():
         p = torch.exp(y) if log_target else y
-        log_p = y if log_target else torch.where(y > 0, torch.log(y.clamp(min=1e-300)), 0.0)
-        loss = torch.where(p > 0, p * (log_p - x), 0.0) if not log_target else p * (y - x)
+        # torch's p log p is xlogy(p, p): 0 at p = 0 and NaN for an invalid p < 0 (so is the loss)
+        loss = torch.xlogy(y, y) - y * x if not log_target else p * (y - x)
         d_target = (p * (y - x + 1) if log_target
-                    else torch.where(y > 0, log_p + 1 - x, 0.0))
+                    else torch.where(y > 0, torch.log(y) + 1 - x, torch.nan))
         n = max(x.shape[0], 1) if x.dim() and r == "batchmean" else None
         args = (x, y, loss, -p, d_target, "mean" if r == "batchmean" else r, n)
     return _apply(*args)

@@ -58,13 +58,14 @@ class DropoutFunction(torch.autograd.Function):
 
 
 def _check_p(p: object) -> float:
-    return check_real(p, "p", min_value=0.0, max_value=1.0, allow_max=False)
+    return check_real(p, "p", min_value=0.0, max_value=1.0)
 
 
 def _dropout(x: Tensor, p: float, training: bool, scaling: str, mask_shape: Sequence[int]) -> Tensor:
     if training and p > 0:
         keep = (torch.rand(mask_shape, device=x.device) >= p).to(x.dtype)
-        scale = 1.0 / (1.0 - p) if scaling == "inverted" else 1.0
+        # p = 1 drops everything (torch returns zeros): no 1 / 0
+        scale = (1.0 / (1.0 - p) if p < 1 else 0.0) if scaling == "inverted" else 1.0
         return DropoutFunction.apply(x, keep, scale)
     if not training and scaling == "at_inference":
         return x * (1.0 - p)  # the expected value of a unit kept with probability 1 - p
@@ -77,7 +78,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, scaling: str =
     ``scaling="inverted"`` (torch's convention) multiplies the kept elements by $1/(1-p)$ in
     training and leaves evaluation untouched; ``scaling="at_inference"`` (the original paper's)
     keeps training unscaled and multiplies by $1 - p$ in evaluation. Either way the expected
-    output in training equals the output in evaluation. ``p`` must be in $[0, 1)$.
+    output in training equals the output in evaluation. ``p`` must be in $[0, 1]$ (1 gives zeros).
     """
     x = check_tensor(input)
     rate = _check_p(p)
@@ -208,6 +209,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     the running statistics are used. Like :func:`torch.nn.functional.batch_norm`.
     """
     x = check_tensor(input)
+    if x.numel() == 0:  # torch: an empty batch gives an empty output, statistics untouched
+        return x.clone()
     if x.dim() < 2:
         raise ValueError(f"batch_norm expects input of shape [N, C, ...], got shape {tuple(x.shape)}")
     channels = x.shape[1]
@@ -216,7 +219,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if t is not None and t.shape != (channels,):
             raise ValueError(f"{name} must have shape ({channels},) for input with {channels} "
                              f"channels in dim 1, got {tuple(t.shape)}")
-    eps = check_real(eps, "eps", min_value=0.0, allow_min=False)
+    eps = check_real(eps, "eps")  # torch accepts any eps; a negative one may give NaN, as in torch
     dims = (0, *range(2, x.dim()))
     param_shape = (1, channels, *([1] * (x.dim() - 2)))
     use_batch_stats = training or running_mean is None or running_var is None
@@ -235,7 +238,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                     raise ValueError("momentum=None (cumulative average) needs num_batches_tracked")
                 factor = 1.0 / float(num_batches_tracked.item())
             else:
-                factor = check_real(momentum, "momentum", min_value=0.0, max_value=1.0)
+                factor = check_real(momentum, "momentum")  # torch does not bound it
             running_mean.mul_(1 - factor).add_(factor * mean)
             running_var.mul_(1 - factor).add_(factor * var_unbiased)
     return NormalizeFunction.apply(x, weight, bias, dims, eps, param_shape)
@@ -245,23 +248,23 @@ class _BatchNorm(nn.Module):
     _dims: tuple[int, ...] = ()
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True) -> None:
+                 affine: bool = True, track_running_stats: bool = True, device: object = None,
+                 dtype: torch.dtype | None = None, *, bias: bool = True) -> None:
         super().__init__()
+        factory = {"device": device, "dtype": dtype}
         check_int(num_features, "num_features")
         self.num_features = num_features
         self.eps = check_real(eps, "eps", min_value=0.0, allow_min=False)
         self.momentum = None if momentum is None else check_real(momentum, "momentum", min_value=0.0,
                                                                  max_value=1.0)
         self.affine, self.track_running_stats = affine, track_running_stats
-        if affine:
-            self.weight = nn.Parameter(torch.ones(num_features))
-            self.bias = nn.Parameter(torch.zeros(num_features))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        self.register_parameter("weight", nn.Parameter(torch.ones(num_features, **factory))
+                                if affine else None)
+        self.register_parameter("bias", nn.Parameter(torch.zeros(num_features, **factory))
+                                if affine and bias else None)
         if track_running_stats:
-            self.register_buffer("running_mean", torch.zeros(num_features))
-            self.register_buffer("running_var", torch.ones(num_features))
+            self.register_buffer("running_mean", torch.zeros(num_features, **factory))
+            self.register_buffer("running_var", torch.ones(num_features, **factory))
             self.register_buffer("num_batches_tracked", torch.tensor(0, dtype=torch.long))
         else:
             self.register_buffer("running_mean", None)
@@ -315,7 +318,7 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | 
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and tuple(t.shape) != shape:
             raise ValueError(f"{name} must have shape {shape}, got {tuple(t.shape)}")
-    eps = check_real(eps, "eps", min_value=0.0, allow_min=False)
+    eps = check_real(eps, "eps")  # torch accepts any eps
     dims = tuple(range(x.dim() - len(shape), x.dim()))
     param_shape = (*([1] * (x.dim() - len(shape))), *shape)
     return NormalizeFunction.apply(x, weight, bias, dims, eps, param_shape)
