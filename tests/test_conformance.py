@@ -39,11 +39,9 @@ MAX_PER_KIND = 40  # samples kept per (op, kind, dtype); a deterministic stride 
 # The one list of what nnbasics does not support, and why. A sample using one of these
 # arguments (with a non-default value) must raise a ValueError/TypeError naming it.
 UNSUPPORTED: dict[tuple[str, str], str] = {
-    ("softmax", "dtype"): "casting inside softmax is a mixed-precision detail, not taught",
-    ("log_softmax", "dtype"): "casting inside log_softmax is a mixed-precision detail, not taught",
-    ("gelu", "approximate"): "the tanh approximation of GELU is a speed trick, not taught",
+    # empty today: softmax/log_softmax ``dtype`` and gelu ``approximate`` are supported
 }
-UNSUPPORTED_DEFAULTS = {"dtype": None, "approximate": "none"}
+UNSUPPORTED_DEFAULTS: dict[str, object] = {}
 # OpInfo variants that are about something else than the op (complex numbers, masking).
 SKIP_VARIANTS = {("nn.functional.silu", "complex")}
 RANDOM_OPS = {"dropout", "dropout2d"}
@@ -51,8 +49,7 @@ RANDOM_OPS = {"dropout", "dropout2d"}
 # recurrent.py by their owners; NOT a permanent exception list: remove each entry once it passes
 # (xfail is not strict so a fix does not turn the suite red before the entry is removed).
 KNOWN_FAILING = {
-    "elu", "conv1d", "conv2d", "avg_pool2d", "max_pool2d", "layer_norm", "gelu",
-    "softmax.with_dtype", "log_softmax.with_dtype",
+    "elu", "conv1d", "conv2d", "avg_pool2d", "max_pool2d", "layer_norm",
     "AvgPool2d", "Conv1d", "Conv2d", "MaxPool2d", "LSTM",
 }
 
