@@ -103,3 +103,11 @@ def test_summary_agrees_with_torchinfo(make, size):
 def test_bad_input_raises_a_clear_error(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_linear_with_zero_inputs_matches_torch() -> None:
+    """Linear(0, 3) is legal in torch (the output is the bias); no ZeroDivisionError (issue 21)."""
+    ours, theirs = Linear(0, 3), torch.nn.Linear(0, 3)
+    ours.load_state_dict(theirs.state_dict())
+    x = torch.randn(2, 0)
+    torch.testing.assert_close(ours(x), theirs(x))

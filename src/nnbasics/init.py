@@ -130,7 +130,8 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0,
 def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str) -> float:
     fan_in, fan_out = compute_fans(tensor)
     fan = fan_in if check_choice(mode, "mode", ("fan_in", "fan_out")) == "fan_in" else fan_out
-    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+    # a zero fan means an empty tensor (e.g. Linear(0, 3)): nothing to draw, as in torch
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan) if fan > 0 else 0.0
 
 
 def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
