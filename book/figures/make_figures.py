@@ -209,7 +209,9 @@ def losses_margin():
     for y, c, n in [(np.maximum(0, 1 - m), BLUE, "hinge $\\max(0, 1-m)$"),
                     (np.log1p(np.exp(-m)) / np.log(2), ORANGE, "logistic $\\log_2(1+e^{-m})$"),
                     (np.exp(-m), RED, "exponential $e^{-m}$")]:
-        ax.plot(m, y, color=c, lw=2.2, label=n)
+        # np.exp takes another SIMD path on another CPU (last-bit differences): round so the SVG
+        # is the same everywhere.
+        ax.plot(m, np.round(y, 6), color=c, lw=2.2, label=n)
     ax.plot(m, (m <= 0).astype(float), color=GREY, lw=1.5, ls="--", label="0–1 loss")
     ax.set_ylim(0, 4)
     ax.set_xlim(-2, 3)
