@@ -1,0 +1,503 @@
+"""The autograder: grade one submission, or a batch, so that no submission can stop the batch,
+fool the hidden tests with a monkeypatch, or read the instructor's source.
+
+Public entry points:
+
+- ``grade_notebook(chapter, notebook, root=...) -> dict``: grade one submission notebook for
+  one chapter and return ``{"chapter", "score", "max_score", "status", "reason", "cells"}``,
+  where ``status`` is ``"graded"`` or ``"failed"`` (something could not be graded: invalid JSON,
+  a dead kernel, a timeout, a missing solution cell...), ``reason`` says what in one line and
+  ``cells`` lists ``{"grade_id", "score", "max_score", "passed", "message"}`` per graded cell.
+  It never raises for a bad submission.
+- ``grade_batch(root, submissions_dir, out_dir, ...)``: every ``<student>/<chapter>/exercises.ipynb``
+  graded in its own process (``jobs`` at a time), results in ``out_dir`` (CSV, one JSON per
+  submission, one HTML feedback per student and chapter).
+
+How a submission is graded (nbgrader's semantics, without its failure modes):
+
+1. the instructor's source ``book/<chapter>/exercises.ipynb`` is the skeleton: every cell comes
+   from it except the solution cells (nbgrader ``solution: true``), taken from the submission by
+   their ``grade_id``. Test cells, their points and their metadata come from the source, so
+   editing them in the submission changes nothing;
+2. the notebook runs in a fresh kernel in a temporary directory outside the course tree. As root
+   (where ``unshare`` works) the kernel runs in its own mount namespace where the repository's
+   ``book/``, ``.git/``, ``_build/``, ``tests/``, ``student/`` and the submissions and output folders are
+   empty, and as user ``nobody`` (so it cannot unmount them): the instructor's source is unreachable;
+3. before any student code, `nnbasics_course.checks.snapshot` runs; every graded test cell is
+   rewritten so that ``checks.restore()`` runs before each statement and every comparison in an
+   ``assert`` goes through ``checks.compare`` (see that module);
+4. a graded cell earns its points if it runs without error; each cell has ``cell_timeout``
+   seconds (then it is interrupted) and the whole notebook ``total_timeout`` seconds (then the
+   kernel is killed and the remaining cells get 0, with the reason).
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import csv
+import html
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import ClassVar
+
+__all__ = ["CELL_TIMEOUT", "TOTAL_TIMEOUT", "grade_batch", "grade_notebook", "write_feedback"]
+
+EXERCISES = "exercises.ipynb"
+CELL_TIMEOUT = 60
+TOTAL_TIMEOUT = 300
+_CHECKS = "__nnbasics_checks__"
+_HIDDEN = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+
+
+def _meta(cell) -> dict:
+    return (cell.get("metadata") or {}).get("nbgrader") or {}
+
+
+def _is_test(cell) -> bool:
+    m = _meta(cell)
+    return cell.get("cell_type") == "code" and bool(m.get("grade")) and not m.get("solution")
+
+
+def _is_solution(cell) -> bool:
+    return cell.get("cell_type") == "code" and bool(_meta(cell).get("solution"))
+
+
+def _source(cell) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else str(src)
+
+
+# --- Rewriting the test cells -------------------------------------------------------------------
+
+
+class _Guard(ast.NodeTransformer):
+    """Comparisons inside ``assert`` go through ``checks.compare``."""
+
+    _names: ClassVar[dict] = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=",
+                              ast.Gt: ">", ast.GtE: ">="}
+
+    def __init__(self):
+        self.in_assert = False
+
+    def visit_Assert(self, node):
+        self.in_assert = True
+        node.test = self.visit(node.test)
+        self.in_assert = False
+        return node
+
+    def visit_Compare(self, node):
+        self.generic_visit(node)
+        if not self.in_assert or not all(type(op) in self._names for op in node.ops):
+            return node
+        # a < b < c  ->  compare(a, "<", b) and compare(b, "<", c)  (b evaluated twice: fine in tests)
+        terms, left = [], node.left
+        for op, right in zip(node.ops, node.comparators, strict=True):
+            terms.append(ast.Call(
+                func=ast.Attribute(value=ast.Name(_CHECKS, ast.Load()), attr="compare", ctx=ast.Load()),
+                args=[left, ast.Constant(self._names[type(op)]), right], keywords=[]))
+            left = right
+        return terms[0] if len(terms) == 1 else ast.BoolOp(op=ast.And(), values=terms)
+
+
+def guard_test_source(source: str) -> str:
+    """A test cell's code, with ``checks.restore()`` before each statement and guarded asserts."""
+    lines = [ln for ln in source.splitlines() if ln.strip() not in _HIDDEN]
+    try:
+        tree = ast.parse("\n".join(lines))
+    except SyntaxError:
+        return source  # it fails as it is, with its own message
+    tree = _Guard().visit(tree)
+    body = []
+    restore = ast.parse(f"{_CHECKS}.restore()").body[0]
+    for stmt in tree.body:
+        body += [copy.deepcopy(restore), stmt]
+    tree.body = body
+    return ast.unparse(ast.fix_missing_locations(tree))
+
+
+# --- Building the notebook to run ------------------------------------------------------------------
+
+
+def _read_json(path: Path) -> dict:
+    with open(path, encoding="utf-8") as f:
+        nb = json.load(f)
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise ValueError("not a notebook (no list of cells)")
+    return nb
+
+
+def merge(source_nb: dict, submission_nb: dict) -> tuple[list[dict], list[str]]:
+    """The cells to run: the source's, with the submission's solution cells. Returns the cells
+    (each ``{"source", "kind", "grade_id", "points"}``) and the missing solution cells' ids."""
+    answers = {}
+    for cell in submission_nb.get("cells", []):
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            gid = _meta(cell).get("grade_id")
+            if isinstance(gid, str) and gid not in answers:
+                answers[gid] = _source(cell)
+    cells, missing = [], []
+    for cell in source_nb["cells"]:
+        if cell.get("cell_type") != "code":
+            continue
+        m = _meta(cell)
+        gid = m.get("grade_id")
+        if _is_solution(cell):
+            if gid in answers:
+                src = answers[gid]
+            else:
+                missing.append(str(gid))
+                src = f"raise RuntimeError('the submission has no solution cell {gid!s}')"
+            cells.append({"source": src, "kind": "solution", "grade_id": gid, "points": 0})
+        elif _is_test(cell):
+            cells.append({"source": guard_test_source(_source(cell)), "kind": "test", "grade_id": gid,
+                          "points": float(m.get("points", 0) or 0)})
+        else:
+            cells.append({"source": _source(cell), "kind": "code", "grade_id": gid, "points": 0})
+    return cells, missing
+
+
+# --- The sandboxed kernel ---------------------------------------------------------------------------
+
+
+def _sandbox_available() -> bool:
+    if os.name != "posix" or os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("setpriv"):
+        return False
+    probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "true"],
+                           capture_output=True)
+    return probe.returncode == 0
+
+
+def _kernel_spec(spec_dir: Path, hide: list[Path], sandbox: bool) -> None:
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    if sandbox:
+        mounts = " && ".join(f"mount -t tmpfs -o size=1m,mode=0755 tmpfs '{p}'" for p in hide if p.exists())
+        drop = "setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all"
+        inner = f'chown 65534:65534 "$1" && shift && {mounts + " && " if mounts else ""}exec {drop} "$@"'
+        argv = ["unshare", "--mount", "--propagation", "private", "sh", "-c", inner, "sh",
+                "{connection_file}", *argv]
+    kernel = spec_dir / "kernels" / "nnbasics-grading"
+    kernel.mkdir(parents=True)
+    (kernel / "kernel.json").write_text(json.dumps(
+        {"argv": argv, "display_name": "nnbasics grading", "language": "python"}))
+
+
+def _hidden_paths(root: Path, extra: list[Path]) -> list[Path]:
+    return [root / name for name in ("book", ".git", "_build", "tests", "student")] + list(extra)
+
+
+def _run(cells: list[dict], work: Path, hide: list[Path], cell_timeout: float, total_timeout: float,
+         sandbox: bool) -> tuple[dict[int, str | None], str]:
+    """Run the cells; return {index: None (ran) or the error message} and a reason ("" if all ran)."""
+    import nbformat
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, DeadKernelError
+
+    spec_dir = work / "spec"
+    _kernel_spec(spec_dir, hide, sandbox)
+    home = work / "home"
+    home.mkdir()
+    run_dir = work / "run"
+    run_dir.mkdir(exist_ok=True)
+    for p in (work, home, run_dir):
+        os.chmod(p, 0o777)  # the kernel runs as nobody
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "NNBASICS"))}
+    env.update(HOME=str(home), MPLCONFIGDIR=str(home / "mpl"), IPYTHONDIR=str(home / "ipython"),
+               TQDM_DISABLE="1", PYTHONDONTWRITEBYTECODE="1")
+    km = KernelManager(kernel_name="nnbasics-grading",
+                       kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec_dir / "kernels")]),
+                       connection_file=str(run_dir / "kernel.json"))
+    nb = nbformat.v4.new_notebook()
+    first = f"import nnbasics_course.checks as {_CHECKS}\n{_CHECKS}.snapshot()"
+    nb.cells = [nbformat.v4.new_code_cell(first)]
+    nb.cells += [nbformat.v4.new_code_cell(c["source"]) for c in cells]
+    client = NotebookClient(nb, km=km, timeout=cell_timeout, interrupt_on_timeout=True,
+                            startup_timeout=120, kernel_name="nnbasics-grading", allow_errors=False,
+                            record_timing=False, resources={"metadata": {"path": str(run_dir)}})
+    results: dict[int, str | None] = {}
+    reason = ""
+    deadline = time.monotonic() + total_timeout
+    killed = threading.Event()
+
+    def kill():
+        killed.set()
+        pid = getattr(km.provisioner, "pid", None) if km.provisioner else None
+        if pid:
+            try:
+                os.killpg(os.getpgid(pid), signal.SIGKILL)
+            except OSError:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+
+    timer = threading.Timer(total_timeout, kill)
+    os.chmod(run_dir, 0o777)
+    try:
+        km.start_kernel(cwd=str(run_dir), env=env)
+        timer.start()
+        with _started(client, km):
+            client.execute_cell(nb.cells[0], 0)
+            for i, _ in enumerate(cells):
+                started = time.monotonic()
+                try:
+                    client.execute_cell(nb.cells[i + 1], i + 1)
+                    results[i] = None
+                except CellExecutionError as err:
+                    msg = f"{err.ename}: {err.evalue}".strip()
+                    if err.ename == "KeyboardInterrupt" and time.monotonic() - started >= cell_timeout - 1:
+                        msg = f"timed out after {cell_timeout:g} s"
+                    results[i] = msg
+                except DeadKernelError:
+                    where = f"{cells[i]['kind']} {cells[i]['grade_id'] or ''}".strip()
+                    reason = (f"the notebook took longer than {total_timeout:g} s in total" if killed.is_set()
+                              else f"the kernel died in cell {i + 1} ({where})")
+                    break
+                if time.monotonic() > deadline:
+                    reason = f"the notebook took longer than {total_timeout:g} s in total"
+                    break
+    except Exception as err:  # a kernel that never started, a timeout without reply...
+        if not reason:
+            reason = (f"the notebook took longer than {total_timeout:g} s in total" if killed.is_set()
+                      else f"{type(err).__name__}: {err}".strip()[:300])
+    finally:
+        timer.cancel()
+        try:
+            km.shutdown_kernel(now=True)
+        except Exception:
+            kill()
+    return results, reason
+
+
+class _started:
+    """``client`` attached to the already started ``km`` (so the sandbox's argv is used)."""
+
+    def __init__(self, client, km):
+        self.client, self.km = client, km
+
+    def __enter__(self):
+        self.client.km = self.km
+        self.client.kc = self.km.client()
+        self.client.kc.start_channels()
+        self.client.kc.wait_for_ready(timeout=self.client.startup_timeout)
+        return self.client
+
+    def __exit__(self, *exc):
+        try:
+            self.client.kc.stop_channels()
+        except Exception:
+            pass
+        return False
+
+
+def grade_notebook(chapter: str, notebook: str | Path, root: str | Path | None = None, *,
+                   cell_timeout: float = CELL_TIMEOUT, total_timeout: float = TOTAL_TIMEOUT,
+                   hide: list[Path] | None = None, sandbox: bool | None = None) -> dict:
+    """Grade one submission of ``chapter`` (see the module's docstring). Never raises for a bad
+    submission; ``root`` is the repository (default: the current directory)."""
+    root = Path(root or Path.cwd()).resolve()
+    source_path = root / "book" / chapter / EXERCISES
+    result = {"chapter": chapter, "score": 0.0, "max_score": 0.0, "status": "graded", "reason": "",
+              "cells": []}
+    source_nb = _read_json(source_path)  # the instructor's: an error here is the course's fault
+    tests = [c for c in source_nb["cells"] if _is_test(c)]
+    result["max_score"] = float(sum(float(_meta(c).get("points", 0) or 0) for c in tests))
+    result["cells"] = [{"grade_id": _meta(c).get("grade_id"), "score": 0.0,
+                        "max_score": float(_meta(c).get("points", 0) or 0), "passed": False,
+                        "message": "not run"} for c in tests]
+
+    def failed(reason: str) -> dict:
+        result.update(status="failed", reason=reason)
+        for cell in result["cells"]:
+            if cell["message"] == "not run":
+                cell["message"] = f"not run: {reason}"
+        return result
+
+    notebook = Path(notebook)
+    if not notebook.is_file():
+        return failed(f"no notebook {notebook.name}")
+    try:
+        submission = _read_json(notebook)
+    except (ValueError, UnicodeDecodeError, OSError) as err:
+        return failed(f"the notebook is not valid JSON ({type(err).__name__}: {str(err)[:120]})")
+    cells, missing = merge(source_nb, submission)
+    use_sandbox = _sandbox_available() if sandbox is None else sandbox
+    with tempfile.TemporaryDirectory(prefix="nnbasics-grade-") as tmp:
+        work = Path(tmp)
+        shutil.copyfile(notebook, (work / "run").mkdir() or work / "run" / "submission.ipynb")
+        hidden = _hidden_paths(root, list(hide or []))
+        hidden = [p for p in hidden if p.exists() and not Path(tmp).is_relative_to(p)]
+        runs, reason = _run(cells, work, hidden, cell_timeout, total_timeout, use_sandbox)
+    test_index = [i for i, c in enumerate(cells) if c["kind"] == "test"]
+    for cell, i in zip(result["cells"], test_index, strict=True):
+        if i in runs:
+            error = runs[i]
+            cell.update(passed=error is None, score=cell["max_score"] if error is None else 0.0,
+                        message="passed" if error is None else error)
+    result["score"] = float(sum(c["score"] for c in result["cells"]))
+    result["sandbox"] = use_sandbox
+    if reason:
+        return failed(reason)
+    if missing:
+        result["reason"] = "missing solution cells: " + ", ".join(missing)
+    return result
+
+
+# --- A batch -----------------------------------------------------------------------------------------
+
+
+def _grade_in_subprocess(root: Path, chapter: str, notebook: Path, out_json: Path, hide: list[Path],
+                         cell_timeout: float, total_timeout: float) -> dict:
+    cmd = [sys.executable, "-m", "nnbasics_course.grading", "--root", str(root), "--chapter", chapter,
+           "--notebook", str(notebook), "--json", str(out_json), "--cell-timeout", str(cell_timeout),
+           "--total-timeout", str(total_timeout)]
+    for p in hide:
+        cmd += ["--hide", str(p)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=total_timeout + 180)
+        if out_json.exists():
+            return json.loads(out_json.read_text())
+        reason = f"the grader failed: {(proc.stderr or proc.stdout).strip().splitlines()[-1:]}"
+    except subprocess.TimeoutExpired:
+        reason = f"the grader took longer than {total_timeout + 180:g} s"
+    except Exception as err:
+        reason = f"the grader failed: {type(err).__name__}: {err}"
+    return {"chapter": chapter, "score": 0.0, "max_score": 0.0, "status": "failed", "reason": reason,
+            "cells": []}
+
+
+def _discover(submissions_dir: Path, chapters: list[str]) -> tuple[dict, list[dict]]:
+    """``{(student, chapter): notebook}`` and failed rows for what is in the wrong place."""
+    found, problems = {}, []
+    if not submissions_dir.is_dir():
+        return found, [{"student": "", "chapter": "", "status": "failed",
+                        "reason": f"{submissions_dir} is not a folder"}]
+    students = (p for p in submissions_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+    for student_dir in sorted(students):
+        student = student_dir.name
+        notebooks = sorted(student_dir.rglob(EXERCISES))
+        located = {}
+        for nb in notebooks:
+            if ".ipynb_checkpoints" in nb.parts:
+                continue
+            chapter = nb.parent.relative_to(student_dir).as_posix()
+            if chapter in chapters:
+                located[chapter] = nb
+            else:
+                problems.append({"student": student, "chapter": chapter, "status": "failed",
+                                 "reason": f"wrong folder layout: {nb.relative_to(submissions_dir)} is not "
+                                           f"<student>/<chapter>/{EXERCISES} for a chapter with exercises"})
+        for chapter, nb in located.items():
+            found[(student, chapter)] = nb
+        if not notebooks:
+            problems.append({"student": student, "chapter": "", "status": "failed",
+                             "reason": f"no {EXERCISES} in {student_dir.name}/ "
+                                       f"(expected {student}/<chapter>/{EXERCISES})"})
+    return found, problems
+
+
+FIELDS = ["student", "chapter", "score", "max_score", "status", "reason"]
+
+
+def grade_batch(root: Path, submissions_dir: Path, out_dir: Path, *, chapters: list[str] | None = None,
+                jobs: int = 2, cell_timeout: float = CELL_TIMEOUT, total_timeout: float = TOTAL_TIMEOUT,
+                submissions: dict | None = None, feedback: bool = True) -> list[dict]:
+    """Grade every submission into ``out_dir`` (created; never emptied): ``grades.csv``,
+    ``results/<student>/<chapter>.json`` and ``feedback/<student>/<chapter>.html``. Returns the
+    CSV's rows. ``submissions`` (``{(student, chapter): notebook}``) replaces the discovery."""
+    from . import exercise_chapters
+
+    root, out_dir = Path(root).resolve(), Path(out_dir).resolve()
+    chapters = exercise_chapters(root) if chapters is None else chapters
+    if submissions is None:
+        found, problems = _discover(Path(submissions_dir).resolve(), chapters)
+    else:
+        found, problems = dict(submissions), []
+    out_dir.mkdir(parents=True, exist_ok=True)
+    hide = [Path(submissions_dir).resolve(), out_dir] if submissions_dir else [out_dir]
+
+    def one(key):
+        student, chapter = key
+        out_json = out_dir / "results" / student / f"{chapter.replace('/', '__')}.json"
+        out_json.parent.mkdir(parents=True, exist_ok=True)
+        return key, _grade_in_subprocess(root, chapter, found[key], out_json, hide,
+                                         cell_timeout, total_timeout)
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        results = dict(pool.map(one, sorted(found)))
+    rows = []
+    for (student, chapter), res in sorted(results.items()):
+        rows.append({"student": student, "chapter": chapter, "score": f"{res['score']:g}",
+                     "max_score": f"{res['max_score']:g}", "status": res["status"], "reason": res["reason"]})
+        if feedback:
+            page = out_dir / "feedback" / student / f"{chapter.replace('/', '__')}.html"
+            write_feedback(root, student, res, page)
+    rows += [{"score": "0", "max_score": "", **p} for p in problems]
+    with (out_dir / "grades.csv").open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=FIELDS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return rows
+
+
+def write_feedback(root: Path, student: str, result: dict, path: Path, show_hidden: bool = False) -> Path:
+    """One HTML page for a student and chapter: score, and per graded cell its score and message.
+    The hidden tests' source is left out unless ``show_hidden``."""
+    esc = html.escape
+    rows = "".join(
+        f"<tr><td>{esc(str(c['grade_id']))}</td><td>{c['score']:g} / {c['max_score']:g}</td>"
+        f"<td>{'passed' if c['passed'] else 'failed'}</td><td><pre>{esc(str(c['message']))}</pre></td></tr>"
+        for c in result.get("cells", []))
+    hidden = ""
+    if show_hidden:
+        src = _read_json(Path(root) / "book" / result["chapter"] / EXERCISES)
+        hidden = "".join(f"<h3>{esc(str(_meta(c).get('grade_id')))}</h3><pre>{esc(_source(c))}</pre>"
+                         for c in src["cells"] if _is_test(c))
+    reason = result.get("reason")
+    note = f"<p><strong>Not fully graded:</strong> {esc(reason)}</p>" if reason else ""
+    title = f"{esc(student)}: {esc(result['chapter'])}"
+    page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title>"
+            f"</head><body><h1>{esc(result['chapter'])}: feedback for {esc(student)}</h1>"
+            f"<p>Score: {result['score']:g} / {result['max_score']:g}</p>{note}"
+            f"<table><tr><th>Test</th><th>Score</th><th>Result</th><th>Message</th></tr>{rows}</table>"
+            f"{hidden}</body></html>")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m nnbasics_course.grading", description="grade one submission")
+    p.add_argument("--root", type=Path, default=Path.cwd())
+    p.add_argument("--chapter", required=True)
+    p.add_argument("--notebook", type=Path, required=True)
+    p.add_argument("--json", type=Path)
+    p.add_argument("--hide", type=Path, action="append", default=[])
+    p.add_argument("--cell-timeout", type=float, default=CELL_TIMEOUT)
+    p.add_argument("--total-timeout", type=float, default=TOTAL_TIMEOUT)
+    args = p.parse_args(argv)
+    res = grade_notebook(args.chapter, args.notebook, args.root, cell_timeout=args.cell_timeout,
+                         total_timeout=args.total_timeout, hide=args.hide or None)
+    text = json.dumps(res, indent=1)
+    if args.json:
+        args.json.write_text(text)
+    else:
+        print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
