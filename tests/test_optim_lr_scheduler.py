@@ -95,6 +95,8 @@ def test_state_dict_round_trip():
     assert "optimizer" not in state and state["last_epoch"] == 4
     optimizer2 = torch.optim.SGD([p], lr=0.1)
     resumed = ours.StepLR(optimizer2, step_size=3)
+    # as in torch: the scheduler is built before the optimizer's state is restored
+    optimizer2.load_state_dict(optimizer.state_dict())
     resumed.load_state_dict(state)
     resumed.step()
     assert resumed.last_epoch == 5 and optimizer2.param_groups[0]["lr"] == pytest.approx(0.01)
@@ -118,3 +120,87 @@ def test_bad_arguments_raise_clear_errors(make, error, message):
     optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
     with pytest.raises(error, match=message):
         make(optimizer)
+
+
+# --- issue 21: schedulers interoperate with torch's (SequentialLR, ChainedScheduler, state_dict) ---
+
+COMBINATIONS = [
+    [("LinearLR", {"start_factor": 0.1, "total_iters": 5}), ("CosineAnnealingLR", {"T_max": 20})],
+    [("StepLR", {"step_size": 3, "gamma": 0.5}), ("ExponentialLR", {"gamma": 0.9})],
+    [("MultiStepLR", {"milestones": [4, 9], "gamma": 0.3}),
+     ("CosineAnnealingLR", {"T_max": 7, "eta_min": 0.001}), ("LinearLR", {})],
+]
+
+
+def combined_sequence(module, parts, combine, epochs=30):
+    """lrs per epoch of torch's SequentialLR/ChainedScheduler over schedulers from ``module``."""
+    params = [torch.nn.Parameter(torch.zeros(2)) for _ in range(2)]
+    optimizer = torch.optim.SGD([{"params": [params[0]], "lr": 0.1}, {"params": [params[1]], "lr": 0.03}])
+    schedulers = [getattr(module, name)(optimizer, **kwargs) for name, kwargs in parts]
+    if combine == "sequential":
+        milestones = [6 * (i + 1) for i in range(len(parts) - 1)]
+        outer = torch.optim.lr_scheduler.SequentialLR(optimizer, schedulers, milestones)
+    else:
+        outer = torch.optim.lr_scheduler.ChainedScheduler(schedulers, optimizer)
+    sequence = []
+    for _ in range(epochs):
+        sequence.append([group["lr"] for group in optimizer.param_groups])
+        assert outer.get_last_lr() == pytest.approx(sequence[-1], rel=1e-12)
+        optimizer.step()
+        outer.step()
+    return torch.tensor(sequence, dtype=torch.float64)
+
+
+@pytest.mark.parametrize("combine", ["sequential", "chained"])
+@pytest.mark.parametrize("parts", COMBINATIONS, ids=["warmup-cosine", "step-exp", "three"])
+def test_inside_torch_sequential_and_chained(parts, combine):
+    mine = combined_sequence(ours, parts, combine)
+    expected = combined_sequence(torch.optim.lr_scheduler, parts, combine)
+    torch.testing.assert_close(mine, expected, rtol=1e-10, atol=1e-14)
+    assert not torch.allclose(mine, lr_sequence(ours, *parts[0], epochs=30))  # the combination acts
+
+
+def scheduler_pair(name, kwargs, lr=0.1):
+    """The same schedule from nnbasics and from torch, each on its own SGD."""
+    made = []
+    for module in (ours, torch.optim.lr_scheduler):
+        optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(2))], lr=lr)
+        made.append((optimizer, getattr(module, name)(optimizer, **kwargs)))
+    return made
+
+
+STATEFUL = [*SCHEDULES, ("ReduceLROnPlateau", {"patience": 1, "min_lr": [0.001]}),
+            ("ReduceLROnPlateau", {"mode": "max", "factor": 0.5, "cooldown": 1})]
+
+
+def advance(optimizer, scheduler, epochs, metrics=None):
+    for epoch in range(epochs):
+        optimizer.step()
+        if isinstance(scheduler, ours.ReduceLROnPlateau | torch.optim.lr_scheduler.ReduceLROnPlateau):
+            scheduler.step(metrics[epoch])
+        else:
+            scheduler.step()
+    return [group["lr"] for group in optimizer.param_groups]
+
+
+PLATEAU_METRICS = [1.0, 0.9, 0.95, 0.97, 0.99, 0.8, 0.85, 0.9, 0.91, 0.92] * 6
+
+
+@pytest.mark.parametrize(("name", "kwargs"), STATEFUL, ids=[f"{n}-{i}" for i, (n, _) in enumerate(STATEFUL)])
+def test_state_dict_has_torch_keys_and_loads_both_ways(name, kwargs):
+    (my_opt, mine), (torch_opt, theirs) = scheduler_pair(name, kwargs)
+    advance(my_opt, mine, 13, PLATEAU_METRICS)
+    advance(torch_opt, theirs, 13, PLATEAU_METRICS)
+    assert set(mine.state_dict()) == set(theirs.state_dict())
+    # torch's state into ours (and the optimizer's), then both run on: the same rates
+    swaps = ((torch_opt, theirs, ours), (my_opt, mine, torch.optim.lr_scheduler))
+    for source_opt, source, direction in swaps:
+        optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(2))], lr=0.1)
+        target = getattr(direction, name)(optimizer, **kwargs)
+        optimizer.load_state_dict(source_opt.state_dict())
+        target.load_state_dict(source.state_dict())
+        later = advance(optimizer, target, 40, PLATEAU_METRICS[13:])
+        reference_opt, reference = scheduler_pair(name, kwargs)[1]
+        advance(reference_opt, reference, 53, PLATEAU_METRICS)
+        assert later == pytest.approx([g["lr"] for g in reference_opt.param_groups], rel=1e-10)
+        assert target.last_epoch == reference.last_epoch == 53

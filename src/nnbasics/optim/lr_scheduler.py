@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Iterable
-from typing import Any
 
 import torch
+from torch.optim.lr_scheduler import LRScheduler
 
 from nnbasics._checks import check_choice, check_real
 
@@ -39,46 +40,40 @@ def _check_count(value: object, name: str, minimum: int) -> int:
     return value
 
 
-class _SchedulerState:
-    """What every scheduler shares: the last rates set, and a state dict without the optimizer."""
+class _Schedule(LRScheduler):
+    """Bookkeeping shared by the closed-form schedules, inherited from torch's ``LRScheduler``.
 
-    _last_lr: list[float]
-
-    def get_last_lr(self) -> list[float]:
-        """The learning rates set by the last ``step()``, one per parameter group."""
-        return self._last_lr
-
-    def state_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self.__dict__.update(state_dict)
-
-
-class _Schedule(_SchedulerState):
-    """Bookkeeping shared by the closed-form schedules: base rates, epoch counter, state."""
+    torch's base class records ``initial_lr``/``base_lrs``, counts ``last_epoch``, and gives
+    ``step()``, ``get_last_lr()`` and a ``state_dict()`` with torch's keys, so these schedules work
+    inside torch's ``SequentialLR`` and ``ChainedScheduler``. Each schedule writes its formula once,
+    in ``lr_at``. When another scheduler (or the user) has changed the rate since the last step,
+    ``get_lr`` moves the group's *current* rate by the same step the formula takes from epoch
+    ``e - 1`` to ``e`` (torch's "chainable" form), so that change is kept, as in torch.
+    """
 
     def __init__(self, optimizer: torch.optim.Optimizer, last_epoch: int = -1) -> None:
-        self.optimizer = _check_optimizer(optimizer)
-        if last_epoch == -1:
-            for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
-        elif any("initial_lr" not in group for group in optimizer.param_groups):
-            raise KeyError("resuming with last_epoch >= 0 needs 'initial_lr' in every param group")
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
-        self.last_epoch = last_epoch
-        self.step()
+        super().__init__(_check_optimizer(optimizer), last_epoch)
 
     def lr_at(self, base_lr: float, epoch: int) -> float:
         raise NotImplementedError  # every schedule below defines its formula
 
-    def step(self) -> None:
-        """Advance one epoch and set every group's learning rate to the schedule's value."""
-        self.last_epoch += 1
+    def get_lr(self) -> list[float]:
+        epoch = self.last_epoch
+        floor = getattr(self, "eta_min", 0.0)  # the level the formula's steps scale around
+        rates = []
         for group, base in zip(self.optimizer.param_groups, self.base_lrs, strict=True):
-            group["lr"] = self.lr_at(base, self.last_epoch)
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+            before = self.lr_at(base, epoch - 1) if epoch > 0 else base
+            after = self.lr_at(base, epoch)
+            if group["lr"] == before:  # nobody else changed the rate: the formula's own value
+                rates.append(after)
+            elif before != floor:  # same ratio above the floor as the formula's
+                rates.append(floor + (group["lr"] - floor) * (after - floor) / (before - floor))
+            else:  # the formula sat on its floor: take the same step
+                rates.append(group["lr"] + after - before)
+        return rates
 
+    def _get_closed_form_lr(self) -> list[float]:
+        return [self.lr_at(base, self.last_epoch) for base in self.base_lrs]
 
 
 class StepLR(_Schedule):
@@ -99,12 +94,13 @@ class MultiStepLR(_Schedule):
 
     def __init__(self, optimizer: torch.optim.Optimizer, milestones: Iterable[int],
                  gamma: float = 0.1, last_epoch: int = -1) -> None:
-        self.milestones = sorted(_check_count(m, "each milestone", 0) for m in milestones)
+        # a Counter, as in torch: a milestone listed twice multiplies by gamma twice
+        self.milestones = Counter(_check_count(m, "each milestone", 0) for m in milestones)
         self.gamma = check_real(gamma, "gamma", min_value=0.0)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, base_lr: float, epoch: int) -> float:
-        return base_lr * self.gamma ** bisect_right(self.milestones, epoch)
+        return base_lr * self.gamma ** bisect_right(sorted(self.milestones.elements()), epoch)
 
 
 class ExponentialLR(_Schedule):
@@ -149,13 +145,16 @@ class LinearLR(_Schedule):
         return base_lr * (self.start_factor + (self.end_factor - self.start_factor) * progress)
 
 
-class ReduceLROnPlateau(_SchedulerState):
+class ReduceLROnPlateau(LRScheduler):
     """Multiply the learning rate by ``factor`` once a metric stops improving for ``patience`` epochs.
 
     ``step(metric)`` takes the epoch's validation metric. An epoch improves on the best so far if
     the metric beats it by more than ``threshold`` (relative, or absolute with
     ``threshold_mode="abs"``); after ``patience`` epochs without improvement the rate is reduced
     (never below ``min_lr``) and ``cooldown`` epochs pass before counting again.
+
+    As torch's, it keeps torch's ``LRScheduler`` base for ``get_last_lr``/``state_dict`` but not
+    its ``__init__``: nothing is set until the first metric arrives.
     """
 
     def __init__(self, optimizer: torch.optim.Optimizer, mode: str = "min", factor: float = 0.1,
@@ -169,12 +168,15 @@ class ReduceLROnPlateau(_SchedulerState):
         self.threshold_mode = check_choice(threshold_mode, "threshold_mode", ("rel", "abs"))
         self.cooldown = _check_count(cooldown, "cooldown", 0)
         groups = optimizer.param_groups
+        # state_dict keys as torch's: default_min_lr is None when one min_lr per group was given
+        self.default_min_lr = None if isinstance(min_lr, list | tuple) else min_lr
         self.min_lrs = list(min_lr) if isinstance(min_lr, list | tuple) else [min_lr] * len(groups)
         if len(self.min_lrs) != len(groups):
             raise ValueError(f"min_lr must have one value per param group ({len(groups)}), "
                              f"got {len(self.min_lrs)}")
         self.eps = check_real(eps, "eps", min_value=0.0)
-        self.best = math.inf if mode == "min" else -math.inf
+        self.mode_worse = math.inf if mode == "min" else -math.inf
+        self.best = self.mode_worse
         self.num_bad_epochs = 0
         self.cooldown_counter = 0
         self.last_epoch = 0
@@ -189,10 +191,13 @@ class ReduceLROnPlateau(_SchedulerState):
             bar = self.best + sign * self.threshold
         return value > bar if self.mode == "max" else value < bar
 
-    def step(self, metrics: float) -> None:
-        """Record one epoch's metric and reduce the learning rate if it has plateaued."""
+    def step(self, metrics: float, epoch: int | None = None) -> None:  # type: ignore[override]
+        """Record one epoch's metric and reduce the learning rate if it has plateaued.
+
+        ``epoch`` (deprecated in torch, accepted for the same signature) sets the epoch counter.
+        """
         value = float(metrics)
-        self.last_epoch += 1
+        self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         if self.is_better(value):
             self.best, self.num_bad_epochs = value, 0
         else:
@@ -201,6 +206,11 @@ class ReduceLROnPlateau(_SchedulerState):
             self.cooldown_counter -= 1
             self.num_bad_epochs = 0
         if self.num_bad_epochs > self.patience:
+            if len(self.min_lrs) != len(self.optimizer.param_groups):  # add_param_group since
+                if self.default_min_lr is None:
+                    raise ValueError(f"min_lrs has {len(self.min_lrs)} values but the optimizer "
+                                     f"now has {len(self.optimizer.param_groups)} param groups")
+                self.min_lrs = [self.default_min_lr] * len(self.optimizer.param_groups)
             for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs, strict=True):
                 new_lr = max(group["lr"] * self.factor, min_lr)
                 if group["lr"] - new_lr > self.eps:
