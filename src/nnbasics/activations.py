@@ -174,20 +174,24 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
 
 
 class ELUFunction(torch.autograd.Function):
-    r"""$f(x) = x$ for $x > 0$, else $\alpha (e^{x} - 1)$; $f'(x) = 1$, else $\alpha e^{x}$."""
+    r"""$f(x) = x$ for $x > 0$, else $\alpha (e^{x} - 1)$; $f'(x) = 1$, else $\alpha e^{x}$.
+
+    Written with ``x > 0`` as the mask, so a NaN input takes the $e^{x}$ branch and gives a NaN
+    value and a NaN gradient, as torch's vectorized CPU kernel does.
+    """
 
     @staticmethod
     def forward(ctx, x: Tensor, alpha: float) -> Tensor:
         ctx.save_for_backward(x)
         ctx.alpha = alpha
         # clamp keeps exp from overflowing on the positive side, whose value is not used.
-        return torch.where(x <= 0, alpha * torch.expm1(torch.clamp(x, max=0.0)), x)
+        return torch.where(x > 0, x, alpha * torch.expm1(torch.clamp(x, max=0.0)))
 
     @staticmethod
     def backward(ctx, grad_out: Tensor) -> tuple[Tensor, None]:
         (x,) = ctx.saved_tensors
         slope = ctx.alpha * torch.exp(torch.clamp(x, max=0.0))
-        return torch.where(x <= 0, grad_out * slope, grad_out), None
+        return torch.where(x > 0, grad_out, grad_out * slope), None
 
 
 def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
