@@ -162,3 +162,53 @@ def test_ewma_with_and_without_bias_correction():
 def test_bad_arguments_raise_clear_errors(make, error, message):
     with pytest.raises(error, match=message):
         make(small_net().parameters() if "[]" not in message else [])
+
+
+# --- issue 21: state_dict/load_state_dict and add_param_group behave like torch's (by swapping) ---
+
+SWAP_CASES = [("SGD", {"lr": 0.05, "momentum": 0.9}), ("SGD", {"lr": 0.05}), ("Adagrad", {"lr_decay": 0.01}),
+              ("RMSprop", {"centered": True, "momentum": 0.5}), ("Adadelta", {}),
+              ("Adam", {"amsgrad": True, "weight_decay": 0.01}), ("AdamW", {})]
+
+
+SWAP_IDS = [f"{n}-{i}" for i, (n, _) in enumerate(SWAP_CASES)]
+
+
+@pytest.mark.parametrize(("name", "kwargs"), SWAP_CASES, ids=SWAP_IDS)
+@pytest.mark.parametrize("first", ["torch", "nnbasics"])
+def test_state_dict_swaps_with_torch(name, kwargs, first):
+    """Half the steps by one library, its state_dict loaded into the other's twin: torch's path."""
+    modules = {"torch": torch.optim, "nnbasics": optim}
+    Before = getattr(modules[first], name)
+    After = getattr(modules["nnbasics" if first == "torch" else "torch"], name)
+    Torch = getattr(torch.optim, name)
+    straight, reference = trajectory(small_net(), lambda net: Torch(net.parameters(), **kwargs))
+    net = small_net()
+    head, before = trajectory(net, lambda n: Before(n.parameters(), **kwargs), steps=STEPS // 2)
+    after = After(net.parameters(), **kwargs)
+    after.load_state_dict(copy.deepcopy(before.state_dict()))
+    tail, after = trajectory(net, after, start=STEPS // 2)
+    torch.testing.assert_close(torch.cat([head, tail]), straight, rtol=1e-6, atol=1e-6)
+    for p, q in zip(net.parameters(), reference.param_groups[0]["params"], strict=True):
+        assert set(after.state[p]) == set(reference.state[q])  # the same state keys as torch's
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW"])
+def test_add_param_group_like_torch(name):
+    """A frozen layer unfrozen mid-training with add_param_group: the same trajectory as torch."""
+    results = []
+    for module in (optim, torch.optim):
+        net = small_net()
+        optimizer = getattr(module, name)(net[0].parameters(), lr=0.01)
+        first, _ = trajectory(net, optimizer, steps=5)
+        optimizer.add_param_group({"params": net[2].parameters(), "lr": 0.003})
+        groups = [{k: v for k, v in g.items() if k != "params"} for g in optimizer.param_groups]
+        second, _ = trajectory(net, optimizer, steps=10, start=5)
+        results.append((torch.cat([first, second]), groups))
+    (mine, my_groups), (theirs, their_groups) = results
+    torch.testing.assert_close(mine, theirs, rtol=1e-6, atol=1e-6)
+    assert my_groups[1]["lr"] == 0.003
+    for mine_group, their_group in zip(my_groups, their_groups, strict=True):  # defaults filled in alike
+        assert {k: mine_group[k] for k in mine_group} == {k: their_group[k] for k in mine_group}
+    with pytest.raises(ValueError, match="some parameters appear in more than one parameter group"):
+        optimizer.add_param_group({"params": net[0].parameters()})

@@ -62,13 +62,16 @@ class _Optimizer(torch.optim.Optimizer):
                 if p.grad.is_sparse:
                     raise TypeError(f"{type(self).__name__} does not support sparse gradients")
                 grad = -p.grad if group.get("maximize", False) else p.grad
-                state = self.state[p]
+                state = self.state[p] if self._has_state(group) else {}
                 if not state:
-                    state["step"] = torch.tensor(0.0)
                     self._init_state(p, state, group)
-                state["step"] += 1
+                if "step" in state:  # torch's keys: SGD keeps no step count
+                    state["step"] += 1
                 self._update(p, grad, state, group)
         return loss
+
+    def _has_state(self, group: dict) -> bool:
+        return True  # plain SGD (no momentum) keeps no state, as in torch
 
     def _init_state(self, p: Tensor, state: dict, group: dict) -> None:
         raise NotImplementedError  # every optimizer below defines its own
@@ -94,6 +97,9 @@ class SGD(_Optimizer):
                              f"got momentum={momentum}, dampening={dampening}")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov, maximize=maximize))
+
+    def _has_state(self, group):
+        return group["momentum"] != 0
 
     def _init_state(self, p, state, group):
         state["momentum_buffer"] = None
@@ -130,6 +136,7 @@ class Adagrad(_Optimizer):
                                       maximize=maximize))
 
     def _init_state(self, p, state, group):
+        state["step"] = torch.tensor(0.0)
         state["sum"] = torch.full_like(p, group["initial_accumulator_value"])
 
     def _update(self, p, grad, state, group):
@@ -157,6 +164,7 @@ class RMSprop(_Optimizer):
                                       momentum=momentum, centered=centered, maximize=maximize))
 
     def _init_state(self, p, state, group):
+        state["step"] = torch.tensor(0.0)
         state["square_avg"] = torch.zeros_like(p)
         if group["momentum"] > 0:
             state["momentum_buffer"] = torch.zeros_like(p)
@@ -195,6 +203,7 @@ class Adadelta(_Optimizer):
                                       maximize=maximize))
 
     def _init_state(self, p, state, group):
+        state["step"] = torch.tensor(0.0)
         state["square_avg"] = torch.zeros_like(p)
         state["acc_delta"] = torch.zeros_like(p)
 
@@ -230,6 +239,7 @@ class Adam(_Optimizer):
                                       amsgrad=amsgrad, maximize=maximize))
 
     def _init_state(self, p, state, group):
+        state["step"] = torch.tensor(0.0)
         state["exp_avg"] = torch.zeros_like(p)
         state["exp_avg_sq"] = torch.zeros_like(p)
         if group["amsgrad"]:
