@@ -23,7 +23,6 @@ under ``_build/nbgrader`` that this module fills from ``book/``, so the book sta
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import re
 import shutil
@@ -329,17 +328,20 @@ def _check(result: dict, what: str) -> None:
         raise RuntimeError(f"nbgrader {what} failed:\n{result.get('log', '')}{result.get('error', '')}")
 
 
-def release(root: Path) -> dict[str, Path]:
+def release(root: Path, course_dir: Path | None = None) -> dict[str, Path]:
     """Generate the student release of every chapter's exercises; return chapter -> notebook.
 
-    The course folder ``_build/nbgrader`` is rebuilt from ``book/`` each time, so the release
-    always matches the book. Raises ``RuntimeError`` if a solution line leaks into it.
+    Each chapter's ``source/`` and ``release/`` folders in the course folder (default
+    ``_build/nbgrader``) are regenerated from ``book/``, so the release always matches the book;
+    nothing else there (gradebook, submissions, feedback) is touched. Raises ``RuntimeError`` if
+    a solution line leaks into it.
     """
-    course_dir = _course_dir(root)
-    shutil.rmtree(course_dir, ignore_errors=True)
+    course_dir = course_dir or _course_dir(root)
     api = _api(course_dir)
     released = {}
     for chapter in exercise_chapters(root):
+        for folder in ("source", "release"):
+            shutil.rmtree(course_dir / folder / chapter, ignore_errors=True)
         source = course_dir / "source" / chapter / EXERCISES
         source.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(root / "book" / chapter / EXERCISES, source)
@@ -364,79 +366,77 @@ def _drop_book_markers(nb_path: Path) -> None:
     nbformat.write(nb, nb_path)
 
 
-def _scores(root: Path) -> dict[tuple[str, str], tuple[float, float]]:
-    from nbgrader.api import Gradebook
+def _batch_dir(root: Path) -> Path:
+    """A new folder ``_build/grading/<UTC time>`` for one batch: batches never overwrite each other."""
+    import time
 
-    course_dir = _course_dir(root)
-    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gb:
-        return {
-            (sub.student.id, sub.assignment.name): (sub.score, sub.max_score)
-            for assignment in gb.assignments
-            for sub in assignment.submissions
-        }
-
-
-def _grade(root: Path, submissions: dict[tuple[str, str], Path]) -> None:
-    """Copy ``{(student, chapter): notebook}`` into the course folder and autograde each."""
-    course_dir = _course_dir(root)
-    api = _api(course_dir)
-    for (student, chapter), notebook in submissions.items():
-        target = course_dir / "submitted" / student / chapter / EXERCISES
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(notebook, target)
-        with _quiet_nbgrader():
-            _check(api.autograde(chapter, student), f"autograde {chapter} for {student}")
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    base = root / "_build" / "grading"
+    path, n = base / stamp, 1
+    while path.exists():
+        n += 1
+        path = base / f"{stamp}-{n}"
+    return path
 
 
-def autograde(root: Path, submissions_dir: Path, grades_csv: Path) -> list[dict[str, str]]:
+def autograde(root: Path, submissions_dir: Path, grades_csv: Path | None = None, *,
+              batch_dir: Path | None = None, jobs: int = 2, cell_timeout: float | None = None,
+              total_timeout: float | None = None) -> list[dict[str, str]]:
     """Autograde ``submissions_dir/<student>/<chapter>/exercises.ipynb`` into a CSV.
 
-    The CSV has one row per submission: student, chapter, score, max_score.
+    Every submission is graded by `nnbasics_course.grading` in its own process; a bad one (invalid
+    JSON, a dead kernel, a timeout, a wrong folder) gets 0 on what could not be graded and a
+    ``failed`` row with the reason, and the others are graded. The batch goes to its own folder
+    ``batch_dir`` (default ``_build/grading/<UTC time>/``: ``grades.csv``, ``results/`` and
+    ``feedback/``); the CSV is also copied to ``grades_csv``. Columns: student, chapter, score,
+    max_score, status (``graded`` or ``failed``), reason.
     """
-    chapters = set(exercise_chapters(root))
-    found = {}
-    for notebook in sorted(submissions_dir.glob(f"*/**/{EXERCISES}")):
-        student = notebook.relative_to(submissions_dir).parts[0]
-        chapter = notebook.parent.relative_to(submissions_dir / student).as_posix()
-        if chapter not in chapters:
-            raise ValueError(f"{notebook}: {chapter!r} is not a chapter with exercises {chapters}")
-        found[(student, chapter)] = notebook
-    if not found:
-        raise ValueError(f"no submissions found: expected {submissions_dir}/<student>/<chapter>/{EXERCISES}")
-    release(root)
-    _grade(root, found)
-    scores = _scores(root)
-    rows = [
-        {"student": s, "chapter": c, "score": f"{scores[s, c][0]:g}", "max_score": f"{scores[s, c][1]:g}"}
-        for s, c in sorted(found)
-    ]
-    grades_csv.parent.mkdir(parents=True, exist_ok=True)
-    with grades_csv.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=["student", "chapter", "score", "max_score"])
-        writer.writeheader()
-        writer.writerows(rows)
+    from . import grading
+
+    batch_dir = Path(batch_dir) if batch_dir else _batch_dir(root)
+    rows = grading.grade_batch(
+        root, submissions_dir, batch_dir, jobs=jobs,
+        cell_timeout=cell_timeout or grading.CELL_TIMEOUT,
+        total_timeout=total_timeout or grading.TOTAL_TIMEOUT)
+    if grades_csv is not None:
+        grades_csv = Path(grades_csv)
+        grades_csv.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(batch_dir / "grades.csv", grades_csv)
     return rows
 
 
 def verify(root: Path) -> list[str]:
-    """The instructor checks, for every chapter with exercises; returns the problems found."""
-    released = release(root)  # raises on a leak
-    submissions = {}
-    for chapter, notebook in released.items():
-        submissions[(INSTRUCTOR, chapter)] = root / "book" / chapter / EXERCISES
-        submissions[(UNTOUCHED, chapter)] = notebook
-    _grade(root, submissions)
-    scores = _scores(root)
+    """The instructor checks, for every chapter with exercises; returns the problems found.
+
+    Works on a scratch copy (a temporary course folder and batch folder): nothing an instructor
+    has in ``_build/`` is touched.
+    """
+    import tempfile
+
+    from . import grading
+
     problems = []
+    with tempfile.TemporaryDirectory(prefix="nnbasics-verify-") as tmp:
+        released = release(root, Path(tmp) / "course")  # raises on a leak
+        submissions = {}
+        for chapter, notebook in released.items():
+            submissions[(INSTRUCTOR, chapter)] = root / "book" / chapter / EXERCISES
+            submissions[(UNTOUCHED, chapter)] = notebook
+        rows = grading.grade_batch(root, None, Path(tmp) / "batch", submissions=submissions,
+                                   feedback=False, hide=[Path(tmp) / "course"])
+    scores = {(r["student"], r["chapter"]): r for r in rows}
     for chapter in released:
-        got, total = scores[INSTRUCTOR, chapter]
+        row = scores[INSTRUCTOR, chapter]
+        got, total = float(row["score"]), float(row["max_score"])
         print(f"{chapter}: instructor's notebook {got:g}/{total:g}", end="; ")
-        if total <= 0 or got != total:
-            problems.append(f"{chapter}: the instructor's notebook scored {got:g}/{total:g}")
-        got, total = scores[UNTOUCHED, chapter]
+        if total <= 0 or got != total or row["status"] != "graded":
+            problems.append(f"{chapter}: the instructor's notebook scored {got:g}/{total:g} {row['reason']}")
+        row = scores[UNTOUCHED, chapter]
+        got, total = float(row["score"]), float(row["max_score"])
         print(f"untouched release {got:g}/{total:g}; release leaks no solution line")
-        if got != 0:
-            problems.append(f"{chapter}: the untouched release scored {got:g}/{total:g}, not 0")
+        if got != 0 or row["status"] != "graded":
+            problems.append(f"{chapter}: the untouched release scored {got:g}/{total:g}, not 0 "
+                            f"{row['reason']}")
     return problems
 
 
@@ -458,6 +458,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = sub.add_parser("autograde", help="autograde SUBMISSIONS/<student>/<chapter>/")
     p.add_argument("submissions", type=Path)
     p.add_argument("--grades", type=Path, default=Path("grades.csv"))
+    p.add_argument("--batch-dir", type=Path, help="where the batch goes (default: _build/grading/<time>)")
+    p.add_argument("--jobs", type=int, default=2, help="submissions graded at the same time")
+    p.add_argument("--cell-timeout", type=float, help="seconds per cell (default 60)")
+    p.add_argument("--total-timeout", type=float, help="seconds per notebook in all (default 300)")
+    p = sub.add_parser("feedback", help="(re)write one HTML per student and chapter of a batch")
+    p.add_argument("batch", type=Path, nargs="?", help="a batch folder (default: the latest)")
+    p.add_argument("--show-hidden", action="store_true", help="include the hidden tests' source")
     sub.add_parser("verify", help="the instructor checks of the test command")
     args = parser.parse_args(argv)
     root = args.root.resolve()
@@ -480,8 +487,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Student release: {(_course_dir(root) / 'release').relative_to(root)}/ "
               "(hand out each chapter's folder)")
     elif args.command == "autograde":
-        rows = autograde(root, args.submissions.resolve(), args.grades)
-        print(f"{len(rows)} submissions graded; grades in {args.grades}")
+        batch = (args.batch_dir or _batch_dir(root)).resolve()
+        rows = autograde(root, args.submissions.resolve(), args.grades, batch_dir=batch, jobs=args.jobs,
+                         cell_timeout=args.cell_timeout, total_timeout=args.total_timeout)
+        failed = [r for r in rows if r["status"] != "graded"]
+        for r in failed:
+            print(f"FAILED {r['student'] or '?'} {r['chapter'] or '?'}: {r['reason']}", file=sys.stderr)
+        print(f"{len(rows) - len(failed)} submissions graded, {len(failed)} failed; grades in {args.grades} "
+              f"and {batch}/ (feedback in {batch}/feedback/)")
+        return 1 if failed else 0
+    elif args.command == "feedback":
+        from . import grading
+
+        batch = args.batch
+        if batch is None:
+            batches = sorted((root / "_build" / "grading").glob("*/results"))
+            if not batches:
+                print("feedback: no batch in _build/grading/: run make autograde first", file=sys.stderr)
+                return 1
+            batch = batches[-1].parent
+        pages = grading.feedback_from_results(root, batch, show_hidden=args.show_hidden)
+        print(f"{len(pages)} feedback pages in {batch / 'feedback'}/")
     elif args.command == "verify":
         problems = verify(root)
         for problem in problems:

@@ -50,7 +50,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import ClassVar
 
-__all__ = ["CELL_TIMEOUT", "TOTAL_TIMEOUT", "grade_batch", "grade_notebook", "write_feedback"]
+__all__ = ["CELL_TIMEOUT", "TOTAL_TIMEOUT", "feedback_from_results", "grade_batch", "grade_notebook",
+           "write_feedback"]
 
 EXERCISES = "exercises.ipynb"
 CELL_TIMEOUT = 60
@@ -60,7 +61,9 @@ _HIDDEN = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 
 
 def _meta(cell) -> dict:
-    return (cell.get("metadata") or {}).get("nbgrader") or {}
+    meta = cell.get("metadata") if isinstance(cell, dict) else None
+    meta = meta.get("nbgrader") if isinstance(meta, dict) else None
+    return meta if isinstance(meta, dict) else {}
 
 
 def _is_test(cell) -> bool:
@@ -140,7 +143,7 @@ def merge(source_nb: dict, submission_nb: dict) -> tuple[list[dict], list[str]]:
     """The cells to run: the source's, with the submission's solution cells. Returns the cells
     (each ``{"source", "kind", "grade_id", "points"}``) and the missing solution cells' ids."""
     answers = {}
-    for cell in submission_nb.get("cells", []):
+    for cell in submission_nb["cells"]:
         if isinstance(cell, dict) and cell.get("cell_type") == "code":
             gid = _meta(cell).get("grade_id")
             if isinstance(gid, str) and gid not in answers:
@@ -200,7 +203,7 @@ def _run(cells: list[dict], work: Path, hide: list[Path], cell_timeout: float, t
     """Run the cells; return {index: None (ran) or the error message} and a reason ("" if all ran)."""
     import nbformat
     from jupyter_client.kernelspec import KernelSpecManager
-    from jupyter_client.manager import KernelManager
+    from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, DeadKernelError
 
@@ -215,7 +218,7 @@ def _run(cells: list[dict], work: Path, hide: list[Path], cell_timeout: float, t
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "NNBASICS"))}
     env.update(HOME=str(home), MPLCONFIGDIR=str(home / "mpl"), IPYTHONDIR=str(home / "ipython"),
                TQDM_DISABLE="1", PYTHONDONTWRITEBYTECODE="1")
-    km = KernelManager(kernel_name="nnbasics-grading",
+    km = AsyncKernelManager(kernel_name="nnbasics-grading",
                        kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec_dir / "kernels")]),
                        connection_file=str(run_dir / "kernel.json"))
     nb = nbformat.v4.new_notebook()
@@ -245,9 +248,8 @@ def _run(cells: list[dict], work: Path, hide: list[Path], cell_timeout: float, t
     timer = threading.Timer(total_timeout, kill)
     os.chmod(run_dir, 0o777)
     try:
-        km.start_kernel(cwd=str(run_dir), env=env)
         timer.start()
-        with _started(client, km):
+        with client.setup_kernel(cwd=str(run_dir), env=env):
             client.execute_cell(nb.cells[0], 0)
             for i, _ in enumerate(cells):
                 started = time.monotonic()
@@ -273,32 +275,8 @@ def _run(cells: list[dict], work: Path, hide: list[Path], cell_timeout: float, t
                       else f"{type(err).__name__}: {err}".strip()[:300])
     finally:
         timer.cancel()
-        try:
-            km.shutdown_kernel(now=True)
-        except Exception:
-            kill()
+        kill()  # setup_kernel shut it down; this only catches a kernel that would not stop
     return results, reason
-
-
-class _started:
-    """``client`` attached to the already started ``km`` (so the sandbox's argv is used)."""
-
-    def __init__(self, client, km):
-        self.client, self.km = client, km
-
-    def __enter__(self):
-        self.client.km = self.km
-        self.client.kc = self.km.client()
-        self.client.kc.start_channels()
-        self.client.kc.wait_for_ready(timeout=self.client.startup_timeout)
-        return self.client
-
-    def __exit__(self, *exc):
-        try:
-            self.client.kc.stop_channels()
-        except Exception:
-            pass
-        return False
 
 
 def grade_notebook(chapter: str, notebook: str | Path, root: str | Path | None = None, *,
@@ -331,7 +309,10 @@ def grade_notebook(chapter: str, notebook: str | Path, root: str | Path | None =
         submission = _read_json(notebook)
     except (ValueError, UnicodeDecodeError, OSError) as err:
         return failed(f"the notebook is not valid JSON ({type(err).__name__}: {str(err)[:120]})")
-    cells, missing = merge(source_nb, submission)
+    try:
+        cells, missing = merge(source_nb, submission)
+    except Exception as err:  # a notebook whose cells are not what nbformat describes
+        return failed(f"the notebook's cells cannot be read ({type(err).__name__}: {str(err)[:120]})")
     use_sandbox = _sandbox_available() if sandbox is None else sandbox
     with tempfile.TemporaryDirectory(prefix="nnbasics-grade-") as tmp:
         work = Path(tmp)
@@ -412,7 +393,8 @@ FIELDS = ["student", "chapter", "score", "max_score", "status", "reason"]
 
 def grade_batch(root: Path, submissions_dir: Path, out_dir: Path, *, chapters: list[str] | None = None,
                 jobs: int = 2, cell_timeout: float = CELL_TIMEOUT, total_timeout: float = TOTAL_TIMEOUT,
-                submissions: dict | None = None, feedback: bool = True) -> list[dict]:
+                submissions: dict | None = None, feedback: bool = True,
+                hide: list[Path] | None = None) -> list[dict]:
     """Grade every submission into ``out_dir`` (created; never emptied): ``grades.csv``,
     ``results/<student>/<chapter>.json`` and ``feedback/<student>/<chapter>.html``. Returns the
     CSV's rows. ``submissions`` (``{(student, chapter): notebook}``) replaces the discovery."""
@@ -425,7 +407,7 @@ def grade_batch(root: Path, submissions_dir: Path, out_dir: Path, *, chapters: l
     else:
         found, problems = dict(submissions), []
     out_dir.mkdir(parents=True, exist_ok=True)
-    hide = [Path(submissions_dir).resolve(), out_dir] if submissions_dir else [out_dir]
+    hide = [*(hide or []), out_dir] + ([Path(submissions_dir).resolve()] if submissions_dir else [])
 
     def one(key):
         student, chapter = key
@@ -475,6 +457,16 @@ def write_feedback(root: Path, student: str, result: dict, path: Path, show_hidd
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def feedback_from_results(root: Path, batch: Path, show_hidden: bool = False) -> list[Path]:
+    """Rewrite ``batch/feedback/<student>/<chapter>.html`` from ``batch/results/``."""
+    pages = []
+    for result in sorted(Path(batch).glob("results/*/*.json")):
+        res = json.loads(result.read_text())
+        page = Path(batch) / "feedback" / result.parent.name / result.with_suffix(".html").name
+        pages.append(write_feedback(root, result.parent.name, res, page, show_hidden=show_hidden))
+    return pages
 
 
 def main(argv: list[str] | None = None) -> int:
