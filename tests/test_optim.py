@@ -212,3 +212,13 @@ def test_add_param_group_like_torch(name):
         assert {k: mine_group[k] for k in mine_group} == {k: their_group[k] for k in mine_group}
     with pytest.raises(ValueError, match="some parameters appear in more than one parameter group"):
         optimizer.add_param_group({"params": net[0].parameters()})
+
+
+def test_adam_decoupled_weight_decay_is_adamw_like_torch():
+    kwargs = {"lr": 0.01, "weight_decay": 0.1}
+    kwargs = {**kwargs, "decoupled_weight_decay": True}
+    mine, _ = trajectory(small_net(), lambda n: optim.Adam(n.parameters(), **kwargs))
+    theirs, _ = trajectory(small_net(), lambda n: torch.optim.Adam(n.parameters(), **kwargs))
+    torch.testing.assert_close(mine, theirs, rtol=1e-6, atol=1e-6)
+    plain, _ = trajectory(small_net(), lambda n: optim.Adam(n.parameters(), lr=0.01, weight_decay=0.1))
+    assert not torch.allclose(mine, plain)
