@@ -250,7 +250,9 @@ def _run(cells: list[dict], work: Path, hide: list[Path], cell_timeout: float, t
     try:
         timer.start()
         with client.setup_kernel(cwd=str(run_dir), env=env):
+            client.timeout = max(cell_timeout, 120)  # the snapshot imports torch: slow on a busy machine
             client.execute_cell(nb.cells[0], 0)
+            client.timeout = cell_timeout
             for i, _ in enumerate(cells):
                 started = time.monotonic()
                 try:
