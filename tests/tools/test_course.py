@@ -197,16 +197,29 @@ def test_release_and_autograde_into_a_csv(root, tmp_path):
     course.autograde(root, submissions, grades)
     with grades.open() as f:
         rows = list(csv.DictReader(f))
+    graded = {"status": "graded", "reason": ""}
     assert rows == [
-        {"student": "ada", "chapter": "demo", "score": "3", "max_score": "3"},
-        {"student": "bob", "chapter": "demo", "score": "1", "max_score": "3"},  # visible tests only
-        {"student": "eve", "chapter": "demo", "score": "0", "max_score": "3"},
+        {"student": "ada", "chapter": "demo", "score": "3", "max_score": "3", **graded},
+        {"student": "bob", "chapter": "demo", "score": "1", "max_score": "3", **graded},  # visible only
+        {"student": "eve", "chapter": "demo", "score": "0", "max_score": "3", **graded},
     ]
+    # the batch has its own folder under _build/grading; the release left the gradebook alone
+    (batch,) = (root / "_build" / "grading").iterdir()
+    assert (batch / "grades.csv").read_text() == grades.read_text()
+    gradebook = root / "_build" / "nbgrader" / "gradebook.db"
+    stamp = gradebook.stat().st_mtime_ns
+    (root / "_build" / "nbgrader" / "feedback").mkdir()
+    course.release(root)
+    assert gradebook.exists() and (root / "_build" / "nbgrader" / "feedback").is_dir()
+    assert gradebook.stat().st_mtime_ns >= stamp
 
 
-def test_autograde_rejects_an_unknown_chapter(root, tmp_path):
+def test_autograde_reports_an_unknown_chapter_and_a_missing_folder(root, tmp_path):
     exercises_notebook(tmp_path / "subs" / "ada" / "nochapter" / "exercises.ipynb")
-    with pytest.raises(ValueError, match="'nochapter' is not a chapter with exercises"):
-        course.autograde(root, tmp_path / "subs", tmp_path / "grades.csv")
-    with pytest.raises(ValueError, match="no submissions found"):
-        course.autograde(root, tmp_path / "empty", tmp_path / "grades.csv")
+    rows = course.autograde(root, tmp_path / "subs", tmp_path / "grades.csv")
+    assert [(r["student"], r["chapter"], r["score"], r["status"]) for r in rows] == [
+        ("ada", "nochapter", "0", "failed")]
+    assert "wrong folder layout: ada/nochapter/exercises.ipynb" in rows[0]["reason"]
+    rows = course.autograde(root, tmp_path / "empty", tmp_path / "grades.csv")
+    assert rows[0]["status"] == "failed" and "is not a folder" in rows[0]["reason"]
+    assert "is not a folder" in (tmp_path / "grades.csv").read_text()

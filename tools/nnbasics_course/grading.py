@@ -183,7 +183,9 @@ def _sandbox_available() -> bool:
 def _kernel_spec(spec_dir: Path, hide: list[Path], sandbox: bool) -> None:
     argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     if sandbox:
-        mounts = " && ".join(f"mount -t tmpfs -o size=1m,mode=0755 tmpfs '{p}'" for p in hide if p.exists())
+        hide = [p for p in hide if p.exists()]
+        hide = sorted({p for p in hide if not any(p != q and p.is_relative_to(q) for q in hide)})
+        mounts = " && ".join(f"mount -t tmpfs -o size=1m,mode=0755 tmpfs '{p}'" for p in hide)
         drop = "setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all"
         inner = f'chown 65534:65534 "$1" && shift && {mounts + " && " if mounts else ""}exec {drop} "$@"'
         argv = ["unshare", "--mount", "--propagation", "private", "sh", "-c", inner, "sh",
