@@ -26,7 +26,7 @@ export STUDENT
 JB_FLAGS := -W -n --keep-going -q
 TIME = TIMEFORMAT="  [$@: $(1) took %1Rs]"; time
 
-.PHONY: help book lab lab-instructor launch-check test lint unit nbval build-check browser instructor-check execute release autograde lock clean figures
+.PHONY: help book lab lab-instructor launch-check test lint unit nbval build-check browser instructor-check execute release autograde feedback lock clean figures
 
 help:
 	@echo "make book      build the book (creates .venv on first use); prints where the HTML is"
@@ -36,6 +36,7 @@ help:
 	@echo "make execute   re-run every notebook in place and store its outputs (after a change)"
 	@echo "make release   instructors: generate the student release of the exercises"
 	@echo "make autograde SUBMISSIONS=dir [GRADES=grades.csv]   grade a folder of submissions"
+	@echo "make feedback [BATCH=_build/grading/<time>] [SHOW_HIDDEN=1]   one HTML per student and chapter"
 	@echo "make lock      regenerate requirements.txt from requirements.in"
 
 $(STAMP): requirements.txt pyproject.toml tools/pyproject.toml
@@ -101,7 +102,12 @@ release: $(STAMP)
 
 autograde: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make autograde SUBMISSIONS=dir [GRADES=grades.csv]"; exit 2; }
-	$(COURSE) autograde "$(SUBMISSIONS)" --grades "$(or $(GRADES),grades.csv)"
+	$(COURSE) autograde "$(SUBMISSIONS)" --grades "$(or $(GRADES),grades.csv)" $(if $(JOBS),--jobs $(JOBS)) \
+		$(if $(CELL_TIMEOUT),--cell-timeout $(CELL_TIMEOUT)) $(if $(TOTAL_TIMEOUT),--total-timeout $(TOTAL_TIMEOUT))
+
+# Feedback pages of a batch (default: the latest in _build/grading/), hidden tests' source left out.
+feedback: $(STAMP)
+	$(COURSE) feedback $(BATCH) $(if $(filter 1,$(SHOW_HIDDEN)),--show-hidden)
 
 lock:
 	rm -rf _build/lockenv
