@@ -85,6 +85,18 @@ def test_marked_lines_and_secret_lines(root):
                        "hidden test": ["assert double(21) == 42"]}
 
 
+def test_secret_lines_leave_out_lines_the_notebook_shows_anyway(tmp_path):
+    # a "debug this" exercise hands out the broken loop, which shares lines with its fix
+    broken = "def train(model):\n    loss.backward()\n    opt.step()\n"
+    fixed = ("def train(model):\n    ### BEGIN SOLUTION\n    opt.zero_grad()\n    loss.backward()\n"
+             "    opt.step()\n    ### END SOLUTION\n")
+    nb = new_notebook(cells=[new_markdown_cell("```python\n" + broken + "```"),
+                             new_code_cell(fixed, metadata=nbgrader_meta("train", solution=True))])
+    nbformat.write(nb, tmp_path / "debug.ipynb")
+    assert course.secret_lines(tmp_path / "debug.ipynb") == {"solution": ["opt.zero_grad()"],
+                                                             "hidden test": []}
+
+
 def test_find_leaks_finds_a_copied_solution_line(root, tmp_path):
     source = root / "book" / "demo" / "exercises.ipynb"
     stub = "def double(x):\n    raise NotImplementedError()"

@@ -149,11 +149,25 @@ def _sources(nb_path: Path, cell_type: str | None = "code") -> list[str]:
 def secret_lines(nb_path: Path) -> dict[str, list[str]]:
     """The solution lines and hidden-test lines of an nbgrader source notebook.
 
-    Lines of punctuation alone (a closing ``}``) say nothing and are left out.
+    Lines of punctuation alone (a closing ``}``) say nothing and are left out, and so are lines
+    the notebook also shows outside every marked region (a "debug this" exercise hands out the
+    broken code, which shares most lines with its fix).
     """
     sources = _sources(nb_path)
+    public = set()
+    for s in _sources(nb_path, None):
+        inside = False
+        for line in s.splitlines():
+            text = line.strip()
+            if text.startswith((SOLUTION_MARKERS[0], HIDDEN_MARKERS[0])):
+                inside = True
+            elif text.startswith((SOLUTION_MARKERS[1], HIDDEN_MARKERS[1])):
+                inside = False
+            elif not inside:
+                public.add(text)
     return {
-        kind: [ln for s in sources for ln in marked_lines(s, markers) if re.search(r"\w", ln)]
+        kind: [ln for s in sources for ln in marked_lines(s, markers)
+               if re.search(r"\w", ln) and ln not in public]
         for kind, markers in (("solution", SOLUTION_MARKERS), ("hidden test", HIDDEN_MARKERS))
     }
 
