@@ -72,6 +72,14 @@ class Split:
     X_test: Tensor
     y_test: Tensor
 
+    def __post_init__(self) -> None:
+        for part in ("train", "test"):
+            X, y = getattr(self, f"X_{part}"), getattr(self, f"y_{part}")
+            if not isinstance(X, Tensor) or not isinstance(y, Tensor):
+                raise TypeError(f"X_{part} and y_{part} must be tensors")
+            if X.shape[:1] != y.shape[:1]:
+                raise ValueError(f"X_{part} has {X.shape[0]} rows but y_{part} has {y.shape[0]} labels")
+
     def __repr__(self) -> str:
         return (f"Split(train {tuple(self.X_train.shape)}, test {tuple(self.X_test.shape)}, "
                 f"{int(self.y_train.max()) + 1} classes)")
@@ -126,6 +134,7 @@ def load_mnist1d(seed: int = 42) -> Split:
     values, 10 classes."""
     import mnist1d.data
 
+    check_int(seed, "seed", 0)
     args = mnist1d.data.get_dataset_args()
     args.seed = seed
     data = mnist1d.data.make_dataset(args)
@@ -156,6 +165,8 @@ def mlp(in_features: int = 784, hidden: int = 500, out_features: int = 10) -> nn
     """The classic digit classifier: ``Linear(784, 500) → ReLU → Linear(500, 10)``, in an
     ``nn.Sequential`` whose ``state_dict`` keys (``0.weight``, ``2.bias``...) are those of the
     same network written with ``torch.nn``."""
+    for value, name in ((in_features, "in_features"), (hidden, "hidden"), (out_features, "out_features")):
+        check_int(value, name, 1)
     return nn.Sequential(Linear(in_features, hidden), ReLU(), Linear(hidden, out_features))
 
 
@@ -165,6 +176,7 @@ class DigitsCNN(nn.Sequential):
     6,090 parameters."""
 
     def __init__(self, num_classes: int = 10) -> None:
+        check_int(num_classes, "num_classes", 1)
         super().__init__(
             Conv2d(1, 16, 3, padding=1), ReLU(), MaxPool2d(2),
             Conv2d(16, 32, 3, padding=1), ReLU(), MaxPool2d(2), nn.Flatten(),
@@ -176,6 +188,8 @@ class Logistic(nn.Module):
     """Multinomial logistic regression on MNIST-1D: one ``Linear(40, 10)``, softmax in the loss."""
 
     def __init__(self, input_size: int = 40, num_classes: int = 10) -> None:
+        check_int(input_size, "input_size", 1)
+        check_int(num_classes, "num_classes", 1)
         super().__init__()
         self.linear = Linear(input_size, num_classes)
 
@@ -190,6 +204,9 @@ class MNIST1DMLP(nn.Module):
     100 (15,210 parameters) scores about 3 points lower."""
 
     def __init__(self, input_size: int = 40, num_classes: int = 10, hidden_size: int = 256) -> None:
+        for value, name in ((input_size, "input_size"), (num_classes, "num_classes"),
+                            (hidden_size, "hidden_size")):
+            check_int(value, name, 1)
         super().__init__()
         self.linear1 = Linear(input_size, hidden_size)
         self.linear2 = Linear(hidden_size, hidden_size)

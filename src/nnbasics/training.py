@@ -30,8 +30,8 @@ def accuracy(output: Tensor, target: Tensor) -> float:
     if not isinstance(output, Tensor) or not isinstance(target, Tensor):
         raise TypeError("output and target must be tensors")
     if output.dim() != 2 or target.shape != output.shape[:1]:
-        raise ValueError(f"accuracy expects scores [N, C] and class indices [N], got {tuple(output.shape)} "
-                         f"and {tuple(target.shape)}")
+        raise ValueError(f"accuracy expects scores [N, C] as output and class indices [N] as target, got "
+                         f"output {tuple(output.shape)} and target {tuple(target.shape)}")
     return (output.argmax(dim=1) == target).float().mean().item()
 
 

@@ -76,6 +76,8 @@ def evaluating(model: nn.Module) -> Iterator[nn.Module]:
     """Run a ``with`` block with ``model`` in eval mode (dropout off, batch norm on its running
     statistics) and without gradients, then put the model back in the mode it was in, even if
     the block raises."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     was_training = model.training
     model.eval()
     try:
