@@ -78,13 +78,12 @@ STUDENTS = {
         "def halve(t):\n    import torch\n    torch.testing.assert_close = lambda *a, **k: None\n"
         "    return None\n",
         0, "graded"),
-    "gus-read-source": (
+    "gus-read-source": (  # without the sandbox this scores 5 (checked by hand)
         "import json, pathlib\nSRC = pathlib.Path({book!r})\n"
-        "cells = json.loads(SRC.read_text())['cells']\n"
-        "exec(''.join(c['source']) if isinstance(c['source'], list) else c['source'] for c in cells "
-        "if 'secret' in str(c['source']))\n",
-        "import subprocess\nsubprocess.run(['git', '-C', {repo!r}, 'show', 'HEAD:book/demo/exercises.ipynb'],"
-        " check=True)\ndef halve(t):\n    return None\n",
+        "for c in json.loads(SRC.read_text())['cells']:\n"
+        "    src = ''.join(c['source']) if isinstance(c['source'], list) else c['source']\n"
+        "    if 'secret' in src:\n        exec(src)\n",
+        "found = 'halve' in globals()\n",
         0, "graded"),
     "hal-swallows-interrupts": (
         "import time\ndef double(x):\n    while True:\n        try:\n            time.sleep(0.2)\n"
@@ -174,3 +173,14 @@ def test_guard_rewrites_asserts_and_restores_before_each_statement():
     assert code.count("__nnbasics_checks__.restore()") == 3
     assert "__nnbasics_checks__.compare(x, '==', 1)" in code
     assert "__nnbasics_checks__.compare(0, '<', x) and __nnbasics_checks__.compare(x, '<=', 2)" in code
+
+
+def test_the_read_source_cheat_works_without_the_sandbox(root, tmp_path):
+    """So gus's 0 in the batch is the sandbox's doing: the same notebook, unsandboxed, scores 5."""
+    book = str(root / "book" / "demo" / "exercises.ipynb")
+    double, halve, _, _ = STUDENTS["gus-read-source"]
+    path = tmp_path / "gus" / "demo" / "exercises.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(notebook(double.format(book=book), halve), path)
+    result = grading.grade_notebook("demo", path, root, cell_timeout=30, total_timeout=120, sandbox=False)
+    assert (result["score"], result["sandbox"]) == (5, False)
