@@ -349,3 +349,72 @@ def test_a_dtype_mismatch_is_a_clear_error(make):
             module(torch.randn(2, 3), (h, torch.zeros(1, 4)))
         else:
             module(torch.randn(2, 3), h)
+
+
+# --- LSTM with a projection (proj_size), device/dtype factory arguments -----------------------------
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("bias", [False, True])
+def test_lstm_proj_size_matches_torch(bidirectional, batch_first, bias):
+    torch.manual_seed(0)
+    kwargs = dict(num_layers=2, proj_size=2, bias=bias, batch_first=batch_first,
+                  bidirectional=bidirectional, dtype=torch.float64)
+    theirs, ours = nn.LSTM(3, 5, **kwargs), R.LSTM(3, 5, **kwargs)
+    ours.load_state_dict(theirs.state_dict())
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    directions = 2 if bidirectional else 1
+    x = random_tensor((4, 6, 3), torch.float64, 0)
+    batch = 4 if batch_first else 6
+    hx = (random_tensor((2 * directions, batch, 2), torch.float64, 1),
+          random_tensor((2 * directions, batch, 5), torch.float64, 2))
+    for a, b in zip(run(ours, x, hx), run(theirs, x, hx), strict=True):
+        torch.testing.assert_close(a, b)
+    # without a state, and unbatched
+    for a, b in zip(run(ours, x, None), run(theirs, x, None), strict=True):
+        torch.testing.assert_close(a, b)
+    for a, b in zip(run(ours, x[0], None), run(theirs, x[0], None), strict=True):
+        torch.testing.assert_close(a, b)
+
+
+def test_lstm_proj_size_gradcheck_and_clear_path():
+    lstm = R.LSTM(2, 4, num_layers=2, proj_size=3, bidirectional=True, dtype=torch.float64)
+    assert lstm.weight_hr_l1_reverse.shape == (3, 4) and lstm.weight_hh_l0.shape == (16, 3)
+    x = random_tensor((3, 2, 2), torch.float64, 3).requires_grad_(True)
+    h0 = random_tensor((4, 2, 3), torch.float64, 4).requires_grad_(True)
+    c0 = random_tensor((4, 2, 4), torch.float64, 5).requires_grad_(True)
+    assert torch.autograd.gradcheck(lambda *a: lstm(a[0], (a[1], a[2]))[0], (x, h0, c0))
+    w_hr = lstm.weight_hr_l0
+    assert torch.autograd.gradcheck(lambda w: torch.func.functional_call(
+        lstm, {"weight_hr_l0": w}, (x.detach(),))[0], (w_hr.detach().clone().requires_grad_(),))
+    assert "proj_size=3" in repr(lstm)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: R.LSTM(3, 4, proj_size=4), r"proj_size must be smaller than hidden_size \(4\)"),
+        (lambda: R.LSTM(3, 4, proj_size=-1), "proj_size must be a non-negative int"),
+        (lambda: R.LSTM(3, 4, proj_size=2)(torch.ones(5, 2, 3), (torch.zeros(1, 2, 4), torch.zeros(1, 2, 4))),
+         r"h_0 must have shape \(1, 2, 2\)"),
+        (lambda: R.LSTM(3, 4, proj_size=2)(torch.ones(5, 2, 3), (torch.zeros(1, 2, 2), torch.zeros(1, 2, 2))),
+         r"c_0 must have shape \(1, 2, 4\)"),
+    ],
+)
+def test_lstm_proj_size_errors_name_the_argument(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+@pytest.mark.parametrize("kind", list(PAIRS))
+def test_factory_dtype_and_device_like_torch(kind):
+    ours = PAIRS[kind][0](3, 4, dtype=torch.float64, device="cpu")
+    theirs = PAIRS[kind][1](3, 4, dtype=torch.float64, device="cpu")
+    assert {p.dtype for p in ours.parameters()} == {torch.float64}
+    assert [(n, p.shape) for n, p in ours.named_parameters()] == [
+        (n, p.shape) for n, p in theirs.named_parameters()]
+    ours.load_state_dict(theirs.state_dict())
+    x = random_tensor((5, 2, 3), torch.float64, 6)
+    for a, b in zip(run(ours, x, None), run(theirs, x, None), strict=True):
+        torch.testing.assert_close(a, b)

@@ -132,19 +132,21 @@ STEPS = {
 
 
 class RecurrentFunction(torch.autograd.Function):
-    """A whole sequence through one recurrent layer, all its directions at once, with hand-written
+    r"""A whole sequence through one recurrent layer, all its directions at once, with hand-written
     BPTT.
 
     Inputs: ``x`` [D, T, B, I] (direction 1 gets the reversed sequence), ``h0`` [D, B, H],
     ``c0`` [D, B, H] (LSTM) or None, the weights ``w_ih`` [D, G, I], ``w_hh`` [D, G, H] and biases
-    [D, G] or None, stacked over the D directions (G = gates × H).
-    Outputs: every hidden state [D, T, B, H], the last hidden state and the last cell state.
+    [D, G] or None, stacked over the D directions (G = gates × H), and for an LSTM with
+    ``proj_size`` P the projection ``w_hr`` [D, P, H] (else None): then $h_t = m_t W_{hr}^\top$
+    with $m_t = o_t \odot \tanh c_t$ the cell's output, so ``h0`` and ``w_hh`` have P columns.
+    Outputs: every hidden state [D, T, B, H (or P)], the last hidden state and the last cell state.
     One time step is ``STEPS[mode]``: a cell's step and its backward, side by side
     (``_lstm_step`` and ``_lstm_step_back``, ...).
     """
 
     @staticmethod
-    def forward(ctx, mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
+    def forward(ctx, mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr=None):
         steps, batch = x.shape[1:3]
         step = STEPS[mode][0]
         # bias=False: zero biases keep one code path
@@ -155,27 +157,34 @@ class RecurrentFunction(torch.autograd.Function):
         # all time steps' input projections in one matrix product: [D, T, B, G]
         gi = torch.baddbmm(b_ih.unsqueeze(1), x.flatten(1, 2), w_ih.mT).unflatten(1, (steps, batch))
         w_hh_t, b_hh = w_hh.mT, b_hh.unsqueeze(1)
-        h, c, hs, caches = h0, c0, [h0], []
+        h, c, hs, caches, ms = h0, c0, [h0], [], []
         for t in range(steps):
             h, c, cache = step(gi[:, t], h, c, w_hh_t, b_hh)
+            if w_hr is not None:  # projection: h_t = m_t W_hr^T, [D, B, H] -> [D, B, P]
+                ms.append(h)
+                h = h @ w_hr.mT
             hs.append(h)
             caches.append(cache)
-        ctx.mode, ctx.caches = mode, caches
-        ctx.save_for_backward(x, w_ih, w_hh, torch.stack(hs[:-1], dim=1))  # h_{t-1}: [D, T, B, H]
+        ctx.mode, ctx.caches, ctx.ms = mode, caches, ms
+        ctx.save_for_backward(x, w_ih, w_hh, torch.stack(hs[:-1], dim=1), w_hr)  # h_{t-1}: [D, T, B, H]
         c_last = c if mode == "lstm" else h.new_zeros(0)
         return torch.stack(hs[1:], dim=1), h, c_last
 
     @staticmethod
     def backward(ctx, grad_out, grad_h, grad_c):
-        x, w_ih, w_hh, h_prev = ctx.saved_tensors
+        x, w_ih, w_hh, h_prev, w_hr = ctx.saved_tensors
         mode, caches = ctx.mode, ctx.caches
         step_back = STEPS[mode][1]
         steps = x.shape[1]
         dh = grad_h
         dc = grad_c if mode == "lstm" else None
-        d_gis, d_ghs = [None] * steps, [None] * steps
+        d_gis, d_ghs, d_hs = [None] * steps, [None] * steps, [None] * steps
         for t in reversed(range(steps)):  # backpropagation through time
-            d_gis[t], d_ghs[t], dh, dc = step_back(dh + grad_out[:, t], dc, caches[t], w_hh)
+            dh_t = dh + grad_out[:, t]
+            if w_hr is not None:  # through the projection: dm_t = dh_t W_hr
+                d_hs[t] = dh_t
+                dh_t = dh_t @ w_hr
+            d_gis[t], d_ghs[t], dh, dc = step_back(dh_t, dc, caches[t], w_hh)
         # the gate gradients of every step, [D, T, B, G], flattened to [D, T * B, G]
         flat_i = torch.stack(d_gis, dim=1).flatten(1, 2)
         flat_h = torch.stack(d_ghs, dim=1).flatten(1, 2)
@@ -186,7 +195,11 @@ class RecurrentFunction(torch.autograd.Function):
         grad_w_hh = torch.bmm(flat_h.mT, h_prev.flatten(1, 2)) if need[5] else None
         grad_b_ih = flat_i.sum(1) if need[6] else None
         grad_b_hh = flat_h.sum(1) if need[7] else None
-        return None, grad_x, dh, dc, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh
+        grad_w_hr = None
+        if w_hr is not None and need[8]:  # dW_hr = sum over steps and batch of dh_t^T m_t
+            flat_dh = torch.stack(d_hs, dim=1).flatten(1, 2)
+            grad_w_hr = torch.bmm(flat_dh.mT, torch.stack(ctx.ms, dim=1).flatten(1, 2))
+        return None, grad_x, dh, dc, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh, grad_w_hr
 
 
 def _check_dtypes(module: nn.Module, x: Tensor, states: list[Tensor]) -> None:
@@ -215,6 +228,9 @@ class _RecurrentBase(nn.Module):
         batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
+        proj_size: int = 0,
+        device: object = None,
+        dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
         for name, value in (
@@ -223,6 +239,11 @@ class _RecurrentBase(nn.Module):
             ("num_layers", num_layers),
         ):
             check_int(value, name)
+        check_int(proj_size, "proj_size", min_value=0)
+        if proj_size and mode != "lstm":
+            raise ValueError(f"proj_size is only for an LSTM, got proj_size={proj_size} for {mode}")
+        if proj_size >= hidden_size:
+            raise ValueError(f"proj_size must be smaller than hidden_size ({hidden_size}), got {proj_size}")
         if check_real(dropout, "dropout", min_value=0.0, max_value=1.0) != 0.0:
             raise ValueError(
                 "dropout between recurrent layers is not implemented here: use dropout=0 "
@@ -230,20 +251,25 @@ class _RecurrentBase(nn.Module):
             )
         self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
         self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
-        self.dropout, self.bidirectional = 0.0, bidirectional
+        self.dropout, self.bidirectional, self.proj_size = 0.0, bidirectional, proj_size
         directions = 2 if bidirectional else 1
         gate_size = GATES[mode] * hidden_size
+        out_size = proj_size or hidden_size  # the size of h_t
         self._names = []
         for layer in range(num_layers):
-            layer_input = input_size if layer == 0 else hidden_size * directions
+            layer_input = input_size if layer == 0 else out_size * directions
             for suffix in ("", "_reverse")[:directions]:
                 names = [f"weight_ih_l{layer}{suffix}", f"weight_hh_l{layer}{suffix}"]
-                shapes = [(gate_size, layer_input), (gate_size, hidden_size)]
+                shapes = [(gate_size, layer_input), (gate_size, out_size)]
                 if bias:
                     names += [f"bias_ih_l{layer}{suffix}", f"bias_hh_l{layer}{suffix}"]
                     shapes += [(gate_size,), (gate_size,)]
+                if proj_size:
+                    names.append(f"weight_hr_l{layer}{suffix}")
+                    shapes.append((proj_size, hidden_size))
                 for name, shape in zip(names, shapes, strict=True):
-                    self.register_parameter(name, nn.Parameter(torch.empty(shape)))
+                    empty = torch.empty(shape, device=device, dtype=dtype)
+                    self.register_parameter(name, nn.Parameter(empty))
                 self._names.append(names)
         self.reset_parameters()
 
@@ -272,7 +298,8 @@ class _RecurrentBase(nn.Module):
             )
         directions = 2 if self.bidirectional else 1
         state_shape = (self.num_layers * directions, x.shape[1], self.hidden_size)
-        h0, c0 = self._initial_state(hx, state_shape, x, unbatched)
+        h_shape = (*state_shape[:2], self.proj_size or self.hidden_size)
+        h0, c0 = self._initial_state(hx, h_shape, state_shape, x, unbatched)
         _check_dtypes(self, x, [h0] if c0 is None else [h0, c0])
         hn, cn, layer_input = [], [], x
         for layer in range(self.num_layers):
@@ -283,14 +310,16 @@ class _RecurrentBase(nn.Module):
                 else layer_input.unsqueeze(0)
             )
             k = slice(layer * directions, (layer + 1) * directions)
-            w_ih, w_hh, b_ih, b_hh = self._stacked_weights(layer)
+            w_ih, w_hh, b_ih, b_hh, w_hr = self._stacked_weights(layer)
             # LSTM and GRU (the layers the chapters train) run the fused kernels of the appendix
-            # "Making it fast"; tests/test_fast_recurrent.py checks that they equal RecurrentFunction
-            use_fast = self.fast and self.mode in ("lstm", "gru")
-            function = FusedRecurrentFunction if use_fast else RecurrentFunction
-            out, h, c = function.apply(
-                self.mode, xs, h0[k], None if c0 is None else c0[k], w_ih, w_hh, b_ih, b_hh
-            )
+            # "Making it fast"; tests/test_fast_recurrent.py checks that they equal RecurrentFunction.
+            # An LSTM with a projection (proj_size) runs the clear RecurrentFunction only.
+            use_fast = self.fast and self.mode in ("lstm", "gru") and w_hr is None
+            args = (self.mode, xs, h0[k], None if c0 is None else c0[k], w_ih, w_hh, b_ih, b_hh)
+            if use_fast:
+                out, h, c = FusedRecurrentFunction.apply(*args)
+            else:
+                out, h, c = RecurrentFunction.apply(*args, w_hr)
             layer_input = torch.cat([out[0], out[1].flip(0)], dim=2) if directions == 2 else out[0]
             hn.append(h)
             cn.append(c)
@@ -305,14 +334,17 @@ class _RecurrentBase(nn.Module):
         return output, h_n
 
     def _stacked_weights(self, layer):
-        """``w_ih``, ``w_hh``, ``b_ih``, ``b_hh`` of one layer, stacked over its directions."""
+        """``w_ih``, ``w_hh``, ``b_ih``, ``b_hh``, ``w_hr`` of one layer, stacked over its directions
+        (None for the biases with ``bias=False``, and for ``w_hr`` without ``proj_size``)."""
         directions = 2 if self.bidirectional else 1
         names = zip(*self._names[layer * directions : (layer + 1) * directions], strict=True)
-        weights = [torch.stack([getattr(self, n) for n in same]) for same in names]
-        return weights if self.bias else [*weights, None, None]
+        # keyed by the name without the layer: "weight_ih", "bias_hh", "weight_hr", ...
+        weights = {same[0][: same[0].rindex("_l")]: torch.stack([getattr(self, n) for n in same])
+                   for same in names}
+        return [weights.get(k) for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")]
 
-    def _initial_state(self, hx, shape, x, unbatched):
-        def check(t, name):
+    def _initial_state(self, hx, h_shape, c_shape, x, unbatched):
+        def check(t, name, shape):
             t = check_tensor(t, name)
             t = t.unsqueeze(1) if unbatched else t
             if tuple(t.shape) != shape:
@@ -323,14 +355,13 @@ class _RecurrentBase(nn.Module):
                 )
             return t
 
-        zeros = x.new_zeros(shape)
         if self.mode == "lstm":
             if hx is None:
-                return zeros, zeros.clone()
+                return x.new_zeros(h_shape), x.new_zeros(c_shape)
             if not isinstance(hx, tuple | list) or len(hx) != 2:
                 raise TypeError("an LSTM's initial state must be a pair (h_0, c_0)")
-            return check(hx[0], "h_0"), check(hx[1], "c_0")
-        return (zeros if hx is None else check(hx, "h_0")), None
+            return check(hx[0], "h_0", h_shape), check(hx[1], "c_0", c_shape)
+        return (x.new_zeros(h_shape) if hx is None else check(hx, "h_0", h_shape)), None
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
@@ -344,6 +375,8 @@ class _RecurrentBase(nn.Module):
             text += ", batch_first=True"
         if self.bidirectional:
             text += ", bidirectional=True"
+        if self.proj_size:
+            text += f", proj_size={self.proj_size}"
         return text
 
 
@@ -363,17 +396,23 @@ class RNN(_RecurrentBase):
         batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
+        device: object = None,
+        dtype: torch.dtype | None = None,
     ) -> None:
         act = check_choice(nonlinearity, "nonlinearity", ("tanh", "relu"))
         super().__init__(
-            f"rnn_{act}", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional
+            f"rnn_{act}", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+            device=device, dtype=dtype,
         )
         self.nonlinearity = act
 
 
 class LSTM(_RecurrentBase):
     r"""LSTM, like :class:`torch.nn.LSTM` (gates in torch's order $i, f, g, o$):
-    $c_t = f_t \odot c_{t-1} + i_t \odot g_t$, $h_t = o_t \odot \tanh(c_t)$."""
+    $c_t = f_t \odot c_{t-1} + i_t \odot g_t$, $h_t = o_t \odot \tanh(c_t)$.
+
+    With ``proj_size`` $P > 0$, $h_t = (o_t \odot \tanh c_t)\,W_{hr}^\top$ has $P$ features
+    (``weight_hr_l0`` [P, H]), as in torch; such a layer runs the clear ``RecurrentFunction``."""
 
     def __init__(
         self,
@@ -384,9 +423,13 @@ class LSTM(_RecurrentBase):
         batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
+        proj_size: int = 0,
+        device: object = None,
+        dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__(
-            "lstm", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional
+            "lstm", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+            proj_size, device, dtype,
         )
 
 
@@ -404,9 +447,12 @@ class GRU(_RecurrentBase):
         batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
+        device: object = None,
+        dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__(
-            "gru", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional
+            "gru", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+            device=device, dtype=dtype,
         )
 
 
