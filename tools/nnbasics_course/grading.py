@@ -215,7 +215,8 @@ def _run(cells: list[dict], work: Path, hide: list[Path], cell_timeout: float, t
     home.mkdir()
     run_dir = work / "run"
     run_dir.mkdir(exist_ok=True)
-    for p in (work, home, run_dir):
+    os.chmod(work, 0o711)  # the kernel (nobody) may pass, not list
+    for p in (home, run_dir):
         os.chmod(p, 0o777)  # the kernel runs as nobody
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "NNBASICS"))}
     env.update(HOME=str(home), MPLCONFIGDIR=str(home / "mpl"), IPYTHONDIR=str(home / "ipython"),
@@ -248,7 +249,6 @@ def _run(cells: list[dict], work: Path, hide: list[Path], cell_timeout: float, t
                     pass
 
     timer = threading.Timer(total_timeout, kill)
-    os.chmod(run_dir, 0o777)
     try:
         timer.start()
         with client.setup_kernel(cwd=str(run_dir), env=env):
@@ -318,9 +318,14 @@ def grade_notebook(chapter: str, notebook: str | Path, root: str | Path | None =
     except Exception as err:  # a notebook whose cells are not what nbformat describes
         return failed(f"the notebook's cells cannot be read ({type(err).__name__}: {str(err)[:120]})")
     use_sandbox = _sandbox_available() if sandbox is None else sandbox
-    with tempfile.TemporaryDirectory(prefix="nnbasics-grade-") as tmp:
+    # Work folders live in one folder nobody can list, so a kernel cannot find another's; the
+    # kernel never sees the submission's file (the grader passes it the cells).
+    parent = Path(tempfile.gettempdir()) / "nnbasics-grading"
+    parent.mkdir(exist_ok=True)
+    if use_sandbox:
+        os.chmod(parent, 0o711)
+    with tempfile.TemporaryDirectory(prefix="grade-", dir=parent) as tmp:
         work = Path(tmp)
-        shutil.copyfile(notebook, (work / "run").mkdir() or work / "run" / "submission.ipynb")
         hidden = _hidden_paths(root, list(hide or []))
         hidden = [p for p in hidden if p.exists() and not Path(tmp).is_relative_to(p)]
         runs, reason = _run(cells, work, hidden, cell_timeout, total_timeout, use_sandbox)
