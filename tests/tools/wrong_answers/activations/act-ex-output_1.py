@@ -1,0 +1,6 @@
+OUTPUT_ACTIVATION = {
+    "binary classification": "sigmoid",
+    "multi-class classification": "softmax",
+    "multi-label classification": "softmax",
+    "regression": "identity",
+}

@@ -1,0 +1,3 @@
+# plain mean of the weighted losses
+def weighted_mean(losses, targets, weight):
+    return (weight[targets] * losses).mean()

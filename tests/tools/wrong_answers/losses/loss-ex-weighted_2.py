@@ -1,0 +1,3 @@
+# divides by the sum of all class weights
+def weighted_mean(losses, targets, weight):
+    return (weight[targets] * losses).sum() / weight.sum()

@@ -1,0 +1,3 @@
+# forgets the bias
+def dense_forward(X, W, b):
+    return X @ W.T

@@ -1,0 +1,3 @@
+# forgets to rescale
+def inverted_dropout(x, mask, p):
+    return x * mask
