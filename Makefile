@@ -64,6 +64,7 @@ test: lint unit nbval launch-check build-check browser instructor-check
 
 lint: $(STAMP)
 	@$(call TIME,ruff) $(BIN)/ruff check src tests tools
+	@$(call TIME,workflow schema) $(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 unit: $(STAMP)
 	@$(call TIME,pytest tests) $(BIN)/pytest -q -p no:cacheprovider --ignore=tests/book tests

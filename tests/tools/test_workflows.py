@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -51,3 +53,21 @@ def test_the_book_is_published_only_after_the_tests_passed_on_main() -> None:
     checkout = next(s for s in build["steps"] if s.get("uses", "").startswith("actions/checkout@"))
     assert checkout["with"]["ref"] == "${{ github.event.workflow_run.head_sha }}", "publish the tested commit"
     assert wf["jobs"]["deploy"]["needs"] == "build"
+
+
+def _lint(path: Path) -> subprocess.CompletedProcess:
+    linter = Path(sys.executable).parent / "check-jsonschema"
+    return subprocess.run([str(linter), "--builtin-schema", "vendor.github-workflows", str(path)],
+                          capture_output=True, text=True, check=False)
+
+
+def test_the_workflow_linter_passes_ours_and_rejects_a_broken_workflow(tmp_path) -> None:
+    for path in sorted(WORKFLOWS.glob("*.yml")):
+        result = _lint(path)
+        assert result.returncode == 0, result.stdout + result.stderr
+    broken = tmp_path / "broken.yml"
+    text = (WORKFLOWS / "test.yml").read_text(encoding="utf-8")
+    broken.write_text(text.replace("runs-on:", "run-on:", 1), encoding="utf-8")
+    result = _lint(broken)
+    assert result.returncode != 0
+    assert "run-on" in result.stdout + result.stderr

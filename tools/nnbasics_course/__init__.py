@@ -101,10 +101,17 @@ def exercise_chapters(root: Path) -> list[str]:
 
 
 def execute(paths: Iterable[Path], timeout: int = 600) -> None:
-    """Re-run each notebook from a fresh kernel and store its outputs in place."""
+    """Re-run each notebook from a fresh kernel and store its outputs in place.
+
+    Progress bars are switched off in the kernel (``TQDM_DISABLE=1``): a stored bar would show the
+    book's reader a frozen ``0%`` widget; a reader's own JupyterLab still shows live bars.
+    """
+    import os
+
     import nbformat
     from nbclient import NotebookClient
 
+    os.environ["TQDM_DISABLE"] = "1"  # the kernels started below inherit it
     for path in paths:
         nb = nbformat.read(path, as_version=4)
         client = NotebookClient(
