@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from nnbasics import conv as C
+from nnbasics.fast import conv as fast_conv
 from nnbasics.layers import count_parameters
 
 
@@ -67,27 +68,12 @@ def test_both_conv2d_methods_match_torch_at_stride_1(seed, dtype, n, groups, cg,
             return C.Conv2dFunction.apply(x, w, b, (1, 1), pads, dilation, groups)
     else:
         def ours(x, w, b=None):
-            return C.ShiftedConv2dFunction.apply(x, w, b, pads, dilation, groups)
+            return fast_conv.ShiftedConv2dFunction.apply(x, w, b, pads, dilation, groups)
 
     def theirs(x, w, b=None):
         return F.conv2d(F.pad(x, (pads[2], pads[3], pads[0], pads[1])), w, b, 1, 0, dilation, groups)
 
     compare(ours, theirs, [x, weight, b], dtype)
-
-
-def test_conv2d_uses_shifted_slices_for_a_large_stride_1_layer():
-    x = random_tensor((8, 64, 32, 32), torch.float64, 0)
-    w = random_tensor((32, 16, 3, 3), torch.float64, 1).requires_grad_(True)
-    b = random_tensor((32,), torch.float64, 2).requires_grad_(True)
-    out = C.conv2d(x, w, b, padding=1, groups=4)  # the input needs no gradient, as in a first layer
-    assert type(out.grad_fn).__name__ == "ShiftedConv2dFunctionBackward"
-    ref = F.conv2d(x, w, b, padding=1, groups=4)
-    torch.testing.assert_close(out, ref, rtol=1e-10, atol=1e-10)
-    g = random_tensor(out.shape, torch.float64, 3)
-    for a, e in zip(torch.autograd.grad(out, (w, b), g), torch.autograd.grad(ref, (w, b), g), strict=True):
-        torch.testing.assert_close(a, e, rtol=1e-10, atol=1e-10)
-    small = C.conv2d(x[:1, :4, :8, :8], w[:, :4], padding=1)
-    assert type(small.grad_fn).__name__ == "Conv2dFunctionBackward"
 
 
 @given(seed=seeds, dtype=dtypes, h=st.integers(2, 9), w=st.integers(2, 9), k=st.integers(1, 3),
@@ -138,7 +124,7 @@ def test_gradcheck_conv_and_pools():
     b = random_tensor((6,), torch.float64, 2).requires_grad_(True)
     assert torch.autograd.gradcheck(lambda x, w, b: C.conv2d(x, w, b, (2, 1), 1, (1, 2), 2), (x, w, b))
     assert torch.autograd.gradcheck(
-        lambda x, w, b: C.ShiftedConv2dFunction.apply(x, w, b, (1, 0, 2, 1), (1, 2), 2), (x, w, b))
+        lambda x, w, b: fast_conv.ShiftedConv2dFunction.apply(x, w, b, (1, 0, 2, 1), (1, 2), 2), (x, w, b))
     assert torch.autograd.gradcheck(lambda t: C.max_pool2d(t, 2, 1, 1), (x,))
     assert torch.autograd.gradcheck(lambda t: C.avg_pool2d(t, 3, 2, 1, ceil_mode=True), (x,))
 

@@ -19,7 +19,7 @@ long as the arithmetic. At stride 1 there is a way around it: in a flattened pad
 tap $(i, j)$ reads, for *every* output position, the input position shifted by the same
 $i W_p + j$ (for dilation 1), so the convolution is a sum of $k_h k_w$ matrix products on
 shifted contiguous slices of the input, with no copy at all ("implicit GEMM",
-:class:`ShiftedConv2dFunction`).
+:class:`~nnbasics.fast.conv.ShiftedConv2dFunction`).
 Each of those products sums over only the $C$ input channels, so it wins only with many channels
 and a large layer; :func:`conv2d` picks it there and im2col everywhere else.
 """
@@ -34,6 +34,7 @@ from torch import Tensor, nn
 from nnbasics import init
 from nnbasics._checks import check_int, check_tensor
 from nnbasics.activations import ReLU, Tanh
+from nnbasics.fast.conv import ShiftedConv2dFunction, use_shifted_slices
 from nnbasics.layers import Linear
 
 __all__ = [
@@ -43,7 +44,6 @@ __all__ = [
     "Conv2dFunction",
     "LeNet5",
     "MaxPool2d",
-    "ShiftedConv2dFunction",
     "avg_pool2d",
     "conv1d",
     "conv2d",
@@ -136,8 +136,9 @@ class Conv2dFunction(torch.autograd.Function):
     $\partial L/\partial W = G\,\text{cols}^\top$, $\partial L/\partial b = \sum G$, and
     $\partial L/\partial X = \text{col2im}(W^\top G)$, with $G$ the output gradient laid out as
     ``[G, O_g, N P]``. Any stride, padding, dilation and groups; :func:`conv2d` uses it for every
-    layer except large stride-1 ones with many channels, where :class:`ShiftedConv2dFunction`
-    avoids building ``cols`` (``_use_shifted_slices`` decides).
+    layer except large stride-1 ones with many channels, where
+    :class:`~nnbasics.fast.conv.ShiftedConv2dFunction` avoids building ``cols``
+    (:func:`~nnbasics.fast.conv.use_shifted_slices` decides).
     """
 
     @staticmethod
@@ -183,105 +184,6 @@ class Conv2dFunction(torch.autograd.Function):
         return grad_x, grad_w, grad_b, None, None, None, None
 
 
-# ShiftedConv2dFunction takes images in chunks of about this many values (4 MB in float32) of
-# padded input plus output: the k_h k_w products then add into output that is still in cache.
-_CHUNK_VALUES = 2**20
-
-
-class ShiftedConv2dFunction(torch.autograd.Function):
-    r"""Stride-1 2-D cross-correlation as $k_h k_w$ matrix products on shifted slices (implicit GEMM).
-
-    Flatten each padded image to $X_n$ ``[C, H_p W_p]`` and its output to $Y_n$
-    ``[O, H_\text{out} W_p]``: output rows keep the input's width $W_p$, and the last
-    $W_p - W_\text{out}$ columns of each row are wasted work, dropped at the end. Output position
-    $q = y W_p + x$ needs input position $q + s_{ij}$ for kernel tap $(i, j)$, with
-    $s_{ij} = i d_h W_p + j d_w$: the same shift for every $q$. So
-    $Y_n = \sum_{i,j} W_{ij}\, X_n[:, s_{ij} : s_{ij} + \ell] + b$, with
-    $\ell = (H_\text{out} - 1) W_p + W_\text{out}$ and $W_{ij}$ ``[O, C]`` the kernels' tap
-    $(i, j)$: each term is a plain matrix product on a *contiguous slice* of the input,
-    and no im2col buffer is built ("implicit GEMM"). Backward, with the output gradient $G_n$
-    laid out like $Y_n$ and zero at the wasted columns:
-    $\partial L/\partial W_{ij} = \sum_n G_n X_n[:, s_{ij} : s_{ij} + \ell]^\top$ and
-    $\partial L/\partial X_n[:, s_{ij} : s_{ij} + \ell] \mathrel{+}= W_{ij}^\top G_n$. Groups are
-    done one after the other. The images go through in chunks (``_CHUNK_VALUES``), so that all
-    $k_h k_w$ products of a chunk add into output that is still in the processor's cache.
-    """
-
-    @staticmethod
-    def forward(ctx, x, weight, bias, pads, dilation, groups):
-        n, c = x.shape[:2]
-        o, cg, kh, kw = weight.shape
-        og = o // groups
-        xp = _pad(x, *pads)
-        hp, wp = xp.shape[2:]
-        ho, wo = hp - dilation[0] * (kh - 1), wp - dilation[1] * (kw - 1)
-        length = (ho - 1) * wp + wo  # flat positions from the first output to the last
-        xf = xp.reshape(n, groups, cg, hp * wp)
-        taps = weight.reshape(groups, og, cg, kh * kw).permute(3, 0, 1, 2).contiguous()  # [kh kw, G, Og, Cg]
-        shifts = [i * dilation[0] * wp + j * dilation[1] for i in range(kh) for j in range(kw)]
-        out = x.new_zeros(n, groups, og, ho * wp)
-        chunk = max(1, _CHUNK_VALUES // (c * hp * wp + o * ho * wp))
-        for n0 in range(0, n, chunk):
-            b = min(chunk, n - n0)
-            for g in range(groups):
-                y = out[n0:n0 + b, g, :, :length]  # [b, Og, l], a view
-                for t, s in enumerate(shifts):
-                    y.baddbmm_(taps[t, g].expand(b, og, cg), xf[n0:n0 + b, g, :, s:s + length])
-        if bias is not None:
-            out += bias.view(groups, og, 1)
-        ctx.save_for_backward(xf, taps)
-        ctx.meta = (x.shape, weight.shape, pads, (ho, wo, wp, length), shifts, bias is not None)
-        return out.view(n, o, ho, wp)[:, :, :, :wo].contiguous()  # drop the wasted columns
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        xf, taps = ctx.saved_tensors
-        x_shape, w_shape, pads, (ho, wo, wp, length), shifts, has_bias = ctx.meta
-        n, c, h, w_in = x_shape
-        groups, og, cg = taps.shape[1:]
-        g_full = grad_out.new_zeros(n, groups, og, ho, wp)
-        g_full[..., :wo] = grad_out.reshape(n, groups, og, ho, wo)  # zero at the wasted columns
-        g_flat = g_full.view(n, groups, og, ho * wp)[..., :length]
-        grad_taps = taps.new_zeros(taps.shape) if ctx.needs_input_grad[1] else None
-        gxf = xf.new_zeros(xf.shape) if ctx.needs_input_grad[0] else None
-        chunk = max(1, _CHUNK_VALUES // (xf[0].numel() + g_full[0].numel()))
-        for n0 in range(0, n, chunk):
-            b = min(chunk, n - n0)
-            for g in range(groups):
-                gy = g_flat[n0:n0 + b, g]  # [b, Og, l]
-                for t, s in enumerate(shifts):
-                    if grad_taps is not None:  # a [b, Og, Cg] product per image, summed over images
-                        grad_taps[t, g] += (gy @ xf[n0:n0 + b, g, :, s:s + length].mT).sum(0)
-                    if gxf is not None:
-                        gxf[n0:n0 + b, g, :, s:s + length].baddbmm_(taps[t, g].mT.expand(b, cg, og), gy)
-        grad_x = grad_w = grad_b = None
-        if gxf is not None:
-            top, _, left, _ = pads
-            grad_x = gxf.view(n, c, -1, wp)[:, :, top:top + h, left:left + w_in]
-        if grad_taps is not None:
-            grad_w = grad_taps.permute(1, 2, 3, 0).reshape(w_shape)
-        if has_bias and ctx.needs_input_grad[2]:
-            grad_b = grad_out.sum(dim=(0, 2, 3))
-        return grad_x, grad_w, grad_b, None, None, None
-
-
-def _use_shifted_slices(x_shape: torch.Size, w_shape: torch.Size, stride: tuple[int, int],
-                        pads: tuple[int, int, int, int], dilation: tuple[int, int]) -> bool:
-    r"""Whether :func:`conv2d` uses :class:`ShiftedConv2dFunction` rather than im2col.
-
-    Only for stride 1, and only when it is faster (measured with ``nnbasics.benchmarks.conv``):
-    each shifted product has only $C_g$ terms per output value, too few for a fast matrix product
-    below about 16 channels per group, and it pays off when the im2col buffer
-    $C k_h k_w \cdot N H_\text{out} W_\text{out}$ would be too large to stay in cache (here
-    from $2^{22}$ values, 16 MB in float32).
-    """
-    n, c, h, w = x_shape
-    kh, kw = w_shape[2:]
-    ho = h + pads[0] + pads[1] - dilation[0] * (kh - 1)
-    wo = w + pads[2] + pads[3] - dilation[1] * (kw - 1)
-    return stride == (1, 1) and w_shape[1] >= 16 and c * kh * kw * n * ho * wo >= 2**22
-
-
 def _check_4d(x: object, name: str = "input") -> Tensor:
     t = check_tensor(x, name)
     if t.dim() != 4:
@@ -291,7 +193,8 @@ def _check_4d(x: object, name: str = "input") -> Tensor:
 
 
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntPair = 1,
-           padding: IntPair | str = 0, dilation: IntPair = 1, groups: int = 1) -> Tensor:
+           padding: IntPair | str = 0, dilation: IntPair = 1, groups: int = 1, *,
+           fast: bool = False) -> Tensor:
     """2-D convolution (cross-correlation) of ``[N, C, H, W]`` input with ``[O, C/groups, kH, kW]``
     kernels, like :func:`torch.nn.functional.conv2d`.
 
@@ -330,7 +233,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: In
         if size + pad < dil * (k - 1) + 1:
             raise ValueError(f"kernel size {k} (dilation {dil}) is larger than the padded input: "
                              f"{('height', 'width')[dim]} {size} + padding {pad} = {size + pad}")
-    if _use_shifted_slices(x.shape, w.shape, s, pads, d):
+    if fast and use_shifted_slices(x.shape, w.shape, s, pads, d):
         return ShiftedConv2dFunction.apply(x, w, bias, pads, d, groups)
     return Conv2dFunction.apply(x, w, bias, s, pads, d, groups)
 
@@ -382,8 +285,13 @@ class Conv2d(_ConvNd):
                          padding if isinstance(padding, str) else _pair(padding, "padding", 0),
                          _pair(dilation, "dilation", 1), groups, bias)
 
+    #: Large stride-1 layers run the shifted-slice convolution of :mod:`nnbasics.fast.conv` (same
+    #: numbers); set ``layer.fast = False`` to run the clear :class:`Conv2dFunction` the chapter shows.
+    fast = True
+
     def forward(self, input: Tensor) -> Tensor:
-        return conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        return conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups,
+                      fast=self.fast)
 
 
 def _single(value: object, name: str, minimum: int) -> int:

@@ -1,0 +1,92 @@
+"""The shifted-slice convolution of nnbasics.fast.conv equals the clear im2col one of nnbasics.conv."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+from conftest import random_tensor, seeds
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from nnbasics import conv as C
+from nnbasics.fast import conv as fast_conv
+
+
+def _clear(x, w, b, pads, dilation, groups):
+    """The chapter's convolution of the zero-padded input (F.pad only builds the test's input)."""
+    return C.conv2d(F.pad(x, (pads[2], pads[3], pads[0], pads[1])), w, b, 1, 0, dilation, groups)
+
+
+def _fast(x, w, b, pads, dilation, groups):
+    return fast_conv.ShiftedConv2dFunction.apply(x, w, b, pads, dilation, groups)
+
+
+def _run(fn, tensors, args, grad_seed):
+    leaves = [t.detach().clone().requires_grad_(True) if t is not None else None for t in tensors]
+    out = fn(*leaves, *args)
+    g = random_tensor(out.shape, out.dtype, grad_seed, scale=1.0)
+    return out.detach(), torch.autograd.grad(out, [t for t in leaves if t is not None], g)
+
+
+@given(seed=seeds, double=st.booleans(), n=st.integers(1, 3), groups=st.sampled_from([1, 2, 3]),
+       cg=st.integers(1, 4), og=st.integers(1, 3), h=st.integers(1, 9), w=st.integers(1, 9),
+       k=st.tuples(st.integers(1, 3), st.integers(1, 3)), pads=st.tuples(*[st.integers(0, 2)] * 4),
+       dilation=st.tuples(st.integers(1, 2), st.integers(1, 2)), bias=st.booleans())
+def test_shifted_equals_clear_values_and_gradients(seed, double, n, groups, cg, og, h, w, k, pads, dilation,
+                                                    bias):
+    assume(h + pads[0] + pads[1] >= dilation[0] * (k[0] - 1) + 1)
+    assume(w + pads[2] + pads[3] >= dilation[1] * (k[1] - 1) + 1)
+    dtype = torch.float64 if double else torch.float32
+    tol = {"rtol": 1e-12, "atol": 1e-12} if double else {"rtol": 1e-5, "atol": 1e-5}
+    x = random_tensor((n, cg * groups, h, w), dtype, seed)
+    weight = random_tensor((og * groups, cg, *k), dtype, seed + 1)
+    b = random_tensor((og * groups,), dtype, seed + 2) if bias else None
+    args = (pads, dilation, groups)
+    fast_out, fast_grads = _run(_fast, [x, weight, b], args, seed + 3)
+    clear_out, clear_grads = _run(_clear, [x, weight, b], args, seed + 3)
+    torch.testing.assert_close(fast_out, clear_out, **tol)
+    assert len(fast_grads) == len(clear_grads) == (3 if bias else 2)
+    for a, e in zip(fast_grads, clear_grads, strict=True):
+        torch.testing.assert_close(a, e, **tol)
+
+
+def test_gradcheck_shifted_and_clear():
+    x = random_tensor((2, 4, 6, 5), torch.float64, 0).requires_grad_(True)
+    w = random_tensor((6, 2, 3, 2), torch.float64, 1).requires_grad_(True)
+    b = random_tensor((6,), torch.float64, 2).requires_grad_(True)
+    pads, dilation = (1, 0, 2, 1), (1, 2)
+    assert torch.autograd.gradcheck(lambda x, w, b: _fast(x, w, b, pads, dilation, 2), (x, w, b))
+    assert torch.autograd.gradcheck(lambda x, w, b: _clear(x, w, b, pads, dilation, 2), (x, w, b))
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_conv2d_layer_runs_the_fast_path_only_where_it_pays(fast):
+    torch.manual_seed(0)
+    layer = C.Conv2d(64, 32, 3, padding=1, groups=4).double()
+    layer.fast = fast
+    x = random_tensor((8, 64, 32, 32), torch.float64, 0)
+    out = layer(x)  # the input needs no gradient, as in a first layer
+    expected = "ShiftedConv2dFunctionBackward" if fast else "Conv2dFunctionBackward"
+    assert type(out.grad_fn).__name__ == expected
+    ref = F.conv2d(x, layer.weight, layer.bias, padding=1, groups=4)
+    torch.testing.assert_close(out, ref, rtol=1e-10, atol=1e-10)
+    g = random_tensor(out.shape, torch.float64, 3)
+    params = (layer.weight, layer.bias)
+    for a, e in zip(torch.autograd.grad(out, params, g), torch.autograd.grad(ref, params, g), strict=True):
+        torch.testing.assert_close(a, e, rtol=1e-10, atol=1e-10)
+    small = layer(x[:1, :, :8, :8])  # too small to pay: im2col, even with the fast path on
+    assert type(small.grad_fn).__name__ == "Conv2dFunctionBackward"
+
+
+def test_use_shifted_slices_only_at_stride_1_with_many_channels():
+    big_x, big_w = torch.Size((32, 64, 32, 32)), torch.Size((64, 64, 3, 3))
+    assert fast_conv.use_shifted_slices(big_x, big_w, (1, 1), (1, 1, 1, 1), (1, 1))
+    assert not fast_conv.use_shifted_slices(big_x, big_w, (2, 1), (1, 1, 1, 1), (1, 1))
+    assert not fast_conv.use_shifted_slices(big_x, torch.Size((64, 8, 3, 3)), (1, 1), (1, 1, 1, 1), (1, 1))
+    assert not fast_conv.use_shifted_slices(torch.Size((1, 64, 8, 8)), big_w, (1, 1), (1, 1, 1, 1), (1, 1))
+
+
+def test_shifted_names_a_channel_mismatch():
+    with pytest.raises(ValueError, match="channel mismatch"):
+        _fast(torch.ones(1, 3, 5, 5), torch.ones(2, 4, 3, 3), None, (0, 0, 0, 0), (1, 1), 1)
