@@ -69,7 +69,6 @@ def loader(n=4):
 
 LONG = torch.tensor([0, 1, 2])
 R = pytest.param
-H1 = "H1 rewriting conv.py: "
 H2 = "H2 fixing: "
 
 # (qualified name, call, exception type, message regex naming the argument)
@@ -263,7 +262,7 @@ RAISES = [
       id="EarlyStopping-patience"),
     R("regularization.EarlyStopping", lambda: regularization.EarlyStopping(mode="up"), ValueError, "mode",
       id="EarlyStopping-mode"),
-    # conv (written against torch's signatures; H1 is rewriting conv.py)
+    # conv
     R("conv.conv2d", lambda: conv.conv2d(x(1, 3, 5, 5), x(2, 4, 3, 3)), ValueError, "channels|weight",
       id="conv2d-channels"),
     R("conv.conv2d", lambda: conv.conv2d(x(1, 3, 2, 2), x(2, 3, 3, 3)), ValueError, "kernel|input|size",
@@ -286,8 +285,7 @@ RAISES = [
       id="max_pool2d-kernel-too-big"),
     R("conv.avg_pool2d", lambda: conv.avg_pool2d(x(1, 1, 4, 4), 0), ValueError, "kernel_size", id="avg_pool2d-0"),
     R("conv.avg_pool2d", lambda: conv.avg_pool2d(x(1, 1, 4, 4), 2, divisor_override=0), ValueError,
-      "divisor_override", id="avg_pool2d-divisor-0", marks=pytest.mark.xfail(strict=False, reason=H1 +
-                                                                             "divisor_override")),
+      "divisor_override", id="avg_pool2d-divisor-0"),
     R("conv.MaxPool2d", lambda: conv.MaxPool2d(0), ValueError, "kernel_size", id="MaxPool2d-0"),
     R("conv.AvgPool2d", lambda: conv.AvgPool2d(2, stride=-1), ValueError, "stride", id="AvgPool2d-stride"),
     R("conv.conv_output_size", lambda: conv.conv_output_size(5, 0), ValueError, "kernel_size",
@@ -301,12 +299,19 @@ RAISES = [
     R("conv.LeNet5", lambda: conv.LeNet5(activation="swish"), ValueError, "activation", id="LeNet5-activation"),
     R("conv.LeNet5", lambda: conv.LeNet5(pooling="sum"), ValueError, "pooling", id="LeNet5-pooling"),
     R("conv.Conv2dFunction", lambda: conv.Conv2dFunction.apply(x(1, 3, 5, 5), x(2, 4, 3, 3), None, 1, 0, 1, 1),
-      ValueError, "channels|weight", id="Conv2dFunction-channels",
-      marks=pytest.mark.xfail(strict=False, reason=H1 + "Function arguments")),
-    R("conv.ShiftedConv2dFunction", lambda: conv.ShiftedConv2dFunction.apply(x(1, 3, 5, 5), x(2, 4, 3, 3), None,
-                                                                              1, 0, 1, 1),
-      ValueError, "channels|weight", id="ShiftedConv2dFunction-channels",
-      marks=pytest.mark.xfail(strict=False, reason=H1 + "Function arguments")),
+      ValueError, "channels|weight", id="Conv2dFunction-channels"),
+    R("conv.MaxPool2dFunction", lambda: conv.MaxPool2dFunction.apply(x(1, 1, 4, 4), 0), ValueError, "kernel_size",
+      id="MaxPool2dFunction-kernel"),
+    R("conv.AvgPool2dFunction", lambda: conv.AvgPool2dFunction.apply(x(1, 1, 4, 4), 2, None, 0, False, True, 0),
+      ValueError, "divisor_override", id="AvgPool2dFunction-divisor"),
+    R("conv.im2col", lambda: conv.im2col(x(3, 5, 5), (2, 2), (1, 1), (1, 1), (4, 4)), ValueError, "x_p",
+      id="im2col-3d"),
+    R("conv.col2im", lambda: conv.col2im(x(4, 9), (1, 1, 5, 5), (2, 2), (1, 1), (1, 1), (4, 4)), ValueError, "cols",
+      id="col2im-shape"),
+    R("conv.Conv2d", lambda: conv.Conv2d(3, 4, 3, padding_mode="mirror"), ValueError, "padding_mode",
+      id="Conv2d-padding_mode"),
+    R("conv.Conv1d", lambda: conv.Conv1d(3, 4, 3, padding=3, padding_mode="reflect")(x(1, 3, 3)), ValueError,
+      "padding", id="Conv1d-reflect-too-wide"),
     # recurrent
     R("recurrent.RNN", lambda: recurrent.RNN(3, 0), ValueError, "hidden_size", id="RNN-hidden-0"),
     R("recurrent.RNN", lambda: recurrent.RNN(3, 4, nonlinearity="sigmoid"), ValueError, "nonlinearity",
@@ -380,7 +385,6 @@ RAISES = [
 SHOWN = ("H3/lead: the fix changes source printed in a book notebook ({}); it needs that notebook "
          "re-executed (make execute) with the shared notebook lock")
 # Rows that fail today, by owner: strict xfails (they fail once fixed, so the mark gets removed);
-# conv rows are non-strict while H1 rewrites conv.py.
 KNOWN_FAILING = {
     "summary-int": H2 + "layers.summary(input_size=int) raises 'int' object is not iterable",
     "gradcheck-eps": H2 + "gradcheck(eps=0) reports a failed check (nan) instead of rejecting eps",
@@ -390,18 +394,7 @@ KNOWN_FAILING = {
     "sample-prompt-range": H2 + "sample() with a prompt id >= vocab_size raises a raw IndexError",
     "fit-optimizer": SHOWN.format("gradient-descent: show_source(fit)"),
     "confusion-range": SHOWN.format("capstone: show_source(confusion_matrix)") + "; message lacks the argument names",
-    "CNN-0": SHOWN.format("mnist1d: show_source(MNIST1DCNN)") + "; channels=0 raises ZeroDivisionError",
     "GRU-0": SHOWN.format("mnist1d: show_source(MNIST1DGRU)") + "; time_steps=0 accepted",
-}
-CONV_FAILING = {
-    "Conv2d-padding": "Conv2d(padding='full') fails only at forward time",
-    "Conv2d-0": "Conv2d(0, ...) raises ZeroDivisionError",
-    "MaxPool2d-0": "MaxPool2d(0) accepted",
-    "AvgPool2d-stride": "AvgPool2d(stride=-1) accepted",
-    "conv_output_size-0": "conv_output_size(5, 0) returns 6",
-    "conv_parameters-neg": "conv_parameters accepts negative sizes",
-    "LeNet5-activation": "LeNet5(activation=...) raises KeyError",
-    "LeNet5-pooling": "LeNet5(pooling=...) raises KeyError",
 }
 
 
@@ -411,8 +404,6 @@ def _with_marks(rows):
         marks = list(row.marks)
         if row.id in KNOWN_FAILING:
             marks.append(pytest.mark.xfail(strict=True, reason=KNOWN_FAILING[row.id]))
-        if row.id in CONV_FAILING:
-            marks.append(pytest.mark.xfail(strict=False, reason=H1 + CONV_FAILING[row.id]))
         marked.append(pytest.param(*row.values, id=row.id, marks=marks))
     return marked
 
@@ -427,10 +418,11 @@ MATCHES = [
     R("losses.cross_entropy", lambda m: m.cross_entropy(x(3, 4), x(3, 4).softmax(1)), id="ce-soft-targets"),
     R("regularization.dropout", lambda m: m.dropout(x(4), p=1.0), id="dropout-p1"),
     R("regularization.dropout", lambda m: m.dropout(x(4), p=0.3, training=False), id="dropout-eval"),
-    R("conv.conv2d", lambda m: m.conv2d(x(3, 5, 5), x(2, 3, 3, 3)), id="conv2d-unbatched",
-      marks=pytest.mark.xfail(strict=False, reason=H1 + "unbatched input")),
-    R("conv.max_pool2d", lambda m: m.max_pool2d(x(1, 1, 5, 5), 2, 2, 0, 1, True), id="max_pool2d-positional",
-      marks=pytest.mark.xfail(strict=False, reason=H1 + "torch's positional order (dilation 4th)")),
+    R("conv.conv2d", lambda m: m.conv2d(x(3, 5, 5), x(2, 3, 3, 3)), id="conv2d-unbatched"),
+    R("conv.conv1d", lambda m: m.conv1d(x(3, 5), x(2, 3, 3), padding=(1,)), id="conv1d-unbatched-padding-tuple"),
+    R("conv.max_pool2d", lambda m: m.max_pool2d(x(1, 1, 5, 5), 2, 2, 0, 1, True), id="max_pool2d-positional"),
+    R("conv.max_pool2d", lambda m: m.max_pool2d(x(2, 5, 5), 3, 2, 1, 2, False, True)[1], id="max_pool2d-indices"),
+    R("conv.avg_pool2d", lambda m: m.avg_pool2d(x(2, 5, 5), 3, 2, 1, True, False, 2), id="avg_pool2d-all-options"),
     R("recurrent.clip_grad_norm_", lambda m: clip_on(m.clip_grad_norm_, -float("inf")), id="clip-norm-neg-inf",
       marks=pytest.mark.xfail(strict=True, reason=H2 + "clip_grad_norm_(norm_type=-inf) computes the wrong norm")),
     R("recurrent.clip_grad_norm_", lambda m: clip_on(m.clip_grad_norm_, float("inf")), id="clip-norm-inf"),

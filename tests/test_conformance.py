@@ -54,8 +54,7 @@ NAN_GRAD_AT_NAN = {"elu"}
 # recurrent.py by their owners; NOT a permanent exception list: remove each entry once it passes
 # (xfail is not strict so a fix does not turn the suite red before the entry is removed).
 KNOWN_FAILING = {
-    "conv1d", "conv2d", "avg_pool2d", "max_pool2d", "layer_norm",
-    "AvgPool2d", "Conv1d", "Conv2d", "MaxPool2d", "LSTM",
+    "layer_norm", "LSTM",
 }
 
 RESULTS: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))

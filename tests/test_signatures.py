@@ -129,10 +129,6 @@ POSITIONAL_KNOWN = {
     ("gradcheck", "gradcheck"): "H2 fixing: first parameter is fn (torch: func) and eps/atol/rtol/"
                                 "raise_exception are positional (torch: keyword-only)",
 }
-POSITIONAL_KNOWN_CONV = {
-    ("conv", "MaxPool2d"): "H1 rewriting conv.py: 4th positional argument is ceil_mode (torch: dilation)",
-    ("conv", "max_pool2d"): "H1 rewriting conv.py: 4th positional argument is ceil_mode (torch: dilation)",
-}
 
 
 def _marks(table, key, strict=True):
@@ -140,8 +136,6 @@ def _marks(table, key, strict=True):
 
 
 def _positional_marks(key):
-    if key in POSITIONAL_KNOWN_CONV:
-        return [pytest.mark.xfail(strict=False, reason=POSITIONAL_KNOWN_CONV[key])]
     return _marks(POSITIONAL_KNOWN, key)
 
 
@@ -171,19 +165,9 @@ MISSING_KNOWN = {
     ("gradcheck", "gradcheck"): "H2 fixing: func and torch's keyword-only options "
                                 "(nondet_tol, check_*, fast_mode, masked) missing",
 }
-MISSING_KNOWN_CONV = {
-    ("conv", "AvgPool2d"): "H1 rewriting conv.py: divisor_override",
-    ("conv", "MaxPool2d"): "H1 rewriting conv.py: dilation, return_indices (torch's order)",
-    ("conv", "max_pool2d"): "H1 rewriting conv.py: dilation, return_indices",
-    ("conv", "avg_pool2d"): "H1 rewriting conv.py: divisor_override",
-    ("conv", "Conv1d"): "H1 rewriting conv.py: padding_mode, device, dtype",
-    ("conv", "Conv2d"): "H1 rewriting conv.py: padding_mode, device, dtype",
-}
 
 
 def _missing_marks(key):
-    if key in MISSING_KNOWN_CONV:
-        return [pytest.mark.xfail(strict=False, reason=MISSING_KNOWN_CONV[key])]
     return _marks(MISSING_KNOWN, key)
 
 

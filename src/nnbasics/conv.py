@@ -1,27 +1,19 @@
-"""Convolution and pooling with hand-written backward passes, layer counting, and LeNet-5.
+r"""Convolution and pooling with hand-written backward passes, layer counting, and LeNet-5.
 
 Taught in the chapter "Convolutional neural networks".
 
-**How the convolution is computed: im2col, or shifted slices at stride 1.** The padded input
-is viewed, without copying, as all its $k_h \times k_w$ windows (``torch.as_strided``); those
-windows, flattened, are the rows of a matrix, and the convolution becomes *one matrix product*
-with the flattened kernels. That is the im2col formulation most libraries use: a single large
-``matmul`` runs at the speed of the machine's BLAS, where a loop over output positions in Python
-would be hundreds of times slower. The backward pass reuses it: the kernels' gradient is another
-matrix product with the same windows, and the input's gradient multiplies by the kernels and adds
-each column back onto the window it came from (col2im), one strided slice per kernel position.
-Autograd through ``unfold`` would do the same arithmetic but keep large intermediate buffers;
-writing the backward by hand keeps it to three matrix products (:class:`Conv2dFunction`).
+**How the convolution is computed: im2col and one matrix product.** Kernel tap $(i, j)$ of a
+$k_h \times k_w$ kernel meets, at output position $(y, x)$, the padded input value at row
+$y s_h + i d_h$ and column $x s_w + j d_w$ (stride $s$, dilation $d$). Copying those values for
+every tap lays out every window of the input as one column of a matrix (*im2col*): ``cols``
+``[C_in k_h k_w, N H_out W_out]``. The convolution is then *one matrix product* with the
+flattened kernels, $Y = W\,\text{cols} + b$, which runs at the speed of the machine's BLAS where
+a Python loop over output positions would be hundreds of times slower. The backward pass is
+two more matrix products, and *col2im*: the same loop over the taps, adding each column back
+onto the input position it was copied from.
 
-The column matrix holds every input value $k_h k_w$ times. On a large layer (64 channels of
-32×32, 3×3 kernels, batch 32: 75 MB) building it and streaming it through the processor takes as
-long as the arithmetic. At stride 1 there is a way around it: in a flattened padded image, kernel
-tap $(i, j)$ reads, for *every* output position, the input position shifted by the same
-$i W_p + j$ (for dilation 1), so the convolution is a sum of $k_h k_w$ matrix products on
-shifted contiguous slices of the input, with no copy at all ("implicit GEMM",
-:class:`~nnbasics.fast.conv.ShiftedConv2dFunction`).
-Each of those products sums over only the $C$ input channels, so it wins only with many channels
-and a large layer; :func:`conv2d` picks it there and im2col everywhere else.
+:class:`Conv2d` runs large stride-1 layers through a faster convolution that builds no
+``cols`` (:mod:`nnbasics.fast.conv`, the appendix "Making it fast"), tested equal to this one.
 """
 
 from __future__ import annotations
@@ -32,37 +24,49 @@ import torch
 from torch import Tensor, nn
 
 from nnbasics import init
-from nnbasics._checks import check_int, check_tensor
+from nnbasics._checks import check_choice, check_int, check_tensor
 from nnbasics.activations import ReLU, Tanh
 from nnbasics.fast.conv import ShiftedConv2dFunction, use_shifted_slices
 from nnbasics.layers import Linear
 
 __all__ = [
     "AvgPool2d",
+    "AvgPool2dFunction",
     "Conv1d",
     "Conv2d",
     "Conv2dFunction",
     "LeNet5",
     "MaxPool2d",
+    "MaxPool2dFunction",
     "avg_pool2d",
+    "col2im",
     "conv1d",
     "conv2d",
     "conv_flops",
     "conv_macs",
     "conv_output_size",
     "conv_parameters",
+    "im2col",
     "max_pool2d",
 ]
 
 IntPair = int | tuple[int, int]
+Pads = tuple[int, int, int, int]  # (top, bottom, left, right)
 
 
-def _pair(value: object, name: str, minimum: int) -> tuple[int, int]:
-    pair = (value, value) if isinstance(value, int) and not isinstance(value, bool) else value
-    if (not isinstance(pair, tuple | list) or len(pair) != 2
-            or not all(isinstance(v, int) and not isinstance(v, bool) and v >= minimum for v in pair)):
-        raise ValueError(f"{name} must be an int >= {minimum} or a pair of them, got {value!r}")
-    return int(pair[0]), int(pair[1])
+# --- Sizes and counts --------------------------------------------------------------------------
+
+
+def _ints(value: object, name: str, minimum: int, n: int = 2) -> tuple[int, ...]:
+    """``value`` as ``n`` ints >= ``minimum``; an int, or a one-element tuple, is repeated (as torch)."""
+    items = (value,) * n if isinstance(value, int) else value
+    if isinstance(items, tuple | list) and len(items) == 1:
+        items = tuple(items) * n
+    if (not isinstance(items, tuple | list) or len(items) != n
+            or not all(isinstance(v, int) and not isinstance(v, bool) and v >= minimum for v in items)):
+        pairs = "" if n == 1 else f" or a tuple of {n} of them"
+        raise ValueError(f"{name} must be an int >= {minimum}{pairs}, got {value!r}")
+    return tuple(int(v) for v in items)
 
 
 def conv_output_size(input_size: int, kernel_size: int, stride: int = 1, padding: int = 0,
@@ -70,30 +74,46 @@ def conv_output_size(input_size: int, kernel_size: int, stride: int = 1, padding
     r"""$\left\lfloor \dfrac{n + 2p - d(k - 1) - 1}{s} \right\rfloor + 1$, the output length of a
     convolution or pooling ($\lceil\cdot\rceil$ with ``ceil_mode``); for $d = 1$ this is
     $\lfloor (n + 2p - k)/s \rfloor + 1$."""
+    check_int(input_size, "input_size", 0)
+    check_int(kernel_size, "kernel_size")
+    check_int(stride, "stride")
+    check_int(padding, "padding", 0)
+    check_int(dilation, "dilation")
     span = input_size + 2 * padding - dilation * (kernel_size - 1) - 1
-    if span < 0:
-        raise ValueError(f"kernel of size {kernel_size} (dilation {dilation}) is larger than the padded "
-                         f"input of size {input_size + 2 * padding}")
     out = (math.ceil(span / stride) if ceil_mode else span // stride) + 1
     if ceil_mode and (out - 1) * stride >= input_size + padding:
         out -= 1  # the last window must start inside the input or its left padding
+    if out < 1:
+        raise ValueError(f"kernel of size {kernel_size} (dilation {dilation}) is larger than the padded "
+                         f"input of size {input_size + 2 * padding}")
     return out
+
+
+def _check_channels(in_channels: int, out_channels: int, groups: int) -> None:
+    check_int(in_channels, "in_channels")
+    check_int(out_channels, "out_channels")
+    check_int(groups, "groups")
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(f"in_channels ({in_channels}) and out_channels ({out_channels}) must be "
+                         f"divisible by groups ({groups})")
 
 
 def conv_parameters(in_channels: int, out_channels: int, kernel_size: IntPair, groups: int = 1,
                     bias: bool = True) -> int:
     r"""$C_\text{out}\cdot\frac{C_\text{in}}{g}\cdot k_h k_w$ weights, plus $C_\text{out}$ biases."""
-    kh, kw = _pair(kernel_size, "kernel_size", 1)
-    return out_channels * (in_channels // groups) * kh * kw + (out_channels if bias else 0)
+    _check_channels(in_channels, out_channels, groups)
+    k_h, k_w = _ints(kernel_size, "kernel_size", 1)
+    return out_channels * (in_channels // groups) * k_h * k_w + (out_channels if bias else 0)
 
 
 def conv_macs(in_channels: int, out_channels: int, kernel_size: IntPair, output_size: IntPair,
               groups: int = 1) -> int:
     r"""Multiply-accumulates of one convolution on one image:
     $H_\text{out} W_\text{out} \cdot C_\text{out} \cdot \frac{C_\text{in}}{g} k_h k_w$."""
-    kh, kw = _pair(kernel_size, "kernel_size", 1)
-    ho, wo = _pair(output_size, "output_size", 1)
-    return ho * wo * out_channels * (in_channels // groups) * kh * kw
+    _check_channels(in_channels, out_channels, groups)
+    k_h, k_w = _ints(kernel_size, "kernel_size", 1)
+    h_out, w_out = _ints(output_size, "output_size", 1)
+    return h_out * w_out * out_channels * (in_channels // groups) * k_h * k_w
 
 
 def conv_flops(in_channels: int, out_channels: int, kernel_size: IntPair, output_size: IntPair,
@@ -103,157 +123,258 @@ def conv_flops(in_channels: int, out_channels: int, kernel_size: IntPair, output
     Convention: one multiply-accumulate is 2 FLOPs (a multiply and an add), and each bias adds
     one FLOP per output value. Many papers quote MACs instead (:func:`conv_macs`): halve.
     """
-    ho, wo = _pair(output_size, "output_size", 1)
-    macs = conv_macs(in_channels, out_channels, kernel_size, (ho, wo), groups)
-    return 2 * macs + (ho * wo * out_channels if bias else 0)
+    h_out, w_out = _ints(output_size, "output_size", 1)
+    macs = conv_macs(in_channels, out_channels, kernel_size, (h_out, w_out), groups)
+    return 2 * macs + (h_out * w_out * out_channels if bias else 0)
 
 
-def _pad(x: Tensor, top: int, bottom: int, left: int, right: int, value: float = 0.0) -> Tensor:
-    if not (top or bottom or left or right):
-        return x
+# --- im2col and col2im ---------------------------------------------------------------------------
+
+
+def _pad(x: Tensor, pads: Pads, value: float = 0.0) -> Tensor:
+    """``[N, C, H, W]`` -> ``[N, C, H_p, W_p]``: ``x`` framed by rows and columns of ``value``."""
+    top, bottom, left, right = pads
     n, c, h, w = x.shape
-    out = x.new_full((n, c, h + top + bottom, w + left + right), value)
-    out[:, :, top:top + h, left:left + w] = x
-    return out
+    x_p = x.new_full((n, c, top + h + bottom, left + w + right), value)
+    x_p[:, :, top:top + h, left:left + w] = x
+    return x_p
 
 
-def _windows(xp: Tensor, kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int],
-             out: tuple[int, int]) -> Tensor:
-    """A view [N, C, H_out, W_out, k_h, k_w] of every window of the padded input (no copy)."""
-    sn, sc, sh, sw = xp.stride()
-    return xp.as_strided(
-        (xp.shape[0], xp.shape[1], out[0], out[1], kernel[0], kernel[1]),
-        (sn, sc, sh * stride[0], sw * stride[1], sh * dilation[0], sw * dilation[1]),
-    )
+def _tap(x_p: Tensor, i: int, j: int, stride: tuple[int, int], dilation: tuple[int, int],
+         output_size: tuple[int, int]) -> Tensor:
+    r"""``[N, C, H_p, W_p]`` -> ``[N, C, H_out, W_out]``, a view: what kernel tap $(i, j)$ meets at
+    every output position $(y, x)$, the values ``x_p[:, :, i d_h + y s_h, j d_w + x s_w]``."""
+    top, left = i * dilation[0], j * dilation[1]
+    bottom = top + stride[0] * (output_size[0] - 1) + 1
+    right = left + stride[1] * (output_size[1] - 1) + 1
+    return x_p[:, :, top:bottom:stride[0], left:right:stride[1]]
 
 
-class Conv2dFunction(torch.autograd.Function):
-    r"""2-D cross-correlation via im2col: $Y = W\,\text{cols}(X) + b$, per group.
-
-    ``cols`` is ``[G, K, N P]``: for each group, one column of $K = C_g k_h k_w$ input values per
-    output position of every image ($P = H_\text{out} W_\text{out}$), so the whole batch is *one*
-    matrix product per group (many small per-image products would be far slower). Backward:
-    $\partial L/\partial W = G\,\text{cols}^\top$, $\partial L/\partial b = \sum G$, and
-    $\partial L/\partial X = \text{col2im}(W^\top G)$, with $G$ the output gradient laid out as
-    ``[G, O_g, N P]``. Any stride, padding, dilation and groups; :func:`conv2d` uses it for every
-    layer except large stride-1 ones with many channels, where
-    :class:`~nnbasics.fast.conv.ShiftedConv2dFunction` avoids building ``cols``
-    (:func:`~nnbasics.fast.conv.use_shifted_slices` decides).
-    """
-
-    @staticmethod
-    def forward(ctx, x, weight, bias, stride, pads, dilation, groups):
-        n = x.shape[0]
-        o, cg, kh, kw = weight.shape
-        top, bottom, left, right = pads
-        xp = _pad(x, top, bottom, left, right)
-        ho = (xp.shape[2] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
-        wo = (xp.shape[3] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
-        win = _windows(xp, (kh, kw), stride, dilation, (ho, wo))  # [N, C, Ho, Wo, kh, kw], a view
-        cols = win.permute(1, 4, 5, 0, 2, 3).reshape(groups, cg * kh * kw, n * ho * wo)  # the copy
-        out = weight.reshape(groups, o // groups, cg * kh * kw) @ cols  # [G, Og, N P]
-        if bias is not None:
-            out += bias.view(groups, o // groups, 1)
-        ctx.save_for_backward(cols, weight)
-        ctx.meta = (x.shape, xp.shape, stride, pads, dilation, groups, bias is not None)
-        return out.view(o, n, ho, wo).permute(1, 0, 2, 3).contiguous()  # [N, O, Ho, Wo]
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        cols, weight = ctx.saved_tensors
-        x_shape, xp_shape, stride, pads, dilation, groups, has_bias = ctx.meta
-        n, c, h, w_in = x_shape
-        o, cg, kh, kw = weight.shape
-        ho, wo = grad_out.shape[2:]
-        g = grad_out.permute(1, 0, 2, 3).reshape(groups, o // groups, n * ho * wo)  # [G, Og, N P]
-        grad_w = (g @ cols.transpose(1, 2)).reshape(weight.shape) if ctx.needs_input_grad[1] else None
-        grad_b = g.sum(dim=2).flatten() if has_bias and ctx.needs_input_grad[2] else None
-        grad_x = None
-        if ctx.needs_input_grad[0]:
-            w = weight.reshape(groups, o // groups, cg * kh * kw)
-            grad_cols = (w.transpose(1, 2) @ g).view(c, kh, kw, n, ho, wo)  # [G, K, N P]
-            gxp = grad_out.new_zeros(xp_shape)
-            per_channel = gxp.permute(1, 0, 2, 3)  # [C, N, Hp, Wp], a view of gxp
-            for i in range(kh):  # col2im: add each kernel position's values back onto its window
-                for j in range(kw):
-                    r0, c0 = i * dilation[0], j * dilation[1]
-                    per_channel[:, :, r0:r0 + stride[0] * (ho - 1) + 1:stride[0],
-                                c0:c0 + stride[1] * (wo - 1) + 1:stride[1]] += grad_cols[:, i, j]
-            top, _, left, _ = pads
-            grad_x = gxp[:, :, top:top + h, left:left + w_in]
-        return grad_x, grad_w, grad_b, None, None, None, None
+def im2col(x_p: Tensor, kernel_size: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int],
+           output_size: tuple[int, int]) -> Tensor:
+    r"""``[N, C, H_p, W_p]`` -> ``cols`` ``[C k_h k_w, N H_out W_out]``: row $(c, i, j)$ holds what
+    tap $(i, j)$ of channel $c$ meets at each output position of each image."""
+    if check_tensor(x_p, "x_p").dim() != 4:
+        raise ValueError(f"x_p must be 4-D [N, C, H_p, W_p], got shape {tuple(x_p.shape)}")
+    c = x_p.shape[1]
+    k_h, k_w = kernel_size
+    taps = [_tap(x_p, i, j, stride, dilation, output_size).transpose(0, 1)  # each [C, N, H_out, W_out]
+            for i in range(k_h) for j in range(k_w)]
+    return torch.stack(taps, dim=1).reshape(c * k_h * k_w, -1)  # the copy: [C, k_h k_w, N, H_out, W_out]
 
 
-def _check_4d(x: object, name: str = "input") -> Tensor:
-    t = check_tensor(x, name)
-    if t.dim() != 4:
-        raise ValueError(f"{name} must be 4-D [N, C, H, W], got shape {tuple(t.shape)} "
-                         f"(use x.unsqueeze(0) for a single image)")
-    return t
+def col2im(cols: Tensor, padded_shape: torch.Size, kernel_size: tuple[int, int], stride: tuple[int, int],
+           dilation: tuple[int, int], output_size: tuple[int, int]) -> Tensor:
+    r"""The reverse of :func:`im2col`: ``[C k_h k_w, N H_out W_out]`` -> ``[N, C, H_p, W_p]``, each
+    value *added* onto the input position it was copied from (a position in several windows gets
+    the sum)."""
+    n, c = padded_shape[:2]
+    k_h, k_w = kernel_size
+    expected = (c * k_h * k_w, n * output_size[0] * output_size[1])
+    if check_tensor(cols, "cols").shape != expected:
+        raise ValueError(f"cols must have shape {expected} for these sizes, got {tuple(cols.shape)}")
+    cols = cols.reshape(c, k_h, k_w, n, *output_size)
+    x_p = cols.new_zeros(padded_shape)
+    for i in range(k_h):
+        for j in range(k_w):
+            _tap(x_p, i, j, stride, dilation, output_size).add_(cols[:, i, j].transpose(0, 1))
+    return x_p
 
 
-def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntPair = 1,
-           padding: IntPair | str = 0, dilation: IntPair = 1, groups: int = 1, *,
-           fast: bool = False) -> Tensor:
-    """2-D convolution (cross-correlation) of ``[N, C, H, W]`` input with ``[O, C/groups, kH, kW]``
-    kernels, like :func:`torch.nn.functional.conv2d`.
+# --- Convolution -------------------------------------------------------------------------------
 
-    ``padding`` is an int, a pair, ``"valid"`` (no padding) or ``"same"`` (the output has the
-    input's size; stride 1 only, as in torch).
-    """
-    x = _check_4d(input)
-    w = check_tensor(weight, "weight")
+
+def _conv_pads(padding: object, kernel_size: tuple[int, int], stride: tuple[int, int],
+               dilation: tuple[int, int]) -> Pads:
+    """(top, bottom, left, right) from an int, a pair, ``"valid"`` or ``"same"`` (as torch: the
+    odd extra row or column of ``"same"`` goes to the bottom or right)."""
+    if padding == "valid":
+        return (0, 0, 0, 0)
+    if padding == "same":
+        if stride != (1, 1):
+            raise ValueError("padding='same' is not supported for strided convolutions (stride > 1), "
+                             "as in torch: give the padding as numbers")
+        total_h, total_w = dilation[0] * (kernel_size[0] - 1), dilation[1] * (kernel_size[1] - 1)
+        return (total_h // 2, total_h - total_h // 2, total_w // 2, total_w - total_w // 2)
+    if isinstance(padding, str):
+        raise ValueError(f"padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
+    p_h, p_w = _ints(padding, "padding", 0)
+    return (p_h, p_h, p_w, p_w)
+
+
+def _conv2d_arguments(input: object, weight: object, bias: object, stride: object, padding: object,
+                      dilation: object, groups: object) -> tuple[tuple[int, int], Pads, tuple[int, int]]:
+    """Check :func:`conv2d`'s arguments; return stride, (top, bottom, left, right) and dilation."""
+    x, w = check_tensor(input), check_tensor(weight, "weight")
+    if x.dim() != 4:
+        raise ValueError(f"input must be 4-D [N, C, H, W] (or 3-D [C, H, W], one image), got shape "
+                         f"{tuple(x.shape)}")
     if w.dim() != 4:
         raise ValueError("weight must be 4-D [out_channels, in_channels / groups, kH, kW], "
                          f"got {tuple(w.shape)}")
+    if w.dtype != x.dtype or w.device != x.device:
+        raise TypeError(f"weight ({w.dtype}, {w.device}) and input ({x.dtype}, {x.device}) should be "
+                        f"the same dtype and device")
     check_int(groups, "groups")
     if x.shape[1] != w.shape[1] * groups or w.shape[0] % groups:
         raise ValueError(f"channel mismatch: input has {x.shape[1]} channels but weight {tuple(w.shape)} "
                          f"with groups={groups} expects {w.shape[1] * groups} (and out_channels divisible "
                          f"by groups)")
-    if bias is not None and check_tensor(bias, "bias").shape != (w.shape[0],):
-        raise ValueError(f"bias must have shape ({w.shape[0]},), got {tuple(bias.shape)}")
-    s, d = _pair(stride, "stride", 1), _pair(dilation, "dilation", 1)
-    kh, kw = w.shape[2:]
-    if padding == "valid":
-        pads = (0, 0, 0, 0)
-    elif padding == "same":
-        if s != (1, 1):
-            raise ValueError("padding='same' is not supported for strided convolutions (stride > 1), "
-                             "as in torch: give the padding as numbers")
-        th, tw = d[0] * (kh - 1), d[1] * (kw - 1)
-        pads = (th // 2, th - th // 2, tw // 2, tw - tw // 2)
-    elif isinstance(padding, str):
-        raise ValueError(f"padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
-    else:
-        ph, pw = _pair(padding, "padding", 0)
-        pads = (ph, ph, pw, pw)
-    for dim, (size, k, dil, pad) in enumerate(((x.shape[2], kh, d[0], pads[0] + pads[1]),
-                                               (x.shape[3], kw, d[1], pads[2] + pads[3]))):
-        if size + pad < dil * (k - 1) + 1:
-            raise ValueError(f"kernel size {k} (dilation {dil}) is larger than the padded input: "
-                             f"{('height', 'width')[dim]} {size} + padding {pad} = {size + pad}")
-    if fast and use_shifted_slices(x.shape, w.shape, s, pads, d):
-        return ShiftedConv2dFunction.apply(x, w, bias, pads, d, groups)
-    return Conv2dFunction.apply(x, w, bias, s, pads, d, groups)
+    if bias is not None:
+        b = check_tensor(bias, "bias")
+        if b.shape != (w.shape[0],) or b.dtype != x.dtype:
+            raise ValueError(f"bias must have shape ({w.shape[0]},) and dtype {x.dtype}, "
+                             f"got {tuple(b.shape)} {b.dtype}")
+    s, d = _ints(stride, "stride", 1), _ints(dilation, "dilation", 1)
+    pads = _conv_pads(padding, tuple(w.shape[2:]), s, d)
+    for dim in (0, 1):  # conv_output_size raises if the kernel is larger than the padded input
+        padded = x.shape[2 + dim] + pads[2 * dim] + pads[2 * dim + 1]
+        conv_output_size(padded, w.shape[2 + dim], s[dim], 0, d[dim])
+    return s, pads, d
+
+
+class Conv2dFunction(torch.autograd.Function):
+    r"""2-D cross-correlation by im2col and one matrix product per group.
+
+    ``input`` ``[N, C_in, H, W]``, ``weight`` ``[C_out, C_in / G, k_h, k_w]``, ``bias``
+    ``[C_out]`` or None -> ``[N, C_out, H_out, W_out]``; arguments as :func:`conv2d`.
+
+    With $G$ groups, $C_g = C_\text{in} / G$ and $P = N H_\text{out} W_\text{out}$ output positions:
+
+    - forward: $X_\text{cols} = \text{im2col}(X)$ ``[G, C_g k_h k_w, P]``,
+      $Y = W X_\text{cols} + b$ with $W$ ``[G, C_out / G, C_g k_h k_w]``;
+    - backward, with $\delta = \partial L/\partial Y$ laid out like $Y$:
+      $\partial L/\partial W = \delta\, X_\text{cols}^\top$,
+      $\partial L/\partial b = \sum_P \delta$,
+      $\partial L/\partial X = \text{col2im}(W^\top \delta)$ without the padding.
+    """
+
+    @staticmethod
+    def forward(ctx, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+        stride, pads, dilation = _conv2d_arguments(input, weight, bias, stride, padding, dilation, groups)
+        N = input.shape[0]
+        C_out, C_g, k_h, k_w = weight.shape
+        G = groups
+        x_p = _pad(input, pads)
+        H_out = conv_output_size(x_p.shape[2], k_h, stride[0], 0, dilation[0])
+        W_out = conv_output_size(x_p.shape[3], k_w, stride[1], 0, dilation[1])
+        X_cols = im2col(x_p, (k_h, k_w), stride, dilation, (H_out, W_out)).reshape(G, C_g * k_h * k_w, -1)
+        W_mat = weight.reshape(G, C_out // G, C_g * k_h * k_w)
+        Y = W_mat @ X_cols  # [G, C_out / G, P]
+        if bias is not None:
+            Y = Y + bias.reshape(G, C_out // G, 1)
+        ctx.save_for_backward(X_cols, weight)
+        ctx.geometry = (input.shape, x_p.shape, stride, pads, dilation, (H_out, W_out), bias is not None)
+        return Y.reshape(C_out, N, H_out, W_out).permute(1, 0, 2, 3).contiguous()
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        X_cols, weight = ctx.saved_tensors
+        (_, C_in, H, W), padded_shape, stride, pads, dilation, output_size, has_bias = ctx.geometry
+        C_out, C_g, k_h, k_w = weight.shape
+        G = C_in // C_g
+        delta = grad_output.permute(1, 0, 2, 3).reshape(G, C_out // G, -1)  # [G, C_out / G, P]
+        grad_input = grad_weight = grad_bias = None
+        if ctx.needs_input_grad[1]:
+            grad_weight = (delta @ X_cols.transpose(1, 2)).reshape(weight.shape)
+        if has_bias and ctx.needs_input_grad[2]:
+            grad_bias = delta.sum(dim=2).reshape(C_out)
+        if ctx.needs_input_grad[0]:
+            W_mat = weight.reshape(G, C_out // G, C_g * k_h * k_w)
+            grad_cols = (W_mat.transpose(1, 2) @ delta).reshape(C_in * k_h * k_w, -1)  # [C_in k_h k_w, P]
+            grad_x_p = col2im(grad_cols, padded_shape, (k_h, k_w), stride, dilation, output_size)
+            top, _, left, _ = pads
+            grad_input = grad_x_p[:, :, top:top + H, left:left + W]
+        return grad_input, grad_weight, grad_bias, None, None, None, None
+
+
+def _as_batch(input: object, dims: int, layout: str) -> tuple[Tensor, bool]:
+    """``input`` with its batch axis (torch also takes one sample without it), and whether it had none."""
+    x = check_tensor(input)
+    if x.dim() == dims - 1:
+        return x.unsqueeze(0), True
+    if x.dim() != dims:
+        raise ValueError(f"input must be {dims}-D {layout} (or {dims - 1}-D without N, one sample), "
+                         f"got shape {tuple(x.shape)}")
+    return x, False
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntPair = 1,
+           padding: IntPair | str = 0, dilation: IntPair = 1, groups: int = 1) -> Tensor:
+    """2-D convolution (cross-correlation), like :func:`torch.nn.functional.conv2d`:
+    ``[N, C_in, H, W]`` (or ``[C_in, H, W]``) with ``[C_out, C_in / groups, k_h, k_w]`` kernels
+    -> ``[N, C_out, H_out, W_out]`` (or ``[C_out, H_out, W_out]``), by :class:`Conv2dFunction`.
+
+    ``padding`` is an int, a pair, ``"valid"`` (no padding) or ``"same"`` (the output has the
+    input's size; stride 1 only, as in torch).
+    """
+    x, unbatched = _as_batch(input, 4, "[N, C, H, W]")
+    y = Conv2dFunction.apply(x, weight, bias, stride, padding, dilation, groups)
+    return y.squeeze(0) if unbatched else y
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int = 1,
+           padding: int | str = 0, dilation: int = 1, groups: int = 1) -> Tensor:
+    """1-D convolution, like :func:`torch.nn.functional.conv1d`: ``[N, C_in, L]`` (or
+    ``[C_in, L]``) with ``[C_out, C_in / groups, k]`` kernels -> ``[N, C_out, L_out]``: the 2-D
+    convolution of a height-1 image, so the same im2col forward and backward."""
+    x, unbatched = _as_batch(input, 3, "[N, C, L]")
+    w = check_tensor(weight, "weight")
+    if w.dim() != 3:
+        raise ValueError(f"weight must be 3-D [out_channels, in_channels / groups, k], got {tuple(w.shape)}")
+    pad = padding if isinstance(padding, str) else (0, _ints(padding, "padding", 0, 1)[0])
+    s, d = _ints(stride, "stride", 1, 1)[0], _ints(dilation, "dilation", 1, 1)[0]
+    y = Conv2dFunction.apply(x.unsqueeze(2), w.unsqueeze(2), bias, (1, s), pad, (1, d), groups).squeeze(2)
+    return y.squeeze(0) if unbatched else y
+
+
+def _source_positions(size: int, before: int, after: int, mode: str, device: torch.device) -> Tensor:
+    """For each position of a padded axis, the input position its value is copied from."""
+    limit = size if mode == "circular" else size - 1
+    if mode != "replicate" and max(before, after) > limit:
+        raise ValueError(f"padding ({before}, {after}) must be at most {limit} for padding_mode={mode!r} "
+                         f"on an input of size {size}")
+    i = torch.arange(-before, size + after, device=device)
+    if mode == "reflect":  # mirror at the edges, without repeating them
+        i = i.abs()
+        return torch.where(i >= size, 2 * (size - 1) - i, i)
+    if mode == "replicate":  # repeat the edge values
+        return i.clamp(0, size - 1)
+    return i % size  # circular: wrap around
+
+
+def _pad_by_mode(x: Tensor, pads: Pads, mode: str) -> Tensor:
+    """``[N, C, H, W]`` padded by copying input values (``padding_mode`` 'reflect', 'replicate' or
+    'circular'); plain indexing, so autograd adds each copy's gradient back onto its source."""
+    rows = _source_positions(x.shape[2], pads[0], pads[1], mode, x.device)
+    cols = _source_positions(x.shape[3], pads[2], pads[3], mode, x.device)
+    return x[:, :, rows][:, :, :, cols]
 
 
 class _ConvNd(nn.Module):
     """What :class:`Conv1d` and :class:`Conv2d` share: the checks, the parameters with torch's
-    names, shapes and default initialization (Kaiming-uniform with $a = \\sqrt 5$), the repr."""
+    names, shapes and default initialization (Kaiming-uniform with $a = \\sqrt 5$), the repr,
+    ``padding_mode`` and the choice of the fast path."""
+
+    #: Large stride-1 layers run the shifted-slice convolution of :mod:`nnbasics.fast.conv` (same
+    #: numbers); set ``layer.fast = False`` to run the clear :class:`Conv2dFunction` the chapter shows.
+    fast = True
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: tuple[int, ...],
                  stride: tuple[int, ...], padding: tuple[int, ...] | str, dilation: tuple[int, ...],
-                 groups: int, bias: bool) -> None:
+                 groups: int, bias: bool, padding_mode: str, device, dtype) -> None:
         super().__init__()
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(f"in_channels ({in_channels}) and out_channels ({out_channels}) must be "
-                             f"divisible by groups ({groups})")
+        _check_channels(in_channels, out_channels, groups)
+        check_choice(padding_mode, "padding_mode", ("zeros", "reflect", "replicate", "circular"))
+        if isinstance(padding, str):
+            _conv_pads(padding, (1, 1), (stride * 2)[:2], (1, 1))  # 'valid' or 'same' at stride 1 only
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size, self.stride, self.padding, self.dilation = kernel_size, stride, padding, dilation
-        self.weight = nn.Parameter(torch.empty(out_channels, in_channels // groups, *kernel_size))
+        self.padding_mode = padding_mode
+        factory = {"device": device, "dtype": dtype}
+        self.weight = nn.Parameter(torch.empty(out_channels, in_channels // groups, *kernel_size, **factory))
         if bias:
-            self.bias = nn.Parameter(torch.empty(out_channels))
+            self.bias = nn.Parameter(torch.empty(out_channels, **factory))
         else:
             self.register_parameter("bias", None)
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
@@ -261,210 +382,278 @@ class _ConvNd(nn.Module):
             bound = 1 / math.sqrt(init.compute_fans(self.weight)[0])
             init.uniform_(self.bias, -bound, bound)
 
+    def _convolve(self, x: Tensor, weight: Tensor, stride: tuple[int, int], padding: tuple[int, int] | str,
+                  dilation: tuple[int, int]) -> Tensor:
+        """``[N, C_in, H, W]`` -> ``[N, C_out, H_out, W_out]`` with this layer's settings."""
+        if self.padding_mode != "zeros":
+            pads = _conv_pads(padding, tuple(weight.shape[2:]), stride, dilation)
+            x, padding = _pad_by_mode(x, pads, self.padding_mode), 0
+        stride, pads, dilation = _conv2d_arguments(x, weight, self.bias, stride, padding, dilation,
+                                                   self.groups)
+        if self.fast and use_shifted_slices(x.shape, weight.shape, stride, pads, dilation):
+            return ShiftedConv2dFunction.apply(x, weight, self.bias, pads, dilation, self.groups)
+        return Conv2dFunction.apply(x, weight, self.bias, stride, padding, dilation, self.groups)
+
     def extra_repr(self) -> str:
         text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
                 f"stride={self.stride}")
-        if not (self.padding == "valid" or (isinstance(self.padding, tuple) and not any(self.padding))):
+        if isinstance(self.padding, str) or any(self.padding):
             text += f", padding={self.padding}"  # torch prints 'same' without quotes too
         if any(d != 1 for d in self.dilation):
             text += f", dilation={self.dilation}"
         if self.groups != 1:
             text += f", groups={self.groups}"
-        return text + ("" if self.bias is not None else ", bias=False")
+        if self.bias is None:
+            text += ", bias=False"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode}"
+        return text
 
 
 class Conv2d(_ConvNd):
     """A convolution layer like :class:`torch.nn.Conv2d`: same arguments, parameter names,
-    shapes and default initialization (Kaiming-uniform with $a = \\sqrt 5$)."""
+    shapes and default initialization (Kaiming-uniform with $a = \\sqrt 5$);
+    ``[N, C_in, H, W]`` (or ``[C_in, H, W]``) -> ``[N, C_out, H_out, W_out]``."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: IntPair, stride: IntPair = 1,
-                 padding: IntPair | str = 0, dilation: IntPair = 1, groups: int = 1,
-                 bias: bool = True) -> None:
-        super().__init__(in_channels, out_channels, _pair(kernel_size, "kernel_size", 1),
-                         _pair(stride, "stride", 1),
-                         padding if isinstance(padding, str) else _pair(padding, "padding", 0),
-                         _pair(dilation, "dilation", 1), groups, bias)
-
-    #: Large stride-1 layers run the shifted-slice convolution of :mod:`nnbasics.fast.conv` (same
-    #: numbers); set ``layer.fast = False`` to run the clear :class:`Conv2dFunction` the chapter shows.
-    fast = True
+                 padding: IntPair | str = 0, dilation: IntPair = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device=None, dtype=None) -> None:
+        super().__init__(in_channels, out_channels, _ints(kernel_size, "kernel_size", 1),
+                         _ints(stride, "stride", 1),
+                         padding if isinstance(padding, str) else _ints(padding, "padding", 0),
+                         _ints(dilation, "dilation", 1), groups, bias, padding_mode, device, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
-        return conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups,
-                      fast=self.fast)
-
-
-def _single(value: object, name: str, minimum: int) -> int:
-    if isinstance(value, tuple | list) and len(value) == 1:
-        value = value[0]
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return value
-
-
-def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int = 1,
-           padding: int | str = 0, dilation: int = 1, groups: int = 1) -> Tensor:
-    """1-D convolution of ``[N, C, L]`` input with ``[O, C/groups, k]`` kernels, like
-    :func:`torch.nn.functional.conv1d`: the 2-D convolution of a height-1 image, so the same
-    hand-written im2col forward and backward (a view adds and removes the height axis)."""
-    x, w = check_tensor(input), check_tensor(weight, "weight")
-    if x.dim() != 3:
-        raise ValueError(f"input must be 3-D [N, C, L], got shape {tuple(x.shape)} "
-                         f"(use x.unsqueeze(1) for one channel)")
-    if w.dim() != 3:
-        raise ValueError(f"weight must be 3-D [out_channels, in_channels / groups, k], got {tuple(w.shape)}")
-    pad = padding if isinstance(padding, str) else (0, _single(padding, "padding", 0))
-    s, d = _single(stride, "stride", 1), _single(dilation, "dilation", 1)
-    return conv2d(x.unsqueeze(2), w.unsqueeze(2), bias, (1, s), pad, (1, d), groups).squeeze(2)
+        x, unbatched = _as_batch(input, 4, "[N, C, H, W]")
+        y = self._convolve(x, self.weight, self.stride, self.padding, self.dilation)
+        return y.squeeze(0) if unbatched else y
 
 
 class Conv1d(_ConvNd):
     """A 1-D convolution layer like :class:`torch.nn.Conv1d`: same arguments, parameter names,
     shapes (``weight`` is ``[out_channels, in_channels / groups, kernel_size]``) and default
-    initialization, so a torch ``Conv1d`` state dict loads."""
+    initialization, so a torch ``Conv1d`` state dict loads; ``[N, C_in, L]`` (or ``[C_in, L]``)
+    -> ``[N, C_out, L_out]``, as the 2-D convolution of a height-1 image."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
-                 padding: int | str = 0, dilation: int = 1, groups: int = 1, bias: bool = True) -> None:
-        super().__init__(in_channels, out_channels, (_single(kernel_size, "kernel_size", 1),),
-                         (_single(stride, "stride", 1),),
-                         padding if isinstance(padding, str) else (_single(padding, "padding", 0),),
-                         (_single(dilation, "dilation", 1),), groups, bias)
+                 padding: int | str = 0, dilation: int = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device=None, dtype=None) -> None:
+        super().__init__(in_channels, out_channels, _ints(kernel_size, "kernel_size", 1, 1),
+                         _ints(stride, "stride", 1, 1),
+                         padding if isinstance(padding, str) else _ints(padding, "padding", 0, 1),
+                         _ints(dilation, "dilation", 1, 1), groups, bias, padding_mode, device, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
-        padding = self.padding if isinstance(self.padding, str) else self.padding[0]
-        return conv1d(input, self.weight, self.bias, self.stride[0], padding, self.dilation[0], self.groups)
+        x, unbatched = _as_batch(input, 3, "[N, C, L]")
+        padding = self.padding if isinstance(self.padding, str) else (0, self.padding[0])
+        y = self._convolve(x.unsqueeze(2), self.weight.unsqueeze(2), (1, self.stride[0]), padding,
+                           (1, self.dilation[0])).squeeze(2)
+        return y.squeeze(0) if unbatched else y
 
 
-def _pool_geometry(x, kernel_size, stride, padding, ceil_mode):
-    k = _pair(kernel_size, "kernel_size", 1)
-    s = k if stride is None or stride == [] else _pair(stride, "stride", 1)
-    p = _pair(padding, "padding", 0)
+# --- Pooling -----------------------------------------------------------------------------------
+
+
+def _pool_settings(kernel_size: object, stride: object, padding: object, dilation: object):
+    """Check a pooling's settings; return kernel, stride, padding and dilation as pairs of ints."""
+    k = _ints(kernel_size, "kernel_size", 1)
+    no_stride = stride is None or (isinstance(stride, tuple | list) and not stride)
+    s = k if no_stride else _ints(stride, "stride", 1)
+    p = _ints(padding, "padding", 0)
+    d = _ints(dilation, "dilation", 1)
     if p[0] > k[0] // 2 or p[1] > k[1] // 2:
-        raise ValueError(f"padding {p} must be at most half the kernel size {k}")
-    out = tuple(conv_output_size(x.shape[2 + i], k[i], s[i], p[i], 1, ceil_mode) for i in range(2))
-    # Extra room on the bottom/right for windows that ceil_mode lets run past the padding.
-    extra = tuple(max((out[i] - 1) * s[i] + k[i] - (x.shape[2 + i] + 2 * p[i]), 0) for i in range(2))
-    return k, s, p, out, extra
+        raise ValueError(f"padding {p} must be at most half the kernel_size {k}")
+    return k, s, p, d
+
+
+def _pool_arguments(x: Tensor, kernel_size: object, stride: object, padding: object, dilation: object,
+                    ceil_mode: bool):
+    """Check a pooling's arguments; return kernel, stride, padding, dilation, output size and the
+    padding (top, bottom, left, right) with the extra bottom/right room ``ceil_mode`` windows need."""
+    if check_tensor(x).dim() != 4:
+        raise ValueError(f"input must be 4-D [N, C, H, W], got shape {tuple(x.shape)}")
+    if any(size == 0 for size in x.shape[1:]):
+        raise ValueError(f"input must have non-zero channels, height and width, got shape {tuple(x.shape)}")
+    k, s, p, d = _pool_settings(kernel_size, stride, padding, dilation)
+    out = tuple(conv_output_size(x.shape[2 + i], k[i], s[i], p[i], d[i], ceil_mode) for i in range(2))
+    # Room on the bottom/right for the last windows that ceil_mode lets run past the padding.
+    span = [(out[i] - 1) * s[i] + d[i] * (k[i] - 1) + 1 for i in range(2)]
+    extra = [max(span[i] - (x.shape[2 + i] + 2 * p[i]), 0) for i in range(2)]
+    return k, s, p, d, out, (p[0], p[0] + extra[0], p[1], p[1] + extra[1])
+
+
+def _first_inside(output_length: int, stride: int, padding: int, dilation: int, device) -> Tensor:
+    """For each window along one axis, the first kernel position that falls inside the input."""
+    before = padding - torch.arange(output_length, device=device) * stride  # padding left in the window
+    return (before.clamp(min=0) + dilation - 1) // dilation
 
 
 class MaxPool2dFunction(torch.autograd.Function):
-    """Maximum over each window; the backward pass routes each gradient to its window's argmax.
+    r"""Maximum over each window: ``[N, C, H, W]`` -> values and indices ``[N, C, H_out, W_out]``.
 
-    Forward stacks the $k_h k_w$ strided views of the padded input (one per kernel position) into
-    ``[N, C, H_out, W_out, k_h k_w]`` and takes one reduction, ``max(dim=-1)``, which also gives
-    the argmax (the first one on ties, and NaN wins, as in torch). Backward adds each output
-    gradient onto its argmax's position in the input with one ``scatter_add_``.
+    Forward stacks what the $k_h k_w$ taps meet (the padding counts as $-\infty$) and takes one
+    ``max``, which also says *which* tap holds the maximum (the first one on ties; NaN wins, as in
+    torch); its position in the input, row $y s_h - p_h + i d_h$ and column $x s_w - p_w + j d_w$,
+    is the index :func:`max_pool2d` returns with ``return_indices``. Backward: the maximum is the
+    only input that moved the output, so each output gradient goes to its argmax, added with one
+    ``scatter_add_`` (a position that wins several windows gets the sum).
     """
 
     @staticmethod
-    def forward(ctx, x, k, s, p, out, extra):
-        xp = _pad(x, p[0], p[0] + extra[0], p[1], p[1] + extra[1], value=-math.inf)
-        win = _windows(xp, k, s, (1, 1), out)  # [N, C, Ho, Wo, kh, kw], a view
-        stacked = torch.stack([win[..., i, j] for i in range(k[0]) for j in range(k[1])], dim=-1)
-        values, arg = stacked.max(dim=-1)
-        # Position of each argmax in the padded input, flattened over (H, W): the window's corner
-        # plus the kernel position's offset, looked up with take() (integer division is slow).
-        wp = xp.shape[3]
-        offsets = torch.tensor([i * wp + j for i in range(k[0]) for j in range(k[1])], device=x.device)
-        rows, cols = torch.arange(out[0], device=x.device), torch.arange(out[1], device=x.device)
-        corners = rows.view(-1, 1) * (s[0] * wp) + cols * s[1]
-        ctx.save_for_backward(offsets.take(arg) + corners)
-        ctx.meta = (x.shape, xp.shape, p)
-        return values
+    def forward(ctx, input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+        k, s, p, d, (H_out, W_out), pads = _pool_arguments(input, kernel_size, stride, padding, dilation,
+                                                             ceil_mode)
+        W = input.shape[3]
+        x_p = _pad(input, pads, value=-math.inf)
+        taps = [_tap(x_p, i, j, s, d, (H_out, W_out)) for i in range(k[0]) for j in range(k[1])]
+        values, tap = torch.stack(taps, dim=-1).max(dim=-1)
+        i, j = tap // k[1], tap % k[1]
+        # A window of -inf only: torch points to the window's first position inside the input.
+        all_inf = values == -math.inf
+        i = torch.where(all_inf, _first_inside(H_out, s[0], p[0], d[0], input.device).view(-1, 1), i)
+        j = torch.where(all_inf, _first_inside(W_out, s[1], p[1], d[1], input.device), j)
+        rows = torch.arange(H_out, device=input.device).view(-1, 1) * s[0] - p[0] + i * d[0]
+        cols = torch.arange(W_out, device=input.device) * s[1] - p[1] + j * d[1]
+        indices = rows * W + cols  # flat position in the H W plane, as torch's
+        ctx.mark_non_differentiable(indices)
+        ctx.save_for_backward(indices)
+        ctx.input_shape = input.shape
+        return values, indices
 
     @staticmethod
-    def backward(ctx, grad_out):
-        (index,) = ctx.saved_tensors
-        x_shape, xp_shape, p = ctx.meta
-        n, c = x_shape[:2]
-        gxp = grad_out.new_zeros(n, c, xp_shape[2] * xp_shape[3])
-        gxp.scatter_add_(2, index.reshape(n, c, -1), grad_out.reshape(n, c, -1))
-        gxp = gxp.view(n, c, xp_shape[2], xp_shape[3])
-        return gxp[:, :, p[0]:p[0] + x_shape[2], p[1]:p[1] + x_shape[3]], None, None, None, None, None
+    def backward(ctx, grad_values, grad_indices):
+        (indices,) = ctx.saved_tensors
+        N, C, H, W = ctx.input_shape
+        index, grad = indices.reshape(N, C, -1), grad_values.reshape(N, C, -1)
+        inside = index < H * W  # a window that misses the input entirely points past it, as torch's
+        grad_input = grad_values.new_zeros(N, C, H * W)
+        grad_input.scatter_add_(2, index.clamp(max=H * W - 1), torch.where(inside, grad, 0.0))
+        return grad_input.view(N, C, H, W), None, None, None, None, None
+
+
+def _window_sizes(size: int, output_length: int, kernel: int, stride: int, padding: int,
+                  count_include_pad: bool, device) -> Tensor:
+    """How many positions each window along one axis averages over: inside the input and, with
+    ``count_include_pad``, the padding (never the part of a ``ceil_mode`` window past it)."""
+    start = torch.arange(output_length, device=device) * stride - padding
+    end = (start + kernel).clamp(max=size + padding)
+    if not count_include_pad:
+        start, end = start.clamp(min=0), end.clamp(max=size)
+    return end - start
 
 
 class AvgPool2dFunction(torch.autograd.Function):
-    """Average over each window (divisor from ``counts``); backward spreads $g/\\text{count}$ evenly."""
+    r"""Average over each window: ``[N, C, H, W]`` -> ``[N, C, H_out, W_out]``.
+
+    Forward: $Y = \frac{1}{m} \sum_{i,j} X_{ij}$, the sum of what the $k_h k_w$ taps meet divided
+    by the window's size $m$ (``divisor_override`` if given). Backward: each input in the window
+    moved the output by $1/m$, so each tap's positions get $\delta / m$ added (col2im's loop).
+    """
 
     @staticmethod
-    def forward(ctx, x, k, s, p, out, extra, counts):
-        xp = _pad(x, p[0], p[0] + extra[0], p[1], p[1] + extra[1])
-        win = _windows(xp, k, s, (1, 1), out)
-        ctx.meta = (x.shape, xp.shape, k, s, p, out)
-        ctx.save_for_backward(counts)
-        return win.sum(dim=(-2, -1)) / counts
+    def forward(ctx, input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                divisor_override=None):
+        if divisor_override is not None and (isinstance(divisor_override, bool)
+                                             or not isinstance(divisor_override, int)
+                                             or divisor_override == 0):
+            raise ValueError(f"divisor_override must be None or a non-zero int, got {divisor_override!r}")
+        k, s, p, d, out, pads = _pool_arguments(input, kernel_size, stride, padding, 1, ceil_mode)
+        H, W = input.shape[2:]
+        x_p = _pad(input, pads)
+        total = sum(_tap(x_p, i, j, s, d, out) for i in range(k[0]) for j in range(k[1]))
+        if divisor_override is not None:
+            m = torch.full(out, float(divisor_override), dtype=input.dtype, device=input.device)
+        else:
+            m_h = _window_sizes(H, out[0], k[0], s[0], p[0], count_include_pad, input.device)
+            m_w = _window_sizes(W, out[1], k[1], s[1], p[1], count_include_pad, input.device)
+            m = (m_h.view(-1, 1) * m_w).to(input.dtype)  # [H_out, W_out]
+        ctx.save_for_backward(m)
+        ctx.geometry = ((H, W), x_p.shape, k, s, pads, out)
+        return total / m
 
     @staticmethod
-    def backward(ctx, grad_out):
-        (counts,) = ctx.saved_tensors
-        x_shape, xp_shape, k, s, p, out = ctx.meta
-        share = grad_out / counts
-        gxp = grad_out.new_zeros(xp_shape)
+    def backward(ctx, grad_output):
+        (m,) = ctx.saved_tensors
+        (H, W), padded_shape, k, s, pads, out = ctx.geometry
+        share = grad_output / m
+        grad_x_p = grad_output.new_zeros(padded_shape)
         for i in range(k[0]):
             for j in range(k[1]):
-                gxp[:, :, i:i + s[0] * (out[0] - 1) + 1:s[0], j:j + s[1] * (out[1] - 1) + 1:s[1]] += share
-        return gxp[:, :, p[0]:p[0] + x_shape[2], p[1]:p[1] + x_shape[3]], None, None, None, None, None, None
+                _tap(grad_x_p, i, j, s, (1, 1), out).add_(share)
+        top, _, left, _ = pads
+        return grad_x_p[:, :, top:top + H, left:left + W], None, None, None, None, None, None
 
 
 def max_pool2d(input: Tensor, kernel_size: IntPair, stride: IntPair | None = None, padding: IntPair = 0,
-               ceil_mode: bool = False) -> Tensor:
-    """Max pooling of ``[N, C, H, W]`` input, like :func:`torch.nn.functional.max_pool2d`
-    (``stride`` defaults to ``kernel_size``; padding counts as $-\\infty$)."""
-    x = _check_4d(input)
-    k, s, p, out, extra = _pool_geometry(x, kernel_size, stride, padding, ceil_mode)
-    return MaxPool2dFunction.apply(x, k, s, p, out, extra)
+               dilation: IntPair = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+    """Max pooling, like :func:`torch.nn.functional.max_pool2d`: ``[N, C, H, W]`` (or
+    ``[C, H, W]``) -> ``[N, C, H_out, W_out]``, and with ``return_indices`` also each maximum's
+    flat position in its ``H W`` plane (``stride`` defaults to ``kernel_size``; padding counts
+    as $-\\infty$)."""
+    x, unbatched = _as_batch(input, 4, "[N, C, H, W]")
+    values, indices = MaxPool2dFunction.apply(x, kernel_size, stride, padding, dilation, ceil_mode)
+    if unbatched:
+        values, indices = values.squeeze(0), indices.squeeze(0)
+    return (values, indices) if return_indices else values
 
 
 def avg_pool2d(input: Tensor, kernel_size: IntPair, stride: IntPair | None = None, padding: IntPair = 0,
-               ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
-    """Average pooling, like :func:`torch.nn.functional.avg_pool2d`: padding counts in the
-    divisor if ``count_include_pad``; the part of a ``ceil_mode`` window past the padding never does."""
-    x = _check_4d(input)
-    k, s, p, out, extra = _pool_geometry(x, kernel_size, stride, padding, ceil_mode)
-    h, w = x.shape[2:]
-    mask = x.new_zeros(1, 1, h + 2 * p[0] + extra[0], w + 2 * p[1] + extra[1])
-    if count_include_pad:
-        mask[:, :, : h + 2 * p[0], : w + 2 * p[1]] = 1.0
-    else:
-        mask[:, :, p[0]:p[0] + h, p[1]:p[1] + w] = 1.0
-    counts = _windows(mask, k, s, (1, 1), out).sum(dim=(-2, -1))
-    return AvgPool2dFunction.apply(x, k, s, p, out, extra, counts)
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """Average pooling, like :func:`torch.nn.functional.avg_pool2d`: ``[N, C, H, W]`` (or
+    ``[C, H, W]``) -> ``[N, C, H_out, W_out]``. Padding counts in the divisor if
+    ``count_include_pad``; the part of a ``ceil_mode`` window past the padding never does;
+    ``divisor_override`` replaces the divisor."""
+    x, unbatched = _as_batch(input, 4, "[N, C, H, W]")
+    y = AvgPool2dFunction.apply(x, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                                divisor_override)
+    return y.squeeze(0) if unbatched else y
 
 
 class MaxPool2d(nn.Module):
-    """Module form of :func:`max_pool2d`, like :class:`torch.nn.MaxPool2d` (no dilation)."""
+    """Module form of :func:`max_pool2d`, like :class:`torch.nn.MaxPool2d` (same arguments, in
+    torch's order)."""
 
     def __init__(self, kernel_size: IntPair, stride: IntPair | None = None, padding: IntPair = 0,
-                 ceil_mode: bool = False) -> None:
+                 dilation: IntPair = 1, return_indices: bool = False, ceil_mode: bool = False) -> None:
         super().__init__()
-        self.kernel_size, self.stride, self.padding, self.ceil_mode = kernel_size, stride, padding, ceil_mode
+        _pool_settings(kernel_size, stride, padding, dilation)  # the checks, before any input
+        self.kernel_size, self.stride = kernel_size, kernel_size if stride is None else stride
+        self.padding, self.dilation = padding, dilation
+        self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
-    def forward(self, input: Tensor) -> Tensor:
-        return max_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode)
+    def forward(self, input: Tensor) -> Tensor | tuple[Tensor, Tensor]:
+        return max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
+                          self.return_indices)
 
     def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
 class AvgPool2d(nn.Module):
     """Module form of :func:`avg_pool2d`, like :class:`torch.nn.AvgPool2d`."""
 
     def __init__(self, kernel_size: IntPair, stride: IntPair | None = None, padding: IntPair = 0,
-                 ceil_mode: bool = False, count_include_pad: bool = True) -> None:
+                 ceil_mode: bool = False, count_include_pad: bool = True,
+                 divisor_override: int | None = None) -> None:
         super().__init__()
-        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
-        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+        _pool_settings(kernel_size, stride, padding, 1)  # the checks, before any input
+        self.kernel_size, self.stride = kernel_size, kernel_size if stride is None else stride
+        self.padding, self.ceil_mode, self.count_include_pad = padding, ceil_mode, count_include_pad
+        self.divisor_override = divisor_override
 
     def forward(self, input: Tensor) -> Tensor:
         return avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                          self.count_include_pad)
+                          self.count_include_pad, self.divisor_override)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class LeNet5(nn.Sequential):
-    """LeNet-5 (LeCun et al. 1998) for ``[N, in_channels, 28, 28]`` images.
+    """LeNet-5 (LeCun et al. 1998) for ``[N, in_channels, 28, 28]`` images -> ``[N, num_classes]``.
 
     C1: 6 kernels 5×5 (padding 2 keeps 28×28, the paper's 32×32 input) → S2: 2×2 pooling →
     C3: 16 kernels 5×5 → S4: 2×2 pooling → C5: 120 units on the 16×5×5 maps → F6: 84 → 10.
@@ -474,11 +663,12 @@ class LeNet5(nn.Sequential):
 
     def __init__(self, num_classes: int = 10, in_channels: int = 1, activation: str = "tanh",
                  pooling: str = "avg") -> None:
-        Act = {"tanh": Tanh, "relu": ReLU}[activation]
-        Pool = {"avg": AvgPool2d, "max": MaxPool2d}[pooling]
+        Act = {"tanh": Tanh, "relu": ReLU}[check_choice(activation, "activation", ("tanh", "relu"))]
+        Pool = {"avg": AvgPool2d, "max": MaxPool2d}[check_choice(pooling, "pooling", ("avg", "max"))]
+        check_int(num_classes, "num_classes")
+        check_int(in_channels, "in_channels")
         super().__init__(
             Conv2d(in_channels, 6, 5, padding=2), Act(), Pool(2),
             Conv2d(6, 16, 5), Act(), Pool(2), nn.Flatten(),
             Linear(16 * 5 * 5, 120), Act(), Linear(120, 84), Act(), Linear(84, num_classes),
         )
-
