@@ -273,3 +273,25 @@ def test_one_softplus_and_one_log_sum_exp_in_the_library():
 
     assert losses._softplus is A._softplus
     assert losses._log_softmax is A._log_softmax
+
+
+@pytest.mark.parametrize(("name", "kwargs"), [("relu", {}), ("elu", {"alpha": 0.7}),
+                                              ("leaky_relu", {"negative_slope": 0.2}), ("silu", {})])
+def test_inplace_writes_into_the_input_and_backpropagates_like_torch(name, kwargs):
+    def run(fn):
+        x = torch.randn(6, dtype=torch.float64, generator=torch.Generator().manual_seed(1),
+                        requires_grad=True)
+        hidden = 2.0 * x  # a non-leaf, as torch requires for an in-place op under autograd
+        out = fn(hidden, inplace=True, **kwargs)
+        assert out is hidden
+        (out * torch.arange(6.0, dtype=torch.float64)).sum().backward()
+        return out.detach(), x.grad
+
+    ours, theirs = run(getattr(A, name)), run(getattr(F, name))
+    for a, b in zip(ours, theirs, strict=True):
+        torch.testing.assert_close(a, b)
+    module = {"relu": A.ReLU, "elu": A.ELU, "leaky_relu": A.LeakyReLU, "silu": A.SiLU}[name](inplace=True)
+    y = torch.randn(4, dtype=torch.float64)
+    expected = getattr(F, name)(y)  # the module's defaults are torch's
+    assert module(y) is y and "inplace=True" in repr(module)
+    torch.testing.assert_close(y, expected)

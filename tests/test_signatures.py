@@ -153,8 +153,6 @@ def test_positional_parameters_are_torchs(module, name):
 
 # torch arguments nnbasics does not have yet, by owner (strict xfail: fails once added).
 MISSING_KNOWN = {
-    **{("activations", n): "H2 fixing: inplace argument missing"
-       for n in ("ELU", "LeakyReLU", "ReLU", "SiLU", "elu", "leaky_relu", "relu", "silu")},
     **{("regularization", n): "H2 fixing: inplace argument missing"
        for n in ("Dropout", "Dropout2d", "dropout", "dropout2d")},
     ("regularization", "LayerNorm"): "H2 fixing: device/dtype factory arguments missing",

@@ -77,6 +77,19 @@ def _log_softmax(x: Tensor, dim: int) -> Tensor:
     return shifted - torch.log(torch.exp(shifted).sum(dim=dim, keepdim=True))
 
 
+def apply_maybe_inplace(function: type[torch.autograd.Function], input: Tensor, inplace: bool,
+                        *args: object) -> Tensor:
+    """``function.apply(input, *args)``; with ``inplace=True`` the result is written into ``input``.
+
+    torch's ``inplace=True`` saves memory; here it keeps torch's meaning (``input`` holds the
+    result, autograd follows the copy) while the Function works on a copy of ``input``, so what it
+    saves for its backward pass is never overwritten.
+    """
+    if not inplace:
+        return function.apply(input, *args)
+    return input.copy_(function.apply(input.clone(), *args))
+
+
 # --- Sigmoid ---------------------------------------------------------------------------------
 
 
@@ -159,15 +172,21 @@ class LeakyReLUFunction(torch.autograd.Function):
         return torch.where(x > 0, grad_out, ctx.negative_slope * grad_out), None
 
 
-def relu(input: Tensor) -> Tensor:
-    r"""Rectified linear unit, elementwise: $\max(0, x)$. Any shape in, same out."""
-    return ReLUFunction.apply(check_tensor(input))
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    r"""Rectified linear unit, elementwise: $\max(0, x)$. Any shape in, same out.
+
+    ``inplace=True`` writes the result into ``input`` and returns it, as in torch.
+    """
+    return apply_maybe_inplace(ReLUFunction, check_tensor(input), inplace)
 
 
-def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
-    r"""Leaky ReLU, elementwise: $x$ for $x > 0$, else ``negative_slope`` $\cdot x$."""
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    r"""Leaky ReLU, elementwise: $x$ for $x > 0$, else ``negative_slope`` $\cdot x$.
+
+    ``input``: any shape, same out; ``inplace=True`` writes the result into ``input``.
+    """
     slope = check_real(negative_slope, "negative_slope")
-    return LeakyReLUFunction.apply(check_tensor(input), slope)
+    return apply_maybe_inplace(LeakyReLUFunction, check_tensor(input), inplace, slope)
 
 
 # --- ELU -----------------------------------------------------------------------------------------
@@ -194,10 +213,13 @@ class ELUFunction(torch.autograd.Function):
         return torch.where(x > 0, grad_out, grad_out * slope), None
 
 
-def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
-    r"""Exponential linear unit: $x$ for $x > 0$, else $\alpha (e^{x} - 1)$; ``alpha`` >= 0."""
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    r"""Exponential linear unit: $x$ for $x > 0$, else $\alpha (e^{x} - 1)$; ``alpha`` >= 0.
+
+    ``input``: any shape, same out; ``inplace=True`` writes the result into ``input``.
+    """
     a = check_real(alpha, "alpha", min_value=0.0)
-    return ELUFunction.apply(check_tensor(input), a)
+    return apply_maybe_inplace(ELUFunction, check_tensor(input), inplace, a)
 
 
 # --- GELU ----------------------------------------------------------------------------------------
@@ -263,9 +285,12 @@ class SiLUFunction(torch.autograd.Function):
         return grad_out * s * (1.0 + x * (1.0 - s))
 
 
-def silu(input: Tensor) -> Tensor:
-    r"""Sigmoid linear unit (swish), elementwise: $x\,\sigma(x)$."""
-    return SiLUFunction.apply(check_tensor(input))
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    r"""Sigmoid linear unit (swish), elementwise: $x\,\sigma(x)$.
+
+    ``input``: any shape, same out; ``inplace=True`` writes the result into ``input``.
+    """
+    return apply_maybe_inplace(SiLUFunction, check_tensor(input), inplace)
 
 
 # --- Softplus ------------------------------------------------------------------------------------
@@ -368,64 +393,74 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype: torch.dtype | None
 
 
 # --- Module classes, like torch.nn ------------------------------------------------------------
+# Each holds its arguments and calls its function; ``inplace`` and ``dim`` are shared by several.
 
 
 class Sigmoid(nn.Module):
-    """Module form of :func:`sigmoid`, like :class:`torch.nn.Sigmoid`."""
-
-    def __init__(self) -> None:  # no arguments, like torch's
-        super().__init__()
+    """Module form of :func:`sigmoid`, like :class:`torch.nn.Sigmoid` (no arguments)."""
 
     def forward(self, input: Tensor) -> Tensor:
         return sigmoid(input)
 
 
 class Tanh(nn.Module):
-    """Module form of :func:`tanh`, like :class:`torch.nn.Tanh`."""
-
-    def __init__(self) -> None:  # no arguments, like torch's
-        super().__init__()
+    """Module form of :func:`tanh`, like :class:`torch.nn.Tanh` (no arguments)."""
 
     def forward(self, input: Tensor) -> Tensor:
         return tanh(input)
 
 
-class ReLU(nn.Module):
-    """Module form of :func:`relu`, like :class:`torch.nn.ReLU` (no ``inplace`` variant)."""
+class _Inplace(nn.Module):
+    """An activation module with torch's ``inplace`` flag (write the result into the input)."""
 
-    def __init__(self) -> None:  # no arguments, like torch's
+    def __init__(self, inplace: bool = False) -> None:
         super().__init__()
+        self.inplace = bool(inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class ReLU(_Inplace):
+    """Module form of :func:`relu`, like :class:`torch.nn.ReLU`."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return relu(input)
+        return relu(input, self.inplace)
 
 
-class LeakyReLU(nn.Module):
+class SiLU(_Inplace):
+    """Module form of :func:`silu`, like :class:`torch.nn.SiLU`."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return silu(input, self.inplace)
+
+
+class LeakyReLU(_Inplace):
     """Module form of :func:`leaky_relu`, like :class:`torch.nn.LeakyReLU`."""
 
-    def __init__(self, negative_slope: float = 0.01) -> None:
-        super().__init__()
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
+        super().__init__(inplace)
         self.negative_slope = check_real(negative_slope, "negative_slope")
 
     def forward(self, input: Tensor) -> Tensor:
-        return leaky_relu(input, self.negative_slope)
+        return leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}{', inplace=True' if self.inplace else ''}"
 
 
-class ELU(nn.Module):
+class ELU(_Inplace):
     """Module form of :func:`elu`, like :class:`torch.nn.ELU`."""
 
-    def __init__(self, alpha: float = 1.0) -> None:
-        super().__init__()
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__(inplace)
         self.alpha = check_real(alpha, "alpha", min_value=0.0)
 
     def forward(self, input: Tensor) -> Tensor:
-        return elu(input, self.alpha)
+        return elu(input, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
+        return f"alpha={self.alpha}{', inplace=True' if self.inplace else ''}"
 
 
 class GELU(nn.Module):
@@ -440,16 +475,6 @@ class GELU(nn.Module):
 
     def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"
-
-
-class SiLU(nn.Module):
-    """Module form of :func:`silu`, like :class:`torch.nn.SiLU`."""
-
-    def __init__(self) -> None:  # no arguments, like torch's
-        super().__init__()
-
-    def forward(self, input: Tensor) -> Tensor:
-        return silu(input)
 
 
 class Softplus(nn.Module):
@@ -468,29 +493,26 @@ class Softplus(nn.Module):
         return f"beta={self.beta}, threshold={self.threshold}"
 
 
-class Softmax(nn.Module):
-    """Module form of :func:`softmax`, like :class:`torch.nn.Softmax`."""
+class _AlongDim(nn.Module):
+    """A module normalizing along ``dim`` (softmax, log-softmax)."""
 
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()
         self.dim = dim
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Softmax(_AlongDim):
+    """Module form of :func:`softmax`, like :class:`torch.nn.Softmax`."""
 
     def forward(self, input: Tensor) -> Tensor:
         return softmax(input, self.dim)
 
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
 
-
-class LogSoftmax(nn.Module):
+class LogSoftmax(_AlongDim):
     """Module form of :func:`log_softmax`, like :class:`torch.nn.LogSoftmax`."""
-
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
 
     def forward(self, input: Tensor) -> Tensor:
         return log_softmax(input, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
