@@ -210,3 +210,128 @@ def test_lenet5_shapes_and_parameters():
 def test_bad_input_raises_a_clear_error(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def _layer_pair(ours_cls, theirs_cls, args, kwargs, dtype):
+    torch.manual_seed(7)
+    theirs = theirs_cls(*args, **kwargs).to(dtype)
+    ours = ours_cls(*args, **kwargs).to(dtype)
+    ours.load_state_dict(theirs.state_dict())
+    return ours, theirs
+
+
+def _compare_layers(ours, theirs, x, dtype):
+    tol = {"rtol": TOL[dtype]["rtol"] * 10, "atol": TOL[dtype]["atol"] * 100}
+    results = []
+    for layer in (ours, theirs):
+        xs = x.detach().clone().requires_grad_(True)
+        out = layer(xs)
+        g = random_tensor(out.shape, dtype, 5, scale=1.0)
+        results.append((out.detach(), torch.autograd.grad(out, [xs, *layer.parameters()], g)))
+    (o, og), (t, tg) = results
+    torch.testing.assert_close(o, t, **tol)
+    for a, b in zip(og, tg, strict=True):
+        torch.testing.assert_close(a, b, **tol)
+
+
+@pytest.mark.parametrize("padding_mode", ["zeros", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize(("padding", "stride", "dilation", "groups"),
+                         [(1, 1, 1, 1), ((2, 1), (2, 1), (1, 2), 2), ("same", 1, 2, 1), ((1,), 2, 1, 2),
+                          ("valid", 2, 1, 1)])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("unbatched", [False, True])
+def test_conv2d_layer_options_match_torch(padding_mode, padding, stride, dilation, groups, dtype, unbatched):
+    kwargs = dict(stride=stride, dilation=dilation, groups=groups, padding_mode=padding_mode)
+    ours, theirs = _layer_pair(C.Conv2d, nn.Conv2d, (4, 6, (3, 2)), dict(kwargs, padding=padding), dtype)
+    if padding == (1,) and padding_mode != "zeros":  # torch's layer fails on that one: compare with (1, 1)
+        _, theirs = _layer_pair(C.Conv2d, nn.Conv2d, (4, 6, (3, 2)), dict(kwargs, padding=(1, 1)), dtype)
+    else:
+        assert repr(ours) == repr(theirs)
+    x = random_tensor((4, 7, 6) if unbatched else (2, 4, 7, 6), dtype, 1)
+    _compare_layers(ours, theirs, x, dtype)
+
+
+@pytest.mark.parametrize("padding_mode", ["zeros", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize(("padding", "stride", "dilation", "groups"),
+                         [(2, 1, 1, 1), ((1,), 2, 2, 2), ("same", 1, 2, 1)])
+@pytest.mark.parametrize("unbatched", [False, True])
+def test_conv1d_layer_options_match_torch(padding_mode, padding, stride, dilation, groups, unbatched):
+    dtype = torch.float64
+    ours, theirs = _layer_pair(C.Conv1d, nn.Conv1d, (4, 6, 3),
+                               dict(stride=stride, padding=padding, dilation=dilation, groups=groups,
+                                    padding_mode=padding_mode), dtype)
+    assert repr(ours) == repr(theirs)
+    x = random_tensor((4, 9) if unbatched else (3, 4, 9), dtype, 2)
+    _compare_layers(ours, theirs, x, dtype)
+
+
+def test_layers_take_device_and_dtype_as_torch():
+    for ours_cls, theirs_cls in ((C.Conv2d, nn.Conv2d), (C.Conv1d, nn.Conv1d)):
+        torch.manual_seed(3)
+        theirs = theirs_cls(2, 4, 3, device="cpu", dtype=torch.float64)
+        torch.manual_seed(3)
+        ours = ours_cls(2, 4, 3, device="cpu", dtype=torch.float64)
+        for a, b in zip(ours.parameters(), theirs.parameters(), strict=True):
+            assert a.dtype == torch.float64 and a.device.type == "cpu"
+            assert torch.equal(a, b)  # the same default initialization, drawn in float64
+
+
+def test_unbatched_functional_convs_match_torch():
+    x, w, b = random_tensor((3, 6, 5), torch.float64, 0), random_tensor((4, 3, 3, 2), torch.float64, 1), None
+    compare(lambda x, w: C.conv2d(x, w, b, 2, 1), lambda x, w: F.conv2d(x, w, b, 2, 1), [x, w], torch.float64)
+    x1, w1 = random_tensor((3, 8), torch.float64, 2), random_tensor((6, 1, 3), torch.float64, 3)
+    compare(lambda x, w: C.conv1d(x, w, None, 1, (1,), 2, 3),
+            lambda x, w: F.conv1d(x, w, None, 1, (1,), 2, 3), [x1, w1], torch.float64)
+
+
+def test_im2col_and_col2im_are_adjoint():
+    # <col2im(c), x> = <c, im2col(x)>: col2im adds back exactly where im2col copied from.
+    x_p = random_tensor((2, 3, 7, 8), torch.float64, 0)
+    sizes = ((2, 3), (2, 1), (1, 2), (3, 4))  # kernel, stride, dilation, output size
+    cols = C.im2col(x_p, *sizes)
+    assert cols.shape == (3 * 2 * 3, 2 * 3 * 4)
+    # im2col is torch's unfold, laid out [C k_h k_w, N L] (the test may call unfold, the library not)
+    unfold = F.unfold(x_p, (2, 3), dilation=(1, 2), stride=(2, 1))  # [N, C k_h k_w, L]
+    assert torch.equal(cols, unfold.transpose(0, 1).reshape(18, -1))
+    c = random_tensor(cols.shape, torch.float64, 1)
+    back = C.col2im(c, x_p.shape, *sizes)
+    torch.testing.assert_close((back * x_p).sum(), (c * cols).sum(), rtol=1e-12, atol=1e-12)
+    fold = F.fold(c.reshape(18, 2, 12).transpose(0, 1), (7, 8), (2, 3), dilation=(1, 2), stride=(2, 1))
+    torch.testing.assert_close(back, fold, rtol=1e-12, atol=1e-12)
+
+
+def test_gradcheck_pool_options():
+    x = random_tensor((2, 3, 7, 6), torch.float64, 0).requires_grad_(True)
+    assert torch.autograd.gradcheck(lambda t: C.max_pool2d(t, (3, 2), (2, 1), 1, (2, 1), True), (x,))
+    assert torch.autograd.gradcheck(lambda t: C.max_pool2d(t[0], 2, return_indices=True)[0], (x,))
+    assert torch.autograd.gradcheck(lambda t: C.avg_pool2d(t, 3, 2, 1, True, False), (x,))
+    assert torch.autograd.gradcheck(lambda t: C.avg_pool2d(t, (2, 3), 1, 0, False, True, 5), (x,))
+
+
+def test_max_pool_windows_of_minus_infinity_point_where_torchs_do():
+    x = random_tensor((1, 2, 5, 5), torch.float64, 0)
+    x[0, 0, :2] = -math.inf  # whole windows of -inf, next to the -inf padding
+    for args in ((2, 2, 1), (3, 2, 1, 2), (3, 1, 1)):
+        ours = C.max_pool2d(x, *args, return_indices=True)
+        theirs = F.max_pool2d(x, *args, return_indices=True)
+        assert torch.equal(ours[0], theirs[0]) and torch.equal(ours[1], theirs[1])
+        a, b = (x.clone().requires_grad_(True) for _ in range(2))
+        g = random_tensor(ours[0].shape, torch.float64, 1)
+        C.max_pool2d(a, *args).backward(g)
+        F.max_pool2d(b, *args).backward(g)
+        assert torch.equal(a.grad, b.grad)
+
+
+def test_pool_modules_match_torch():
+    x = random_tensor((2, 3, 7, 7), torch.float64, 0)
+    pairs = [(C.MaxPool2d(3, 2, 1, 2, True, True), nn.MaxPool2d(3, 2, 1, 2, True, True)),
+             (C.MaxPool2d(2), nn.MaxPool2d(2)),
+             (C.AvgPool2d(3, 2, 1, True, False, None), nn.AvgPool2d(3, 2, 1, True, False, None)),
+             (C.AvgPool2d((2, 3), divisor_override=4), nn.AvgPool2d((2, 3), divisor_override=4))]
+    for ours, theirs in pairs:
+        assert repr(ours) == repr(theirs)
+        a, b = ours(x), theirs(x)
+        if isinstance(b, tuple):  # return_indices
+            assert torch.equal(a[1], b[1])
+            a, b = a[0], b[0]
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)

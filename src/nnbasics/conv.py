@@ -418,10 +418,12 @@ class Conv2d(_ConvNd):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: IntPair, stride: IntPair = 1,
                  padding: IntPair | str = 0, dilation: IntPair = 1, groups: int = 1, bias: bool = True,
                  padding_mode: str = "zeros", device=None, dtype=None) -> None:
+        if not isinstance(padding, str):
+            _ints(padding, "padding", 0)  # checked, and kept as given (a 1-tuple too), as torch keeps it
+            padding = tuple(padding) if isinstance(padding, tuple | list) else (padding, padding)
         super().__init__(in_channels, out_channels, _ints(kernel_size, "kernel_size", 1),
-                         _ints(stride, "stride", 1),
-                         padding if isinstance(padding, str) else _ints(padding, "padding", 0),
-                         _ints(dilation, "dilation", 1), groups, bias, padding_mode, device, dtype)
+                         _ints(stride, "stride", 1), padding, _ints(dilation, "dilation", 1), groups, bias,
+                         padding_mode, device, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
         x, unbatched = _as_batch(input, 4, "[N, C, H, W]")
