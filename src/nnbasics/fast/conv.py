@@ -19,7 +19,6 @@ gradients against the clear version.
 from __future__ import annotations
 
 import torch
-from torch import Size
 
 __all__ = ["ShiftedConv2dFunction", "use_shifted_slices"]
 
@@ -115,7 +114,7 @@ class ShiftedConv2dFunction(torch.autograd.Function):
         return grad_x, grad_w, grad_b, None, None, None
 
 
-def use_shifted_slices(x_shape: Size, w_shape: Size, stride: tuple[int, int],
+def use_shifted_slices(x_shape: torch.Size, w_shape: torch.Size, stride: tuple[int, int],
                        pads: tuple[int, int, int, int], dilation: tuple[int, int]) -> bool:
     r"""Whether a convolution of ``[N, C, H, W]`` input with ``[O, C_g, k_h, k_w]`` kernels runs
     faster as :class:`ShiftedConv2dFunction` than as im2col.
