@@ -260,3 +260,37 @@ def test_bad_input_raises_a_clear_error(call, error, message):
 def test_batch_norm_eval_with_batch_of_one_is_fine():
     bn = R.BatchNorm1d(3).eval()
     assert bn(torch.ones(1, 3)).shape == (1, 3)
+
+
+@pytest.mark.parametrize(("ours", "theirs"), [(R.dropout, torch.nn.functional.dropout),
+                                              (R.dropout2d, torch.nn.functional.dropout2d)])
+def test_dropout_inplace_writes_into_the_input_like_torch(ours, theirs):
+    def run(fn):
+        torch.manual_seed(3)
+        x = torch.randn(2, 3, 4, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(0),
+                        requires_grad=True)
+        hidden = 3.0 * x
+        out = fn(hidden, p=0.4, training=True, inplace=True)
+        assert out is hidden
+        out.sum().backward()
+        return out.detach(), x.grad
+
+    out, grad = run(ours)
+    out_t, grad_t = run(theirs)
+    kept = out != 0
+    assert (out_t != 0).sum() > 0 and 0 < kept.float().mean() < 1
+    torch.testing.assert_close(grad, torch.where(kept, 3.0 / 0.6, 0.0).double())  # mask * scale * 3
+    assert grad_t.unique().tolist() == [0.0, 5.0]  # torch's gradient has the same form
+    module = R.Dropout(0.5, True)
+    y = torch.ones(10, dtype=torch.float64)
+    assert module(y) is y and set(y.unique().tolist()) <= {0.0, 2.0} and "inplace=True" in repr(module)
+    module.eval()
+    z = torch.ones(3)
+    assert module(z) is z
+
+
+def test_layer_norm_device_dtype_like_torch():
+    ours = R.LayerNorm((2, 3), dtype=torch.float64, device="cpu")
+    theirs = nn.LayerNorm((2, 3), dtype=torch.float64, device="cpu")
+    for (name, a), (_, b) in zip(ours.named_parameters(), theirs.named_parameters(), strict=True):
+        assert a.dtype == b.dtype == torch.float64 and a.shape == b.shape, name

@@ -153,9 +153,6 @@ def test_positional_parameters_are_torchs(module, name):
 
 # torch arguments nnbasics does not have yet, by owner (strict xfail: fails once added).
 MISSING_KNOWN = {
-    **{("regularization", n): "H2 fixing: inplace argument missing"
-       for n in ("Dropout", "Dropout2d", "dropout", "dropout2d")},
-    ("regularization", "LayerNorm"): "H2 fixing: device/dtype factory arguments missing",
     **{("recurrent", n): "H2 fixing: device/dtype factory arguments missing"
        for n in ("GRUCell", "LSTMCell", "RNNCell")},
     **{("losses", n): "H2 fixing: weight argument (torch 2.6+) missing"

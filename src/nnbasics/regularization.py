@@ -17,6 +17,7 @@ import torch
 from torch import Tensor, nn
 
 from nnbasics._checks import check_choice, check_int, check_real, check_tensor
+from nnbasics.activations import apply_maybe_inplace
 
 __all__ = [
     "BatchNorm1d",
@@ -61,35 +62,42 @@ def _check_p(p: object) -> float:
     return check_real(p, "p", min_value=0.0, max_value=1.0)
 
 
-def _dropout(x: Tensor, p: float, training: bool, scaling: str, mask_shape: Sequence[int]) -> Tensor:
+def _dropout(x: Tensor, p: float, training: bool, inplace: bool, scaling: str,
+             mask_shape: Sequence[int]) -> Tensor:
     if training and p > 0:
         keep = (torch.rand(mask_shape, device=x.device) >= p).to(x.dtype)
         # p = 1 drops everything (torch returns zeros): no 1 / 0
         scale = (1.0 / (1.0 - p) if p < 1 else 0.0) if scaling == "inverted" else 1.0
-        return DropoutFunction.apply(x, keep, scale)
+        return apply_maybe_inplace(DropoutFunction, x, inplace, keep, scale)
     if not training and scaling == "at_inference":
-        return x * (1.0 - p)  # the expected value of a unit kept with probability 1 - p
+        # the expected value of a unit kept with probability 1 - p
+        return x.mul_(1.0 - p) if inplace else x * (1.0 - p)
     return x
 
 
-def dropout(input: Tensor, p: float = 0.5, training: bool = True, scaling: str = "inverted") -> Tensor:
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
+            scaling: str = "inverted") -> Tensor:
     r"""Zero each element with probability ``p`` in training, like :func:`torch.nn.functional.dropout`.
 
-    ``scaling="inverted"`` (torch's convention) multiplies the kept elements by $1/(1-p)$ in
-    training and leaves evaluation untouched; ``scaling="at_inference"`` (the original paper's)
-    keeps training unscaled and multiplies by $1 - p$ in evaluation. Either way the expected
-    output in training equals the output in evaluation. ``p`` must be in $[0, 1]$ (1 gives zeros).
+    ``input``: any shape, same out. ``scaling="inverted"`` (torch's convention) multiplies the
+    kept elements by $1/(1-p)$ in training and leaves evaluation untouched;
+    ``scaling="at_inference"`` (the original paper's) keeps training unscaled and multiplies by
+    $1 - p$ in evaluation. Either way the expected output in training equals the output in
+    evaluation. ``p`` must be in $[0, 1]$ (1 gives zeros). ``inplace=True`` writes the result
+    into ``input``, as in torch.
     """
     x = check_tensor(input)
     rate = _check_p(p)
     mode = check_choice(scaling, "scaling", SCALINGS)
-    return _dropout(x, rate, bool(training), mode, x.shape)
+    return _dropout(x, rate, bool(training), bool(inplace), mode, x.shape)
 
 
-def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, scaling: str = "inverted") -> Tensor:
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
+              scaling: str = "inverted") -> Tensor:
     """Drop whole channels: one mask value per (sample, channel) of a ``[N, C, H, W]`` input.
 
-    A ``[C, H, W]`` input is one sample. Like :func:`torch.nn.functional.dropout2d`.
+    A ``[C, H, W]`` input is one sample. Like :func:`torch.nn.functional.dropout2d`; ``p``,
+    ``training``, ``inplace`` and ``scaling`` as in :func:`dropout`.
     """
     x = check_tensor(input)
     if x.dim() not in (3, 4):
@@ -97,30 +105,31 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, scaling: str
     rate = _check_p(p)
     mode = check_choice(scaling, "scaling", SCALINGS)
     mask_shape = (*x.shape[:-2], 1, 1)
-    return _dropout(x, rate, bool(training), mode, mask_shape)
+    return _dropout(x, rate, bool(training), bool(inplace), mode, mask_shape)
 
 
 class Dropout(nn.Module):
     """Module form of :func:`dropout`, like :class:`torch.nn.Dropout` (active in ``train()``)."""
 
-    def __init__(self, p: float = 0.5, scaling: str = "inverted") -> None:
+    def __init__(self, p: float = 0.5, inplace: bool = False, scaling: str = "inverted") -> None:
         super().__init__()
         self.p = _check_p(p)
+        self.inplace = bool(inplace)
         self.scaling = check_choice(scaling, "scaling", SCALINGS)
 
     def forward(self, input: Tensor) -> Tensor:
-        return dropout(input, self.p, self.training, self.scaling)
+        return dropout(input, self.p, self.training, self.inplace, self.scaling)
 
     def extra_repr(self) -> str:
         extra = "" if self.scaling == "inverted" else f", scaling={self.scaling!r}"
-        return f"p={self.p}, inplace=False{extra}"
+        return f"p={self.p}, inplace={self.inplace}{extra}"
 
 
 class Dropout2d(Dropout):
     """Module form of :func:`dropout2d`, like :class:`torch.nn.Dropout2d`."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return dropout2d(input, self.p, self.training, self.scaling)
+        return dropout2d(input, self.p, self.training, self.inplace, self.scaling)
 
 
 # --- Normalization ------------------------------------------------------------------------------
@@ -129,6 +138,28 @@ class Dropout2d(Dropout):
 def _sum_over(t: Tensor, dims: list[int]) -> Tensor:
     # torch reads an empty dim list as "every dim": here it must mean "none".
     return t.sum(dim=dims) if dims else t
+
+
+def _scale_and_shift(ctx, x_hat: Tensor, invstd: Tensor, weight: Tensor | None, bias: Tensor | None,
+                     param_shape: tuple[int, ...]) -> Tensor:
+    r"""$y = \gamma \hat x + \beta$ (each optional), saving what :func:`_affine_grads` needs.
+
+    ``param_shape`` is ``weight``'s shape with a 1 in every dimension it broadcasts over."""
+    ctx.save_for_backward(x_hat, invstd, weight)
+    ctx.param_shape, ctx.has_bias = param_shape, bias is not None
+    ctx.bias_shape = None if bias is None else bias.shape
+    y = x_hat if weight is None else x_hat * weight.reshape(param_shape)
+    return y if bias is None else y + bias.reshape(param_shape)
+
+
+def _affine_grads(ctx, grad_out: Tensor, x_hat: Tensor, weight: Tensor | None
+                  ) -> tuple[Tensor | None, Tensor | None]:
+    r"""$\partial L/\partial\gamma = \sum g\,\hat x$ and $\partial L/\partial\beta = \sum g$, summed over
+    every dimension where the parameters broadcast (size 1 in ``ctx.param_shape``)."""
+    param_dims = [d for d in range(x_hat.dim()) if ctx.param_shape[d] == 1]
+    grad_w = None if weight is None else _sum_over(grad_out * x_hat, param_dims).reshape(weight.shape)
+    grad_b = _sum_over(grad_out, param_dims).reshape(ctx.bias_shape) if ctx.has_bias else None
+    return grad_w, grad_b
 
 
 class NormalizeFunction(torch.autograd.Function):
@@ -147,11 +178,8 @@ class NormalizeFunction(torch.autograd.Function):
         centered = x - mean
         invstd = 1.0 / torch.sqrt((centered * centered).mean(dim=dims, keepdim=True) + eps)
         x_hat = centered * invstd
-        ctx.save_for_backward(x_hat, invstd, weight)
-        ctx.dims, ctx.param_shape, ctx.has_bias = dims, param_shape, bias is not None
-        ctx.bias_shape = None if bias is None else bias.shape
-        y = x_hat if weight is None else x_hat * weight.reshape(param_shape)
-        return y if bias is None else y + bias.reshape(param_shape)
+        ctx.dims = dims
+        return _scale_and_shift(ctx, x_hat, invstd, weight, bias, param_shape)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -161,9 +189,7 @@ class NormalizeFunction(torch.autograd.Function):
         m = math.prod(x_hat.shape[d] for d in dims)
         grad_x = invstd / m * (m * g_hat - g_hat.sum(dim=dims, keepdim=True)
                                - x_hat * (g_hat * x_hat).sum(dim=dims, keepdim=True))
-        param_dims = [d for d in range(x_hat.dim()) if shape[d] == 1]
-        grad_w = None if weight is None else _sum_over(grad_out * x_hat, param_dims).reshape(weight.shape)
-        grad_b = _sum_over(grad_out, param_dims).reshape(ctx.bias_shape) if ctx.has_bias else None
+        grad_w, grad_b = _affine_grads(ctx, grad_out, x_hat, weight)
         return grad_x, grad_w, grad_b, None, None, None
 
 
@@ -179,20 +205,14 @@ class NormalizeWithStatsFunction(torch.autograd.Function):
     def forward(ctx, x, weight, bias, mean, var, eps, param_shape):
         invstd = 1.0 / torch.sqrt(var.reshape(param_shape) + eps)
         x_hat = (x - mean.reshape(param_shape)) * invstd
-        ctx.save_for_backward(x_hat, invstd, weight)
-        ctx.param_shape, ctx.has_bias = param_shape, bias is not None
-        ctx.bias_shape = None if bias is None else bias.shape
-        y = x_hat if weight is None else x_hat * weight.reshape(param_shape)
-        return y if bias is None else y + bias.reshape(param_shape)
+        return _scale_and_shift(ctx, x_hat, invstd, weight, bias, param_shape)
 
     @staticmethod
     def backward(ctx, grad_out):
         x_hat, invstd, weight = ctx.saved_tensors
         shape = ctx.param_shape
         scale = invstd if weight is None else invstd * weight.reshape(shape)
-        param_dims = [d for d in range(x_hat.dim()) if shape[d] == 1]
-        grad_w = None if weight is None else _sum_over(grad_out * x_hat, param_dims).reshape(weight.shape)
-        grad_b = _sum_over(grad_out, param_dims).reshape(ctx.bias_shape) if ctx.has_bias else None
+        grad_w, grad_b = _affine_grads(ctx, grad_out, x_hat, weight)
         return grad_out * scale, grad_w, grad_b, None, None, None, None
 
 
@@ -328,7 +348,8 @@ class LayerNorm(nn.Module):
     """Module form of :func:`layer_norm`, like :class:`torch.nn.LayerNorm`."""
 
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
-                 elementwise_affine: bool = True, bias: bool = True) -> None:
+                 elementwise_affine: bool = True, bias: bool = True, device: object = None,
+                 dtype: torch.dtype | None = None) -> None:
         super().__init__()
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         if not shape or any(not isinstance(s, int) or s < 1 for s in shape):
@@ -336,8 +357,9 @@ class LayerNorm(nn.Module):
         self.normalized_shape = shape
         self.eps = check_real(eps, "eps", min_value=0.0, allow_min=False)
         self.elementwise_affine = elementwise_affine
-        self.weight = nn.Parameter(torch.ones(shape)) if elementwise_affine else None
-        self.bias = nn.Parameter(torch.zeros(shape)) if elementwise_affine and bias else None
+        factory = {"device": device, "dtype": dtype}
+        self.weight = nn.Parameter(torch.ones(shape, **factory)) if elementwise_affine else None
+        self.bias = nn.Parameter(torch.zeros(shape, **factory)) if elementwise_affine and bias else None
 
     def forward(self, input: Tensor) -> Tensor:
         return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
