@@ -168,6 +168,10 @@ RAISES = [
       id="gradcheck-no-grad"),
     R("gradcheck.gradcheck", lambda: gradcheck.gradcheck(torch.sin, x(3).requires_grad_(), eps=0.0), ValueError,
       "eps", id="gradcheck-eps"),
+    R("gradcheck.gradcheck", lambda: gradcheck.gradcheck(torch.sin, x(3).requires_grad_(), fast_mode=True),
+      ValueError, "fast_mode", id="gradcheck-fast_mode"),
+    R("gradcheck.gradcheck", lambda: gradcheck.gradcheck(torch.sin, x(3).requires_grad_(), nondet_tol=-1.0),
+      ValueError, "nondet_tol", id="gradcheck-nondet_tol"),
     R("gradcheck.check_gradients", lambda: gradcheck.check_gradients(torch.sin, [1.0]), TypeError, "input",
       id="check_gradients-list"),
     R("gradcheck.check_gradients", lambda: gradcheck.check_gradients(torch.sin, x(3).requires_grad_(),
@@ -387,9 +391,6 @@ SHOWN = ("H3/lead: the fix changes source printed in a book notebook ({}); it ne
 # Rows that fail today, by owner: strict xfails (they fail once fixed, so the mark gets removed);
 KNOWN_FAILING = {
     "summary-int": H2 + "layers.summary(input_size=int) raises 'int' object is not iterable",
-    "gradcheck-eps": H2 + "gradcheck(eps=0) reports a failed check (nan) instead of rejecting eps",
-    "check_gradients-n_worst": H2 + "check_gradients accepts n_worst < 0",
-    "numerical_jacobian-eps": H2 + "numerical_jacobian accepts eps <= 0",
     "clip_grad_norm-norm_type": H2 + "clip_grad_norm_(norm_type='fro2') fails converting to float, not naming norm_type",
     "sample-prompt-range": H2 + "sample() with a prompt id >= vocab_size raises a raw IndexError",
     "fit-optimizer": SHOWN.format("gradient-descent: show_source(fit)"),

@@ -112,7 +112,7 @@ def test_only_inputs_that_require_grad_are_checked():
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda: gradcheck(3, inputs((2,))), TypeError, "fn must be callable"),
+        (lambda: gradcheck(3, inputs((2,))), TypeError, "func must be callable"),
         (lambda: gradcheck(A.sigmoid, [torch.ones(2, dtype=torch.float64)]), ValueError,
          "requires_grad=True"),
         (lambda: gradcheck(A.sigmoid, [torch.ones(2, requires_grad=True)]), TypeError, "float64"),

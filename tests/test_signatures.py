@@ -125,10 +125,7 @@ def test_every_mirrored_name_is_checked():
 
 
 # Positional differences still to fix, by owner (strict: the test fails once they are fixed).
-POSITIONAL_KNOWN = {
-    ("gradcheck", "gradcheck"): "H2 fixing: first parameter is fn (torch: func) and eps/atol/rtol/"
-                                "raise_exception are positional (torch: keyword-only)",
-}
+POSITIONAL_KNOWN: dict[tuple[str, str], str] = {}
 
 
 def _marks(table, key, strict=True):
@@ -157,8 +154,6 @@ MISSING_KNOWN = {
        for n in ("GRUCell", "LSTMCell", "RNNCell")},
     **{("losses", n): "H2 fixing: weight argument (torch 2.6+) missing"
        for n in ("huber_loss", "l1_loss", "mse_loss")},
-    ("gradcheck", "gradcheck"): "H2 fixing: func and torch's keyword-only options "
-                                "(nondet_tol, check_*, fast_mode, masked) missing",
 }
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor
 
+from nnbasics._checks import check_int, check_real
+
 __all__ = ["GradcheckError", "GradcheckResult", "Mismatch", "check_gradients", "gradcheck",
            "numerical_jacobian"]
 
@@ -61,9 +63,9 @@ class GradcheckResult:
         return self.report()
 
 
-def _prepare(fn: object, inputs: object) -> tuple[Callable, tuple[Tensor, ...]]:
+def _prepare(fn: object, inputs: object, name: str = "fn") -> tuple[Callable, tuple[Tensor, ...]]:
     if not callable(fn):
-        raise TypeError(f"fn must be callable, got {type(fn).__name__}")
+        raise TypeError(f"{name} must be callable, got {type(fn).__name__}")
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)  # type: ignore[arg-type]
     if not inputs or not all(isinstance(t, Tensor) for t in inputs):
         raise TypeError("inputs must be a tensor or a sequence of tensors")
@@ -89,7 +91,11 @@ def numerical_jacobian(fn: Callable, inputs: Sequence[Tensor], eps: float = 1e-6
     Central differences:
     $\dfrac{\partial f}{\partial x_j} \approx \dfrac{f(x + \epsilon e_j) - f(x - \epsilon e_j)}{2\epsilon}$,
     with an error of order $\epsilon^2$ (one-sided differences: order $\epsilon$).
+
+    ``fn`` takes the ``inputs`` (float64 tensors) and returns one tensor; ``eps`` > 0 is the step
+    $\epsilon$.
     """
+    eps = check_real(eps, "eps", min_value=0.0, allow_min=False)
     fn, inputs = _prepare(fn, inputs)
     with torch.no_grad():
         out_shape = _output(fn, inputs).shape
@@ -130,8 +136,11 @@ def check_gradients(fn: Callable, inputs: Tensor | Sequence[Tensor], eps: float 
     r"""Compare the analytic Jacobian of ``fn`` at ``inputs`` with central differences.
 
     An entry passes if $|a - n| \le \text{atol} + \text{rtol}\,|n|$ (torch's rule); the result
-    lists the ``n_worst`` entries with the largest absolute error. Inputs must be float64.
+    lists the ``n_worst`` (>= 0) entries with the largest absolute error. ``inputs``: one tensor or
+    a sequence, float64 where they require grad; ``eps`` > 0: the finite-difference step.
     """
+    eps = check_real(eps, "eps", min_value=0.0, allow_min=False)
+    check_int(n_worst, "n_worst", min_value=0)
     fn, inputs = _prepare(fn, inputs)
     analytic = _analytic_jacobian(fn, inputs)
     numeric = numerical_jacobian(fn, inputs, eps)
@@ -151,11 +160,38 @@ def check_gradients(fn: Callable, inputs: Tensor | Sequence[Tensor], eps: float 
     return GradcheckResult(passed, max_abs, max_rel, entries[:n_worst])
 
 
-def gradcheck(fn: Callable, inputs: Tensor | Sequence[Tensor], eps: float = 1e-6, atol: float = 1e-5,
-              rtol: float = 1e-3, raise_exception: bool = True) -> bool:
+# torch's options for what nnbasics' checker does not do, with the value that means "off".
+_TORCH_ONLY_OPTIONS = {"check_undefined_grad": True, "check_grad_dtypes": False, "check_batched_grad": False,
+                       "check_batched_forward_grad": False, "check_forward_ad": False,
+                       "check_backward_ad": True, "fast_mode": False, "masked": None}
+
+
+def gradcheck(func: Callable, inputs: Tensor | Sequence[Tensor], *, eps: float = 1e-6, atol: float = 1e-5,
+              rtol: float = 1e-3, raise_exception: bool = True, nondet_tol: float = 0.0,
+              check_undefined_grad: bool = True, check_grad_dtypes: bool = False,
+              check_batched_grad: bool = False, check_batched_forward_grad: bool = False,
+              check_forward_ad: bool = False, check_backward_ad: bool = True, fast_mode: bool = False,
+              masked: bool | None = None) -> bool:
     """Like :func:`torch.autograd.gradcheck`: True if the gradients agree; otherwise raise
-    :class:`GradcheckError` with the report (or return False with ``raise_exception=False``)."""
-    result = check_gradients(fn, inputs, eps, atol, rtol)
+    :class:`GradcheckError` with the report (or return False with ``raise_exception=False``).
+
+    ``func`` takes the ``inputs`` (a tensor or a sequence; float64 where they require grad);
+    ``eps``, ``atol`` and ``rtol`` as in :func:`check_gradients`. ``nondet_tol`` is accepted and
+    unused (the analytic Jacobian is computed once). torch's other options (forward-mode AD,
+    batched gradients, fast mode, masked) are not part of this checker: only their default
+    ("off") values are accepted.
+    """
+    given = {"check_undefined_grad": check_undefined_grad, "check_grad_dtypes": check_grad_dtypes,
+             "check_batched_grad": check_batched_grad, "check_batched_forward_grad": check_batched_forward_grad,
+             "check_forward_ad": check_forward_ad, "check_backward_ad": check_backward_ad,
+             "fast_mode": fast_mode, "masked": masked}
+    for name, value in given.items():
+        if value != _TORCH_ONLY_OPTIONS[name]:
+            raise ValueError(f"{name}={value!r} is not supported by nnbasics' gradcheck (only "
+                             f"{_TORCH_ONLY_OPTIONS[name]!r}); use torch.autograd.gradcheck for it")
+    check_real(nondet_tol, "nondet_tol", min_value=0.0)
+    _prepare(func, inputs, "func")
+    result = check_gradients(func, inputs, eps, atol, rtol)
     if not result.passed and raise_exception:
         raise GradcheckError(result.report())
     return result.passed
