@@ -182,7 +182,8 @@ def gradcheck(func: Callable, inputs: Tensor | Sequence[Tensor], *, eps: float =
     ("off") values are accepted.
     """
     given = {"check_undefined_grad": check_undefined_grad, "check_grad_dtypes": check_grad_dtypes,
-             "check_batched_grad": check_batched_grad, "check_batched_forward_grad": check_batched_forward_grad,
+             "check_batched_grad": check_batched_grad,
+             "check_batched_forward_grad": check_batched_forward_grad,
              "check_forward_ad": check_forward_ad, "check_backward_ad": check_backward_ad,
              "fast_mode": fast_mode, "masked": masked}
     for name, value in given.items():
