@@ -140,6 +140,17 @@ FIGS = {
          "shaded: the statistics of one example over its features."),
     ],
     "conv": [
+        ("conv-channels", "### Several input channels, several kernels",
+         "{numref}`fig-conv-channels` draws the stack for $C_\\text{in} = 3$ and two kernels.",
+         "Convolution over several channels: each kernel has one $k_h \\times k_w$ slice per input channel, "
+         "sums over all $C_\\text{in}$ of them and adds its bias, and gives one output map; $C_\\text{out}$ "
+         "kernels give $C_\\text{out}$ maps.",
+         "Diagram: on the left an input of three stacked channels, shown as three offset squares, with a blue "
+         "window on the front one; labelled input [C_in, H, W], C_in = 3 channels. In the middle two kernels, "
+         "each a stack of three small slices labelled [C_in, k_h, k_w], kernel 1 in blue and kernel 2 in "
+         "orange. Arrows lead from each kernel, summed over C_in plus the bias b, to one of two stacked output "
+         "maps labelled output [C_out, H', W'], one map per kernel. Below: weight [C_out, C_in, k_h, k_w], "
+         "C_out times (C_in k_h k_w + 1) parameters; Conv2d(3, 100, 3) has 100 times (3·3·3 + 1) = 2,800."),
         ("conv-padding-stride", "### Padding and stride",
          "{numref}`fig-conv-padding-stride` checks the formula on a small case.",
          "A 3×3 kernel on a 5×5 input with padding 1 and stride 2: the padded input is 7×7, the window moves "
@@ -155,6 +166,24 @@ FIGS = {
          "becomes one number.",
          "A 4 by 4 grid of numbers, rows 1 3 2 0; 4 6 1 1; 0 2 5 7; 3 1 8 4, split into four coloured 2 by 2 "
          "windows. Max pooling gives the 2 by 2 grid 6 2; 3 8. Average pooling gives 3.5 1; 1.5 6."),
+        ("conv-lenet", "## LeNet-5",
+         "{numref}`fig-conv-lenet` draws the table: the maps shrink while their number grows.",
+         "LeNet-5 on a 28×28 digit: the output shape of every layer and its parameters, 61,706 in all "
+         "(from `summary(LeNet5(), (1, 1, 28, 28))`).",
+         "Diagram of LeNet-5. A row of feature-map stacks, drawn to scale: the input 1×28×28, C1 (convolution "
+         "5×5, padding 2) 6×28×28 with 156 parameters, S2 (pooling 2×2) 6×14×14 with 0, C3 (convolution 5×5) "
+         "16×10×10 with 2,416, S4 (pooling 2×2) 16×5×5 with 0. A line leads down to a second row: flatten to "
+         "400 values, C5 with 120 units (48,120 parameters), F6 with 84 units (10,164), and the output with 10 "
+         "units (850)."),
+        ("conv-residual", "## Residual connections",
+         "{numref}`fig-conv-residual` draws the block measured above.",
+         "A residual block: the convolution and ReLU compute $F(x)$, the identity path carries $x$ around them "
+         "to the sum $y = x + F(x)$; backward, $\\partial y/\\partial x = I + \\partial F/\\partial x$.",
+         "Diagram: x enters a box Conv2d 3×3 padding 1, then a box ReLU, whose output F(x) goes into a plus "
+         "node that gives y. A green line leaves x, runs above the two boxes and enters the plus node directly: "
+         "the identity, same shape because padding keeps H and W. A red arrow points backward from y, with the "
+         "text: backward, dy/dx = I + dF/dx; the gradient reaches x through the identity even where dF/dx "
+         "fades."),
     ],
     "recurrent": [
         ("recurrent-unrolled", "## Backpropagation through time",

@@ -456,6 +456,130 @@ def conv_pooling():
     return fig
 
 
+def _slab(ax, x, y, w, h, fc, ec=GREY, lw=1.0, z=1):
+    ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="square,pad=0", fc=fc, ec=ec, lw=lw, zorder=z))
+
+
+def conv_channels():
+    from nnbasics.conv import conv_parameters
+
+    c_in, k, c_out_example = 3, 3, 100
+    params = conv_parameters(c_in, c_out_example, k)
+    fig, ax = canvas(12, 7.0)
+    label(ax, 6, 6.6, r"Several channels: each kernel is a stack of $C_\mathrm{in}$ slices", fs=FS + 1)
+    tints = ["#f6dedd", "#e3f1e0", "#dbe7f5"]
+    # input: C_in slices of H x W, the back one first; the kernel's window on the front slice
+    d, s, y0 = 0.32, 2.3, 2.0
+    for i in range(c_in):
+        x, y = 0.5 + d * (c_in - 1 - i), y0 + d * (c_in - 1 - i)
+        _slab(ax, x, y, s, s, tints[i], z=2 + i)
+    _slab(ax, 0.75, y0 + s - 1.15, 0.9, 0.9, "none", ec=BLUE, lw=2.0, z=6)
+    label(ax, 1.95, 1.55, r"input $[C_\mathrm{in}, H, W]$", fs=FS - 1)
+    label(ax, 1.95, 1.1, rf"$C_\mathrm{{in}}={c_in}$ channels", fs=FS - 1, color=GREY)
+    # two kernels, each C_in slices of k_h x k_w
+    for j, (yk, col) in enumerate([(4.35, BLUE), (2.0, ORANGE)]):
+        for i in range(c_in):
+            _slab(ax, 4.6 + 0.2 * (c_in - 1 - i), yk + 0.2 * (c_in - 1 - i), 0.9, 0.9, tints[i], ec=col, lw=1.5,
+                  z=2 + i)
+        label(ax, 6.35, yk + 0.85, f"kernel {j + 1}", fs=FS - 1, color=col, ha="left")
+        label(ax, 6.35, yk + 0.35, r"$[C_\mathrm{in}, k_h, k_w]$", fs=FS - 1, ha="left")
+    arrow(ax, (3.35, 3.8), (4.45, 4.8), color=BLUE)
+    arrow(ax, (3.35, 3.4), (4.45, 2.6), color=ORANGE)
+    # the output: one map per kernel
+    for j, col in enumerate([BLUE, ORANGE]):
+        x, y = 9.3 + 0.35 * (1 - j), 3.0 + 0.35 * (1 - j)
+        _slab(ax, x, y, 1.8, 1.8, "#e8eef7" if j == 0 else "#fdeeda", ec=col, lw=1.5, z=2 + j)
+    arrow(ax, (8.35, 5.0), (9.55, 4.7), color=BLUE)
+    arrow(ax, (8.35, 2.5), (9.25, 3.05), color=ORANGE)
+    label(ax, 9.9, 5.75, r"sum over $C_\mathrm{in}$, $+\,b$", fs=FS - 1)
+    label(ax, 10.4, 2.35, r"output $[C_\mathrm{out}, H', W']$", fs=FS - 1)
+    label(ax, 10.4, 1.9, "one map per kernel", fs=FS - 1, color=GREY)
+    label(ax, 6.0, 0.85, r"weight $[C_\mathrm{out}, C_\mathrm{in}, k_h, k_w]$, "
+          r"$C_\mathrm{out}(C_\mathrm{in} k_h k_w + 1)$ parameters", fs=FS - 1)
+    label(ax, 6.0, 0.4, f"Conv2d({c_in}, {c_out_example}, {k}): {c_out_example}·({c_in}·{k}·{k} + 1) = {params:,}",
+          fs=FS - 1, color=RED)
+    return fig
+
+
+def conv_residual():
+    fig, ax = canvas(12, 5.4)
+    label(ax, 6, 5.0, r"A residual block: $y = x + F(x)$", fs=FS + 1)
+    yb = 2.3
+    circle(ax, 0.9, yb, 0.42, "$x$")
+    box(ax, 3.4, yb, 2.2, 0.9, "Conv2d 3×3\npadding 1", fs=FS - 1)
+    box(ax, 6.0, yb, 1.4, 0.9, "ReLU", fc="#fdeeda", ec=ORANGE)
+    circle(ax, 8.6, yb, 0.4, "+", fc="#ffffff", ec=INK, fs=FS + 3)
+    circle(ax, 11.0, yb, 0.42, "$y$")
+    arrow(ax, (1.32, yb), (2.3, yb))
+    arrow(ax, (4.5, yb), (5.3, yb))
+    arrow(ax, (6.7, yb), (8.2, yb), text="$F(x)$", off=(0, 0.35))
+    arrow(ax, (9.0, yb), (10.58, yb))
+    # the skip: x straight to the sum
+    ax.plot([0.9, 0.9, 8.6], [yb + 0.42, 4.05, 4.05], color=GREEN, lw=2.2)
+    arrow(ax, (8.6, 4.05), (8.6, yb + 0.4), color=GREEN, lw=2.2)
+    label(ax, 4.7, 4.35, "identity: $x$ itself, same shape (padding keeps $H, W$)", fs=FS - 1, color=GREEN)
+    # backward
+    arrow(ax, (10.58, yb - 0.5), (9.0, yb - 0.5), color=RED)
+    label(ax, 4.7, 1.0, r"backward: $\partial y/\partial x = I + \partial F/\partial x$", color=RED)
+    label(ax, 4.7, 0.45, "the gradient reaches $x$ through the identity even where $\\partial F/\\partial x$ fades", fs=FS - 1,
+          color=GREY)
+    return fig
+
+
+def conv_lenet():
+    from nnbasics.conv import LeNet5
+    from nnbasics.layers import summary
+
+    rows = summary(LeNet5(), (1, 1, 28, 28))
+    by_kind = {}
+    for row in rows:
+        by_kind.setdefault(row.kind, []).append(row)
+    (c1, c3), (s2, s4), (flat,), (c5, f6, out) = (by_kind["Conv2d"], by_kind["AvgPool2d"], by_kind["Flatten"],
+                                                  by_kind["Linear"])
+    fig, ax = canvas(12, 7.4)
+    label(ax, 6, 7.0, f"LeNet-5 on a 28×28 digit: shapes, and parameters in red ({rows.total:,} in all)",
+          fs=FS)
+
+    def maps(x, shape, name, what, params, col):
+        """A stack of feature maps centred at x; returns its left and right edge."""
+        c, h, _ = shape
+        side = 1.8 * h / 28
+        n = min(c, 4)
+        for i in range(n):
+            o = 0.14 * (n - 1 - i)
+            _slab(ax, x - side / 2 + o, 3.9 - side / 2 + o, side, side, "#e8eef7" if col == BLUE else "#fdeeda",
+                  ec=col, lw=1.2, z=2 + i)
+        label(ax, x, 6.3, name, fs=FS - 1, color=col)
+        if what:
+            label(ax, x, 5.85, what, fs=FS - 1, color=GREY)
+        label(ax, x, 2.4, "×".join(map(str, shape)), fs=FS - 1)
+        label(ax, x, 1.95, f"{params:,}", fs=FS - 1, color=RED)
+        return x - side / 2, x + side / 2 + 0.14 * (n - 1)
+
+    xs = [1.2, 3.6, 6.0, 8.4, 10.8]
+    edges = [maps(xs[0], (1, 28, 28), "input", "", 0, BLUE),
+             maps(xs[1], c1.output_shape[1:], "C1", "conv 5×5, p 2", c1.params, ORANGE),
+             maps(xs[2], s2.output_shape[1:], "S2", "pool 2×2", s2.params, BLUE),
+             maps(xs[3], c3.output_shape[1:], "C3", "conv 5×5", c3.params, ORANGE),
+             maps(xs[4], s4.output_shape[1:], "S4", "pool 2×2", s4.params, BLUE)]
+    for (_, right), (left, _) in zip(edges[:-1], edges[1:]):
+        arrow(ax, (right + 0.1, 3.9), (left - 0.1, 3.9), color=GREY)
+    # the fully connected part, on the second row
+    vecs = [("flatten", flat.output_shape[1], 0), ("C5", c5.output_shape[1], c5.params),
+            ("F6", f6.output_shape[1], f6.params), ("output", out.output_shape[1], out.params)]
+    vx = [2.0, 4.9, 7.8, 10.5]
+    for k, ((name, n, params), x) in enumerate(zip(vecs, vx)):
+        box(ax, x, 1.0, 1.9, 0.75, f"{name} {n}", fs=FS - 1, fc="#fdeeda" if k else "#f3f3f3",
+            ec=ORANGE if k else GREY)
+        if params:
+            label(ax, x - 1.45, 0.45, f"{params:,}", fs=FS - 1, color=RED)
+        if k:
+            arrow(ax, (vx[k - 1] + 0.95, 1.0), (x - 0.95, 1.0), color=GREY)
+    ax.plot([xs[4], xs[4], 0.45, 0.45], [1.75, 1.55, 1.55, 1.0], color=GREY, lw=1.2)
+    arrow(ax, (0.45, 1.0), (1.05, 1.0), color=GREY)
+    return fig
+
+
 # ----------------------------------------------------------------------------------------------
 # recurrent
 def recurrent_unrolled():
@@ -586,7 +710,8 @@ FIGURES = {
     "gd-graph": gd_graph, "gd-batches": gd_batches,
     "optimizers-momentum": optimizers_momentum, "optimizers-nesterov": optimizers_nesterov,
     "regularization-dropout": regularization_dropout, "regularization-norms": regularization_norms,
-    "conv-padding-stride": conv_padding_stride, "conv-pooling": conv_pooling,
+    "conv-padding-stride": conv_padding_stride, "conv-channels": conv_channels, "conv-pooling": conv_pooling,
+    "conv-lenet": conv_lenet, "conv-residual": conv_residual,
     "recurrent-unrolled": recurrent_unrolled, "recurrent-lstm": recurrent_lstm, "recurrent-gru": recurrent_gru,
     "capstone-pipeline": capstone_pipeline, "capstone-mlp": capstone_mlp,
 }
