@@ -346,6 +346,8 @@ RAISES = [
       ValueError, "temperature", id="sample-temperature"),
     R("recurrent.sample", lambda: recurrent.sample(recurrent.CharLSTM(5), torch.tensor([7])), ValueError,
       "prompt|vocab", id="sample-prompt-range"),
+    R("recurrent.sample", lambda: recurrent.sample(recurrent.CharLSTM(5), torch.tensor([-1])), ValueError,
+      "prompt", id="sample-prompt-negative"),
     R("recurrent.bits_per_char", lambda: recurrent.bits_per_char(recurrent.CharLSTM(5), torch.arange(5), length=10),
       ValueError, "length|ids", id="bits_per_char-too-long"),
     # capstone
@@ -391,8 +393,6 @@ SHOWN = ("H3/lead: the fix changes source printed in a book notebook ({}); it ne
 # Rows that fail today, by owner: strict xfails (they fail once fixed, so the mark gets removed);
 KNOWN_FAILING = {
     "summary-int": H2 + "layers.summary(input_size=int) raises 'int' object is not iterable",
-    "clip_grad_norm-norm_type": H2 + "clip_grad_norm_(norm_type='fro2') fails converting to float, not naming norm_type",
-    "sample-prompt-range": H2 + "sample() with a prompt id >= vocab_size raises a raw IndexError",
     "fit-optimizer": SHOWN.format("gradient-descent: show_source(fit)"),
     "confusion-range": SHOWN.format("capstone: show_source(confusion_matrix)") + "; message lacks the argument names",
     "GRU-0": SHOWN.format("mnist1d: show_source(MNIST1DGRU)") + "; time_steps=0 accepted",
@@ -424,8 +424,10 @@ MATCHES = [
     R("conv.max_pool2d", lambda m: m.max_pool2d(x(1, 1, 5, 5), 2, 2, 0, 1, True), id="max_pool2d-positional"),
     R("conv.max_pool2d", lambda m: m.max_pool2d(x(2, 5, 5), 3, 2, 1, 2, False, True)[1], id="max_pool2d-indices"),
     R("conv.avg_pool2d", lambda m: m.avg_pool2d(x(2, 5, 5), 3, 2, 1, True, False, 2), id="avg_pool2d-all-options"),
-    R("recurrent.clip_grad_norm_", lambda m: clip_on(m.clip_grad_norm_, -float("inf")), id="clip-norm-neg-inf",
-      marks=pytest.mark.xfail(strict=True, reason=H2 + "clip_grad_norm_(norm_type=-inf) computes the wrong norm")),
+    R("recurrent.clip_grad_norm_", lambda m: clip_on(m.clip_grad_norm_, -float("inf")), id="clip-norm-neg-inf"),
+    R("recurrent.clip_grad_norm_", lambda m: clip_on(m.clip_grad_norm_, 0.0), id="clip-norm-0"),
+    R("recurrent.clip_grad_norm_", lambda m: clip_on(m.clip_grad_norm_, "inf"), id="clip-norm-inf-str"),
+    R("recurrent.clip_grad_norm_", lambda m: clip_on(m.clip_grad_norm_, -2.0), id="clip-norm-neg-2"),
     R("recurrent.clip_grad_norm_", lambda m: clip_on(m.clip_grad_norm_, float("inf")), id="clip-norm-inf"),
     R("init.xavier_uniform_", lambda m: m.xavier_uniform_(torch.empty(0, 3)), id="xavier-empty"),
 ]

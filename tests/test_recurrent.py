@@ -418,3 +418,15 @@ def test_factory_dtype_and_device_like_torch(kind):
     x = random_tensor((5, 2, 3), torch.float64, 6)
     for a, b in zip(run(ours, x, None), run(theirs, x, None), strict=True):
         torch.testing.assert_close(a, b)
+
+
+@pytest.mark.parametrize(("ours", "theirs"), [(R.RNNCell, nn.RNNCell), (R.LSTMCell, nn.LSTMCell),
+                                              (R.GRUCell, nn.GRUCell)])
+def test_cell_factory_dtype_and_device_like_torch(ours, theirs):
+    cell = ours(3, 4, dtype=torch.float64, device="cpu")
+    twin = theirs(3, 4, dtype=torch.float64, device="cpu")
+    assert {p.dtype for p in cell.parameters()} == {torch.float64}
+    cell.load_state_dict(twin.state_dict())
+    x = random_tensor((2, 3), torch.float64, 7)
+    for a, b in zip(torch.atleast_1d(cell(x)), torch.atleast_1d(twin(x)), strict=True):
+        torch.testing.assert_close(a, b)

@@ -218,20 +218,9 @@ class _RecurrentBase(nn.Module):
     #: set ``layer.fast = False`` to run the clear :class:`RecurrentFunction` the chapter shows.
     fast = True
 
-    def __init__(
-        self,
-        mode: str,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = False,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        proj_size: int = 0,
-        device: object = None,
-        dtype: torch.dtype | None = None,
-    ) -> None:
+    def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 proj_size: int = 0, device: object = None, dtype: torch.dtype | None = None) -> None:
         super().__init__()
         for name, value in (
             ("input_size", input_size),
@@ -386,24 +375,13 @@ class RNN(_RecurrentBase):
     $h_t = \tanh(x_t W_{ih}^\top + b_{ih} + h_{t-1}W_{hh}^\top + b_{hh})$ (or ReLU).
     """
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        nonlinearity: str = "tanh",
-        bias: bool = True,
-        batch_first: bool = False,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        device: object = None,
-        dtype: torch.dtype | None = None,
-    ) -> None:
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, device: object = None,
+                 dtype: torch.dtype | None = None) -> None:
         act = check_choice(nonlinearity, "nonlinearity", ("tanh", "relu"))
-        super().__init__(
-            f"rnn_{act}", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-            device=device, dtype=dtype,
-        )
+        super().__init__(f"rnn_{act}", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, device=device, dtype=dtype)
         self.nonlinearity = act
 
 
@@ -414,23 +392,11 @@ class LSTM(_RecurrentBase):
     With ``proj_size`` $P > 0$, $h_t = (o_t \odot \tanh c_t)\,W_{hr}^\top$ has $P$ features
     (``weight_hr_l0`` [P, H]), as in torch; such a layer runs the clear ``RecurrentFunction``."""
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = False,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        proj_size: int = 0,
-        device: object = None,
-        dtype: torch.dtype | None = None,
-    ) -> None:
-        super().__init__(
-            "lstm", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-            proj_size, device, dtype,
-        )
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 proj_size: int = 0, device: object = None, dtype: torch.dtype | None = None) -> None:
+        super().__init__("lstm", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, proj_size, device, dtype)
 
 
 class GRU(_RecurrentBase):
@@ -438,34 +404,27 @@ class GRU(_RecurrentBase):
     $n_t = \tanh(W_{in}x_t + b_{in} + r_t \odot (W_{hn}h_{t-1} + b_{hn}))$,
     $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$."""
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = False,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        device: object = None,
-        dtype: torch.dtype | None = None,
-    ) -> None:
-        super().__init__(
-            "gru", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-            device=device, dtype=dtype,
-        )
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 device: object = None, dtype: torch.dtype | None = None) -> None:
+        super().__init__("gru", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, device=device, dtype=dtype)
 
 
 class _CellBase(nn.Module):
-    def __init__(self, mode: str, input_size: int, hidden_size: int, bias: bool = True) -> None:
+    def __init__(self, mode: str, input_size: int, hidden_size: int, bias: bool = True,
+                 device: object = None, dtype: torch.dtype | None = None) -> None:
         super().__init__()
+        check_int(input_size, "input_size")
+        check_int(hidden_size, "hidden_size")
         self.mode, self.input_size, self.hidden_size, self.bias = mode, input_size, hidden_size, bias
         gate_size = GATES[mode] * hidden_size
-        self.weight_ih = nn.Parameter(torch.empty(gate_size, input_size))
-        self.weight_hh = nn.Parameter(torch.empty(gate_size, hidden_size))
+        factory = {"device": device, "dtype": dtype}
+        self.weight_ih = nn.Parameter(torch.empty(gate_size, input_size, **factory))
+        self.weight_hh = nn.Parameter(torch.empty(gate_size, hidden_size, **factory))
         if bias:
-            self.bias_ih = nn.Parameter(torch.empty(gate_size))
-            self.bias_hh = nn.Parameter(torch.empty(gate_size))
+            self.bias_ih = nn.Parameter(torch.empty(gate_size, **factory))
+            self.bias_hh = nn.Parameter(torch.empty(gate_size, **factory))
         else:
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)
@@ -511,15 +470,10 @@ class _CellBase(nn.Module):
 class RNNCell(_CellBase):
     """One RNN step, like :class:`torch.nn.RNNCell`: ``h' = cell(x, h)``."""
 
-    def __init__(
-        self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh"
-    ) -> None:
-        super().__init__(
-            f"rnn_{check_choice(nonlinearity, 'nonlinearity', ('tanh', 'relu'))}",
-            input_size,
-            hidden_size,
-            bias,
-        )
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh",
+                 device: object = None, dtype: torch.dtype | None = None) -> None:
+        act = check_choice(nonlinearity, "nonlinearity", ("tanh", "relu"))
+        super().__init__(f"rnn_{act}", input_size, hidden_size, bias, device, dtype)
         self.nonlinearity = nonlinearity
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
@@ -529,8 +483,9 @@ class RNNCell(_CellBase):
 class LSTMCell(_CellBase):
     """One LSTM step, like :class:`torch.nn.LSTMCell`: ``h', c' = cell(x, (h, c))``."""
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
-        super().__init__("lstm", input_size, hidden_size, bias)
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device: object = None,
+                 dtype: torch.dtype | None = None) -> None:
+        super().__init__("lstm", input_size, hidden_size, bias, device, dtype)
 
     def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
         return self._run(input, (None, None) if hx is None else hx)
@@ -539,8 +494,9 @@ class LSTMCell(_CellBase):
 class GRUCell(_CellBase):
     """One GRU step, like :class:`torch.nn.GRUCell`: ``h' = cell(x, h)``."""
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
-        super().__init__("gru", input_size, hidden_size, bias)
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device: object = None,
+                 dtype: torch.dtype | None = None) -> None:
+        super().__init__("gru", input_size, hidden_size, bias, device, dtype)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         return self._run(input, hx)
@@ -554,6 +510,18 @@ def _grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
     return [p.grad for p in params if p.grad is not None]
 
 
+def _vector_norm(v: Tensor, p: float) -> Tensor:
+    r"""$\|v\|_p = (\sum_i |v_i|^p)^{1/p}$ of a 1-D ``v``; $p = \pm\infty$: $\max / \min |v_i|$;
+    $p = 0$: the number of non-zero entries (torch's conventions)."""
+    if p == math.inf:
+        return v.abs().max()
+    if p == -math.inf:
+        return v.abs().min()
+    if p == 0:
+        return (v != 0).sum().to(v.dtype)
+    return v.abs().pow(p).sum().pow(1 / p)
+
+
 def clip_grad_norm_(
     parameters: Tensor | Iterable[Tensor],
     max_norm: float,
@@ -565,16 +533,18 @@ def clip_grad_norm_(
     The total norm is $\|(\|g_1\|_p, \|g_2\|_p, \dots)\|_p$; if it exceeds ``max_norm`` every
     gradient is multiplied by $\text{max\_norm}/(\text{norm} + 10^{-6})$, as in
     :func:`torch.nn.utils.clip_grad_norm_`. Returns the total norm before clipping.
+    ``norm_type`` $p$ is a number or ``"inf"`` (see :func:`_vector_norm` for $p = \pm\infty, 0$).
     """
     max_norm = check_real(max_norm, "max_norm", min_value=0.0)
-    p = float(norm_type)
+    try:
+        p = float(norm_type)  # torch also takes the string "inf"
+    except (TypeError, ValueError):
+        raise ValueError(f"norm_type must be a number or 'inf', got {norm_type!r}") from None
     grads = _grads(parameters)
     if not grads:
         return torch.tensor(0.0)
-    if math.isinf(p):
-        total = torch.stack([g.detach().abs().max() for g in grads]).max()
-    else:
-        total = torch.stack([g.detach().abs().pow(p).sum() for g in grads]).sum().pow(1 / p)
+    norms = torch.stack([_vector_norm(g.detach().flatten(), p) for g in grads])
+    total = _vector_norm(norms, p)
     if error_if_nonfinite and not torch.isfinite(total):
         raise RuntimeError(
             f"the total norm of order {p} of the gradients is non-finite, so they cannot be clipped"
@@ -612,6 +582,7 @@ class CharLSTM(nn.Module):
         for name, value in (("vocab_size", vocab_size), ("hidden_size", hidden_size),
                             ("embedding_dim", embedding_dim)):
             check_int(value, name)
+        self.vocab_size = vocab_size
         self.embed = nn.Embedding(vocab_size, embedding_dim)
         self.lstm = LSTM(embedding_dim, hidden_size, batch_first=True)
         self.out = Linear(hidden_size, vocab_size)
@@ -668,6 +639,10 @@ def sample(model: nn.Module, prompt: Tensor, length: int = 200, temperature: flo
     prompt = _check_ids(prompt, "prompt")
     if len(prompt) == 0:
         raise ValueError("prompt must hold at least one id")
+    vocab_size = getattr(model, "vocab_size", None)
+    if vocab_size is not None and not bool(((prompt >= 0) & (prompt < vocab_size)).all()):
+        raise ValueError(f"prompt ids must be in [0, vocab_size) = [0, {vocab_size}), got ids from "
+                         f"{prompt.min().item()} to {prompt.max().item()}")
     check_int(length, "length", min_value=0)
     temperature = check_real(temperature, "temperature", min_value=0.0, allow_min=False)
     generator = torch.Generator().manual_seed(seed)
