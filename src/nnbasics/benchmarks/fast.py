@@ -41,7 +41,7 @@ def _forward_backward(op, x, w, b, padding):
 
 
 def run_conv(quick: bool = False, repeat: int = 5, threads: int = 2) -> list[Timing]:
-    """One ``Timing`` per convolution of :data:`CONVOLUTIONS`, each against ``F.conv2d``."""
+    """One ``Timing`` per convolution of ``CONVOLUTIONS``, each against ``F.conv2d``."""
     x_shape, w_shape, padding = QUICK_LAYER if quick else LAYER
     torch.manual_seed(0)
     x, w, b = torch.randn(x_shape), torch.randn(w_shape), torch.randn(w_shape[0])

@@ -99,7 +99,7 @@ class WinogradConv2dFunction(torch.autograd.Function):
     What makes it fast in PyTorch:
 
     - each two-sided transform is *one* matrix product on the flattened tiles (the Kronecker form
-      of :func:`_matrices`): more multiplies than the additions-only form, but one BLAS call
+      of ``_matrices``): more multiplies than the additions-only form, but one BLAS call
       instead of twenty strided elementwise passes;
     - the tiles are channels-last (``[16, T, C]``), so the 16 products are tall, thin matrix
       products, and copying out a tile reads whole runs of channels;
