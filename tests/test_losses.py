@@ -359,3 +359,21 @@ def test_kl_div_invalid_target_is_nan_like_torch() -> None:
     assert torch.isnan(L.kl_div(x, t, reduction="sum"))
     torch.testing.assert_close(L.kl_div(x, t, reduction="none"),
                                F.kl_div(x, t, reduction="none"), equal_nan=True)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "huber_loss"])
+def test_weighted_regression_losses_match_torch(name, reduction):
+    """torch >= 2.6 weights each element; 'mean' divides by the sum of weights (Huber: the count)."""
+    results = []
+    for module in (L, F):
+        x, y, w = (torch.randn(4, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(seed))
+                   .requires_grad_() for seed in (1, 2, 3))
+        w = w.detach().abs().requires_grad_()
+        out = getattr(module, name)(x, y, reduction=reduction, weight=w)
+        out.sum().backward()
+        results.append([out.detach(), x.grad, y.grad, w.grad])
+    for ours, theirs in zip(*results, strict=True):
+        torch.testing.assert_close(ours, theirs)
+    with pytest.raises(ValueError, match="weight"):
+        getattr(L, name)(x, y, weight=w[:2])

@@ -150,8 +150,6 @@ def test_positional_parameters_are_torchs(module, name):
 
 # torch arguments nnbasics does not have yet, by owner (strict xfail: fails once added).
 MISSING_KNOWN = {
-    **{("losses", n): "H2 fixing: weight argument (torch 2.6+) missing"
-       for n in ("huber_loss", "l1_loss", "mse_loss")},
 }
 
 

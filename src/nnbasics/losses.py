@@ -10,6 +10,8 @@ elements, or the sum of the class weights for weighted cross-entropy). The funct
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import Tensor, nn
 
@@ -103,24 +105,48 @@ def _apply(x, y, loss, d_input, d_target, reduction, denominator=None):
 # --- Regression losses --------------------------------------------------------------------------
 
 
-def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    r"""Mean squared error: $\ell = (x - y)^2$, $\partial\ell/\partial x = 2(x - y)$."""
+def _regression_loss(input: object, target: object, reduction: object, weight: object,
+                     loss_and_grad: Callable[[Tensor], tuple[Tensor, Tensor]],
+                     weighted_mean: str = "sum of weights") -> Tensor:
+    r"""A loss of the difference $d = x - y$: ``loss_and_grad(d)`` gives $\ell(d)$ and
+    $\partial\ell/\partial d$ elementwise ($\partial\ell/\partial y = -\partial\ell/\partial d$).
+
+    ``input``, ``target`` and ``weight`` (optional) have one shape; with ``weight`` $w$ the losses
+    are $w\,\ell$ and ``"mean"`` divides their sum by $\sum w$ (``weighted_mean="count"``: by
+    the number of elements, torch's Huber loss), as torch >= 2.6 does.
+    """
     x, y = _same_shape(input, target)
     r = _reduction(reduction)
     with torch.no_grad():
-        d = x - y
-        args = (x, y, d * d, 2 * d, -2 * d, r)
-    return _apply(*args)
+        loss, grad = loss_and_grad(x - y)
+    if weight is None:
+        return _apply(x, y, loss, grad, -grad, r)
+    w = check_tensor(weight, "weight")
+    if w.shape != x.shape:
+        raise ValueError(f"weight must have the input's shape {tuple(x.shape)}, got {tuple(w.shape)}")
+    weighted = w * _apply(x, y, loss, grad, -grad, "none")
+    if r == "none":
+        return weighted
+    total = weighted.sum()
+    if r == "sum":
+        return total
+    return total / (w.sum() if weighted_mean == "sum of weights" else weighted.numel())
 
 
-def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    r"""Mean absolute error: $\ell = |x - y|$, $\partial\ell/\partial x = \operatorname{sign}(x - y)$."""
-    x, y = _same_shape(input, target)
-    r = _reduction(reduction)
-    with torch.no_grad():
-        d = x - y
-        args = (x, y, d.abs(), torch.sign(d), -torch.sign(d), r)
-    return _apply(*args)
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
+    r"""Mean squared error: $\ell = (x - y)^2$, $\partial\ell/\partial x = 2(x - y)$.
+
+    ``input``, ``target``: any shape, the same; ``weight``: that shape too, or None.
+    """
+    return _regression_loss(input, target, reduction, weight, lambda d: (d * d, 2 * d))
+
+
+def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
+    r"""Mean absolute error: $\ell = |x - y|$, $\partial\ell/\partial x = \operatorname{sign}(x - y)$.
+
+    ``input``, ``target``: any shape, the same; ``weight``: that shape too, or None.
+    """
+    return _regression_loss(input, target, reduction, weight, lambda d: (d.abs(), torch.sign(d)))
 
 
 def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean",
@@ -130,36 +156,33 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean",
     Here $d = x - y$. The derivative is $d/\beta$ inside, $\operatorname{sign}(d)$ outside;
     $\beta = 0$ is L1.
     """
-    x, y = _same_shape(input, target)
-    r = _reduction(reduction)
     b = check_real(beta, "beta", min_value=0.0)
     if b == 0.0:
-        return l1_loss(x, y, r)
-    with torch.no_grad():
-        d = x - y
+        return l1_loss(input, target, reduction)
+
+    def loss_and_grad(d: Tensor) -> tuple[Tensor, Tensor]:
         inside = d.abs() < b
-        loss = torch.where(inside, 0.5 * d * d / b, d.abs() - 0.5 * b)
-        grad = torch.where(inside, d / b, torch.sign(d))
-        args = (x, y, loss, grad, -grad, r)
-    return _apply(*args)
+        return (torch.where(inside, 0.5 * d * d / b, d.abs() - 0.5 * b),
+                torch.where(inside, d / b, torch.sign(d)))
+
+    return _regression_loss(input, target, reduction, None, loss_and_grad)
 
 
-def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
+               weight: Tensor | None = None) -> Tensor:
     r"""Huber: $\ell = \tfrac12 d^2$ for $|d| \le \delta$, else $\delta(|d| - \tfrac{\delta}{2})$.
 
     The derivative is $d$ inside and $\delta\operatorname{sign}(d)$ outside: $\delta$ times
-    smooth L1 with $\beta = \delta$.
+    smooth L1 with $\beta = \delta$. ``input``, ``target`` (and ``weight``): one shape.
     """
-    x, y = _same_shape(input, target)
-    r = _reduction(reduction)
     k = check_real(delta, "delta", min_value=0.0, allow_min=False)
-    with torch.no_grad():
-        d = x - y
+
+    def loss_and_grad(d: Tensor) -> tuple[Tensor, Tensor]:
         inside = d.abs() <= k
-        loss = torch.where(inside, 0.5 * d * d, k * (d.abs() - 0.5 * k))
-        grad = torch.where(inside, d, k * torch.sign(d))
-        args = (x, y, loss, grad, -grad, r)
-    return _apply(*args)
+        return (torch.where(inside, 0.5 * d * d, k * (d.abs() - 0.5 * k)),
+                torch.where(inside, d, k * torch.sign(d)))
+
+    return _regression_loss(input, target, reduction, weight, loss_and_grad, weighted_mean="count")
 
 
 def msle(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
