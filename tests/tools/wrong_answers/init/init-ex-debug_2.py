@@ -1,0 +1,12 @@
+# Wrong: std 1/sqrt(width): forgets ReLU's factor 2.
+def deep_relu_net(depth=20, width=256):
+    torch.manual_seed(0)
+    layers = []
+    for _ in range(depth):
+        layer = torch.nn.Linear(width, width)
+        # Kaiming: Var(w) = 2 / fan_in keeps E[a^2] constant through ReLU layers (std=0.01 shrinks it)
+        torch.nn.init.normal_(layer.weight, std=1 / width**0.5)
+        torch.nn.init.zeros_(layer.bias)
+        layers += [layer, torch.nn.ReLU()]
+    return torch.nn.Sequential(*layers)
+    ### END SOLUTION
