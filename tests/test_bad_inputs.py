@@ -111,6 +111,8 @@ RAISES = [
     R("layers.count_parameters", lambda: layers.count_parameters("net"), TypeError, "model", id="count_parameters"),
     R("layers.summary", lambda: layers.summary(nn.Linear(3, 2), input_size=-3), TypeError, "input_size",
       id="summary-int"),
+    R("layers.summary", lambda: layers.summary(nn.Linear(3, 2), (1, -3)), ValueError, "input_size",
+      id="summary-negative"),
     R("layers.summary", lambda: layers.summary("net", (1, 3)), TypeError, "model", id="summary-model"),
     R("layers.LayerRow", lambda: layers.LayerRow("a"), TypeError, "kind", id="LayerRow-missing"),
     # init
@@ -392,10 +394,6 @@ SHOWN = ("H3/lead: the fix changes source printed in a book notebook ({}); it ne
          "re-executed (make execute) with the shared notebook lock")
 # Rows that fail today, by owner: strict xfails (they fail once fixed, so the mark gets removed);
 KNOWN_FAILING = {
-    "summary-int": H2 + "layers.summary(input_size=int) raises 'int' object is not iterable",
-    "fit-optimizer": SHOWN.format("gradient-descent: show_source(fit)"),
-    "confusion-range": SHOWN.format("capstone: show_source(confusion_matrix)") + "; message lacks the argument names",
-    "GRU-0": SHOWN.format("mnist1d: show_source(MNIST1DGRU)") + "; time_steps=0 accepted",
 }
 
 

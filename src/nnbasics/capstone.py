@@ -151,9 +151,11 @@ def confusion_matrix(predictions: Tensor, targets: Tensor, num_classes: int) -> 
     if predictions.shape != targets.shape:
         raise ValueError(f"predictions {tuple(predictions.shape)} and targets {tuple(targets.shape)} "
                          f"must have the same length")
+    check_int(num_classes, "num_classes")
     if len(targets) and (min(predictions.min(), targets.min()) < 0
                          or max(predictions.max(), targets.max()) >= num_classes):
-        raise ValueError(f"class indices must lie in [0, {num_classes})")
+        raise ValueError(f"predictions and targets must be class indices in [0, num_classes) = "
+                         f"[0, {num_classes})")
     counts = torch.bincount(targets * num_classes + predictions, minlength=num_classes * num_classes)
     return counts.reshape(num_classes, num_classes)
 
@@ -243,6 +245,9 @@ class MNIST1DGRU(nn.Module):
 
     def __init__(self, num_classes: int = 10, hidden_size: int = 6, time_steps: int = 40) -> None:
         super().__init__()
+        for value, name in ((num_classes, "num_classes"), (hidden_size, "hidden_size"),
+                            (time_steps, "time_steps")):
+            check_int(value, name)
         self.gru = GRU(1, hidden_size, batch_first=True, bidirectional=True)
         self.linear = Linear(2 * hidden_size * time_steps, num_classes)
 

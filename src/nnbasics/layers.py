@@ -144,6 +144,12 @@ def summary(model: nn.Module, input_size: Sequence[int], dtype: torch.dtype = to
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(input_size, Sequence) or not all(
+            isinstance(n, int) and not isinstance(n, bool) for n in input_size):
+        raise TypeError(f"input_size must be a sequence of ints (the input's shape, batch first), "
+                        f"got {input_size!r}")
+    if any(n < 0 for n in input_size):
+        raise ValueError(f"input_size must hold sizes >= 0, got {tuple(input_size)}")
     leaves = [(name, m) for name, m in model.named_modules() if not list(m.children())]
     shapes: dict[str, tuple[int, ...]] = {}
 

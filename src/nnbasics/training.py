@@ -108,6 +108,9 @@ def fit(model: nn.Module, loss_fn: Callable, optimizer: torch.optim.Optimizer, t
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     if not callable(loss_fn):
         raise TypeError("loss_fn must be callable: loss_fn(output, targets) -> scalar tensor")
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer (e.g. nnbasics.optim.SGD), "
+                        f"got {type(optimizer).__name__}")
     _check_loader(train_loader, "train_loader")
     if val_loader is not None:
         _check_loader(val_loader, "val_loader")
