@@ -468,7 +468,13 @@ class _CellBase(nn.Module):
 
 
 class RNNCell(_CellBase):
-    """One RNN step, like :class:`torch.nn.RNNCell`: ``h' = cell(x, h)``."""
+    """One RNN step, like :class:`torch.nn.RNNCell`: ``h' = cell(x, h)``.
+
+    ``input_size`` $I$ and ``hidden_size`` $H$ are the sizes of $x_t$ and $h_t$; ``bias`` adds
+    $b_{ih}, b_{hh}$; ``nonlinearity`` is ``"tanh"`` or ``"relu"``; ``device``/``dtype`` place the
+    parameters. ``forward(input, hx=None)``: ``input`` ``[B, I]`` (or ``[I]``), ``hx`` ``[B, H]``
+    (zeros if None) -> ``h'`` ``[B, H]``.
+    """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh",
                  device: object = None, dtype: torch.dtype | None = None) -> None:
@@ -481,7 +487,12 @@ class RNNCell(_CellBase):
 
 
 class LSTMCell(_CellBase):
-    """One LSTM step, like :class:`torch.nn.LSTMCell`: ``h', c' = cell(x, (h, c))``."""
+    """One LSTM step, like :class:`torch.nn.LSTMCell`: ``h', c' = cell(x, (h, c))``.
+
+    ``input_size`` $I$, ``hidden_size`` $H$, ``bias``, ``device``/``dtype`` as in :class:`RNNCell`.
+    ``forward(input, hx=None)``: ``input`` ``[B, I]`` (or ``[I]``), ``hx`` a pair ``(h, c)`` of
+    ``[B, H]`` (zeros if None) -> ``(h', c')``, each ``[B, H]``.
+    """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device: object = None,
                  dtype: torch.dtype | None = None) -> None:
@@ -492,7 +503,12 @@ class LSTMCell(_CellBase):
 
 
 class GRUCell(_CellBase):
-    """One GRU step, like :class:`torch.nn.GRUCell`: ``h' = cell(x, h)``."""
+    """One GRU step, like :class:`torch.nn.GRUCell`: ``h' = cell(x, h)``.
+
+    ``input_size`` $I$, ``hidden_size`` $H$, ``bias``, ``device``/``dtype`` as in :class:`RNNCell`.
+    ``forward(input, hx=None)``: ``input`` ``[B, I]`` (or ``[I]``), ``hx`` ``[B, H]`` (zeros if
+    None) -> ``h'`` ``[B, H]``.
+    """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device: object = None,
                  dtype: torch.dtype | None = None) -> None:
@@ -532,8 +548,11 @@ def clip_grad_norm_(
 
     The total norm is $\|(\|g_1\|_p, \|g_2\|_p, \dots)\|_p$; if it exceeds ``max_norm`` every
     gradient is multiplied by $\text{max\_norm}/(\text{norm} + 10^{-6})$, as in
-    :func:`torch.nn.utils.clip_grad_norm_`. Returns the total norm before clipping.
-    ``norm_type`` $p$ is a number or ``"inf"`` (see :func:`_vector_norm` for $p = \pm\infty, 0$).
+    :func:`torch.nn.utils.clip_grad_norm_`. Returns the total norm before clipping, a 0-d tensor.
+    ``parameters``: a tensor or an iterable of tensors, any shapes (those without ``.grad`` are
+    skipped); ``error_if_nonfinite=True`` raises if the norm is NaN or infinite.
+    ``norm_type`` $p$ is a number or ``"inf"``; $p = \pm\infty$ takes the largest / smallest
+    $|g|$, $p = 0$ counts the non-zero norms, as torch does.
     """
     max_norm = check_real(max_norm, "max_norm", min_value=0.0)
     try:
@@ -556,7 +575,9 @@ def clip_grad_norm_(
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
-    """Clamp every gradient entry to ``[-clip_value, clip_value]``, like torch's."""
+    """Clamp every gradient entry to ``[-clip_value, clip_value]`` (``clip_value`` >= 0), in place,
+    like torch's. ``parameters``: a tensor or an iterable of tensors (those without ``.grad`` are
+    skipped)."""
     v = check_real(clip_value, "clip_value", min_value=0.0)
     for g in _grads(parameters):
         g.clamp_(-v, v)

@@ -142,7 +142,7 @@ def _sum_over(t: Tensor, dims: list[int]) -> Tensor:
 
 def _scale_and_shift(ctx, x_hat: Tensor, invstd: Tensor, weight: Tensor | None, bias: Tensor | None,
                      param_shape: tuple[int, ...]) -> Tensor:
-    r"""$y = \gamma \hat x + \beta$ (each optional), saving what :func:`_affine_grads` needs.
+    r"""$y = \gamma \hat x + \beta$ (each optional), saving what ``_affine_grads`` needs.
 
     ``param_shape`` is ``weight``'s shape with a 1 in every dimension it broadcasts over."""
     ctx.save_for_backward(x_hat, invstd, weight)
