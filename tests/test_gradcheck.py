@@ -122,3 +122,32 @@ def test_only_inputs_that_require_grad_are_checked():
 def test_bad_input_raises_a_clear_error(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def _randn(*shape):
+    return torch.randn(*shape, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+
+
+@pytest.mark.parametrize("make", [lambda: torch.tensor(0.7, dtype=torch.float64), lambda: _randn(3, 4).t(),
+                                  lambda: _randn(4, 6)[:, ::2]], ids=["0-d", "transposed", "strided"])
+def test_zero_dim_and_non_contiguous_inputs_like_torch(make):
+    x = make().requires_grad_()
+    weight = torch.linspace(-1, 1, max(x.numel(), 1), dtype=torch.float64).reshape(x.shape)
+
+    def fn(t):
+        return torch.sin(t) * weight
+
+    assert gradcheck(fn, x) and torch.autograd.gradcheck(fn, (x,))
+    numeric = numerical_jacobian(fn, [x])[0]
+    expected = torch.diag((torch.cos(x) * weight).detach().flatten()).reshape((*x.shape, *x.shape))
+    torch.testing.assert_close(numeric, expected, atol=1e-8, rtol=1e-6)
+    broken = check_gradients(lambda t: WrongSigmoid.apply(t) * weight, x)
+    assert not broken.passed  # a wrong backward is still caught on such inputs
+
+
+def test_expanded_input_is_refused_like_torch():
+    x = torch.randn(3, 1, dtype=torch.float64, requires_grad=True).expand(3, 4)
+    with pytest.raises(ValueError, match=r"inputs\[0\].*stride 0"):
+        gradcheck(torch.sin, x)
+    with pytest.raises(RuntimeError, match="stride 0"):
+        torch.autograd.gradcheck(torch.sin, (x,))

@@ -8,6 +8,7 @@ pass shows where it is wrong.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -71,7 +72,11 @@ def _prepare(fn: object, inputs: object, name: str = "fn") -> tuple[Callable, tu
         raise TypeError("inputs must be a tensor or a sequence of tensors")
     if not any(t.requires_grad for t in inputs):
         raise ValueError("at least one input must have requires_grad=True")
-    for t in inputs:
+    for number, t in enumerate(inputs):
+        shared = any(step == 0 and size > 1 for step, size in zip(t.stride(), t.shape, strict=True))
+        if t.requires_grad and shared:
+            raise ValueError(f"inputs[{number}] is expanded (a dimension with stride 0): its entries share "
+                             f"memory, so one cannot be nudged alone; pass a .clone() of it")
         if t.requires_grad and t.dtype != torch.float64:
             raise TypeError(f"check gradients in float64 (got {t.dtype}): central differences in "
                             f"float32 are too coarse to tell a right gradient from a wrong one")
@@ -103,28 +108,28 @@ def numerical_jacobian(fn: Callable, inputs: Sequence[Tensor], eps: float = 1e-6
         for t in inputs:
             if not t.requires_grad:
                 continue
-            jac = torch.zeros(*out_shape, t.numel(), dtype=torch.float64)
-            flat = t.detach().view(-1)  # shares t's storage: nudging flat nudges t
-            for j in range(t.numel()):
-                original = flat[j].item()
-                flat[j] = original + eps
+            jac = torch.zeros((*out_shape, t.numel()), dtype=torch.float64)
+            data = t.detach()  # shares t's storage: nudging data nudges t
+            for j, index in enumerate(itertools.product(*map(range, t.shape))):  # row-major order
+                original = data[index].item()
+                data[index] = original + eps
                 plus = _output(fn, inputs).double()
-                flat[j] = original - eps
+                data[index] = original - eps
                 minus = _output(fn, inputs).double()
-                flat[j] = original
+                data[index] = original
                 jac[..., j] = (plus - minus) / (2 * eps)
-            jacobians.append(jac.reshape(*out_shape, *t.shape))
+            jacobians.append(jac.reshape((*out_shape, *t.shape)))
     return jacobians
 
 
 def _analytic_jacobian(fn: Callable, inputs: Sequence[Tensor]) -> list[Tensor]:
     wrt = [t for t in inputs if t.requires_grad]
     out = _output(fn, inputs)
-    jacobians = [torch.zeros(*out.shape, *t.shape, dtype=torch.float64) for t in wrt]
+    jacobians = [torch.zeros((*out.shape, *t.shape), dtype=torch.float64) for t in wrt]
     for i in range(out.numel()):
-        seed = torch.zeros_like(out).view(-1)
+        seed = torch.zeros(out.numel(), dtype=out.dtype)
         seed[i] = 1.0
-        grads = torch.autograd.grad(out, wrt, seed.view_as(out), retain_graph=True, allow_unused=True)
+        grads = torch.autograd.grad(out, wrt, seed.reshape(out.shape), retain_graph=True, allow_unused=True)
         index = torch.unravel_index(torch.tensor(i), out.shape) if out.dim() else ()
         for jac, grad in zip(jacobians, grads, strict=True):
             jac[tuple(int(k) for k in index)] = 0.0 if grad is None else grad.double()
