@@ -125,6 +125,14 @@ lock:
 	  _build/lockenv/bin/python -m pip freeze --all --exclude-editable \
 	  | grep -v '^pip==' | sed 's/^torch==\(.*\)+cpu$$/torch==\1/'; } > requirements.txt
 	rm -rf _build/lockenv
+	$(MAKE) binder/requirements.txt
+
+# Binder's environment is the lock with the CPU build of torch (tests/tools/test_launch.py checks it).
+binder/requirements.txt: requirements.txt
+	{ echo "# Binder's environment: the course's lock (requirements.txt), with the CPU build of torch."; \
+	  echo "# Generated from requirements.txt; tests/tools/test_launch.py checks the two agree."; \
+	  echo "--extra-index-url https://download.pytorch.org/whl/cpu"; \
+	  grep -v -e '^#' -e '^-' -e '^$$' requirements.txt | sed 's/^torch==\(.*\)$$/torch==\1+cpu/'; } > $@
 
 # The book's conceptual diagrams (book/figures/*.svg), redrawn from book/figures/make_figures.py.
 figures: $(STAMP)

@@ -9,6 +9,7 @@ computed here, from `nnbasics` where the library has them.
 from __future__ import annotations
 
 import io
+import math
 import sys
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import matplotlib
 
 matplotlib.use("svg")
 import matplotlib.pyplot as plt  # noqa: E402
+
 import numpy as np  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
@@ -206,12 +208,14 @@ def losses_margin():
     m = np.linspace(-2, 3, 401)
     fig, ax0 = canvas(12, 6.0)
     ax = fig.add_axes([0.1, 0.14, 0.55, 0.72])
+    # np.exp takes another SIMD path on another CPU (last-bit differences that rounding cannot hide
+    # near a rounding boundary): the scalar C library's exp and log1p are the same everywhere.
+    logistic = np.array([math.log1p(math.exp(-v)) / math.log(2) for v in m])
+    exponential = np.array([math.exp(-v) for v in m])
     for y, c, n in [(np.maximum(0, 1 - m), BLUE, "hinge $\\max(0, 1-m)$"),
-                    (np.log1p(np.exp(-m)) / np.log(2), ORANGE, "logistic $\\log_2(1+e^{-m})$"),
-                    (np.exp(-m), RED, "exponential $e^{-m}$")]:
-        # np.exp takes another SIMD path on another CPU (last-bit differences): round so the SVG
-        # is the same everywhere.
-        ax.plot(m, np.round(y, 6), color=c, lw=2.2, label=n)
+                    (logistic, ORANGE, "logistic $\\log_2(1+e^{-m})$"),
+                    (exponential, RED, "exponential $e^{-m}$")]:
+        ax.plot(m, y, color=c, lw=2.2, label=n)
     ax.plot(m, (m <= 0).astype(float), color=GREY, lw=1.5, ls="--", label="0–1 loss")
     ax.set_ylim(0, 4)
     ax.set_xlim(-2, 3)
