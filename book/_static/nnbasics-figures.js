@@ -27,14 +27,19 @@
     var images = document.querySelectorAll(
       "article.bd-article img, .bd-content img, .cell_output img, figure img");
     images.forEach(function (img) {
-      if (img.closest("a")) return;  // a linked image keeps its link
+      // A link elsewhere keeps its link; Sphinx's link to the image itself (a figure with a
+      // :width:) opens the overlay instead of leaving the page.
+      var link = img.closest("a");
+      if (link && !link.classList.contains("image-reference")) return;
       function mark() {
         img.classList.toggle("nnbasics-zoomable", shrunk(img));
       }
       if (img.complete) mark(); else img.addEventListener("load", mark);
       window.addEventListener("resize", mark);
-      img.addEventListener("click", function () {
-        if (shrunk(img)) open(img);
+      img.addEventListener("click", function (e) {
+        if (!shrunk(img)) return;
+        e.preventDefault();
+        open(img);
       });
     });
     document.addEventListener("keydown", function (e) {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -83,3 +84,43 @@ def test_chapter_shows_two_captioned_diagrams_that_load(page, server, chapter, m
     for fid in page.evaluate("Array.from(document.querySelectorAll('main figure[id]')).map(f => f.id)"):
         if fid.startswith("fig-"):
             assert page.locator(f"main a[href='#{fid}']").count() >= 1, f"{chapter}: nothing refers to {fid}"
+
+
+def smallest_font(name: str) -> tuple[float, float]:
+    """The diagram's smallest font size and its viewBox width, both in SVG user units."""
+    svg = (ROOT / "book" / "figures" / f"{name}.svg").read_text(encoding="utf-8")
+    view_width = float(re.search(r'viewBox="0 0 ([\d.]+) ', svg).group(1))
+    return min(float(s) for s in re.findall(r"font-size: ([\d.]+)px", svg)), view_width
+
+
+@pytest.mark.parametrize("device", ["phone", "tablet"])
+@pytest.mark.parametrize("chapter", ["conv", "recurrent"])
+def test_diagrams_are_legible_on_a_phone_and_a_tablet_or_open_full_size(page, server, chapter, device):
+    """Shown at the column width, a diagram's smallest text is 11 px or more; where the column is
+    too narrow for that (a phone), a tap opens it full size, where its text is 11 px or more."""
+    sizes = {"phone": {"width": 390, "height": 844}, "tablet": {"width": 768, "height": 1024}}
+    page.set_viewport_size(sizes[device])
+    page.goto(f"{server}/book/{chapter}/{chapter}.html", wait_until="load")
+    page.wait_for_function("() => Array.from(document.images).every(i => i.complete)", timeout=10_000)
+    checked = 0
+    for fig in page.locator("main figure img").all():
+        name = fig.get_attribute("src").rsplit("/", 1)[-1].removesuffix(".svg")
+        if name not in FIGURES:
+            continue
+        font, view_width = smallest_font(name)
+        shown = fig.evaluate("i => i.getBoundingClientRect().width")
+        checked += 1
+        if font * shown / view_width >= 11:
+            continue
+        fig.scroll_into_view_if_needed()
+        zoomable = "nnbasics-zoomable" in (fig.get_attribute("class") or "")
+        assert zoomable, f"{device}: {name} is shown small and does not open full size"
+        fig.click()
+        big = page.locator(".nnbasics-lightbox img")
+        big.wait_for(state="visible", timeout=5_000)
+        full = big.evaluate("i => i.getBoundingClientRect().width")
+        assert font * full / view_width >= 11, f"{device}: {name} opened at {full} px, text still under 11 px"
+        page.locator(".nnbasics-lightbox").click()
+        assert page.locator(".nnbasics-lightbox").count() == 0
+    assert checked >= 3, f"{chapter}: only {checked} diagrams found"
+    page.set_viewport_size({"width": 1280, "height": 900})

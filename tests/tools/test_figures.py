@@ -45,3 +45,17 @@ def test_svgs_keep_text_as_text_at_a_readable_size(generator):
         assert sizes, name
         assert min(sizes) * scale >= 11, f"{name}: text of {min(sizes) * scale:.1f} px at the column width"
         assert "Date" not in svg and "<dc:date>" not in svg
+
+
+def test_font_awesome_subset_is_current():
+    """book/_static/scripts/fontawesome.js is what make_fontawesome.py makes from the installed theme."""
+    static = ROOT / "book" / "_static"
+    spec = importlib.util.spec_from_file_location("make_fontawesome", static / "make_fontawesome.py")
+    maker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(maker)
+    made = maker.subset(maker.SOURCE.read_text(encoding="utf-8"))
+    assert (static / "scripts" / "fontawesome.js").read_text(encoding="utf-8") == made, \
+        "run .venv/bin/python book/_static/make_fontawesome.py"
+    assert len(made) < 100_000 < maker.SOURCE.stat().st_size
+    for icon in ("magnifying-glass", "github", "bars"):
+        assert f"{icon}" in made
