@@ -31,8 +31,8 @@ from nnbasics.layers import Linear
 from nnbasics.losses import cross_entropy
 from nnbasics.utils import evaluating
 
-__all__ = ["GRU", "LSTM", "RNN", "CharLSTM", "GRUCell", "LSTMCell", "RNNCell", "bits_per_char",
-           "clip_grad_norm_", "clip_grad_value_", "sample", "text_batch"]
+__all__ = ["GRU", "LSTM", "RNN", "CharLSTM", "GRUCell", "LSTMCell", "RNNCell", "RecurrentFunction",
+           "bits_per_char", "clip_grad_norm_", "clip_grad_value_", "sample", "text_batch"]
 
 GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}
 
