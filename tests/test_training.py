@@ -128,3 +128,58 @@ def test_accuracy_and_its_errors():
     with pytest.raises(ValueError, match=r"accuracy expects scores \[N, C\]"):
         accuracy(torch.ones(3), torch.ones(3))
     assert isinstance(History(), History)
+
+
+
+# Run in a fresh interpreter: tqdm reads TQDM_* environment variables when it is imported.
+_BAR_SCRIPT = """
+import sys
+import torch
+import nnbasics.training as training
+from nnbasics import losses, optim
+
+
+class Terminal:  # a stream that says it is a terminal, so tqdm would draw its bar there
+    def isatty(self):
+        return True
+
+    def write(self, text):
+        pass
+
+    def flush(self):
+        pass
+
+
+shown, real_tqdm = [], training.tqdm
+
+
+def on_a_terminal(*args, **kwargs):
+    bar = real_tqdm(*args, file=Terminal(), **kwargs)
+    shown.append(not bar.disable)  # closing a bar sets disable, so look now
+    return bar
+
+
+training.tqdm = on_a_terminal
+X, y = torch.randn(8, 3), torch.randn(8, 1)
+net = torch.nn.Linear(3, 1)
+training.fit(net, losses.mse_loss, optim.SGD(net.parameters(), lr=0.1), [(X, y)], epochs=2,
+             progress=sys.argv[1] == "True")
+print(shown)
+"""
+
+
+@pytest.mark.parametrize(("env", "progress", "shown"),
+                         [(None, True, True), ("1", True, False), (None, False, False)])
+def test_the_bar_shows_unless_progress_false_or_tqdm_disable(env, progress, shown):
+    # make execute and nbval set TQDM_DISABLE=1 so that no bar is stored in a notebook: fit must
+    # leave that to tqdm, not override it with an explicit disable=None.
+    import os
+    import subprocess
+    import sys
+
+    environ = {k: v for k, v in os.environ.items() if k != "TQDM_DISABLE"}
+    if env is not None:
+        environ["TQDM_DISABLE"] = env
+    run = subprocess.run([sys.executable, "-c", _BAR_SCRIPT, str(progress)], env=environ,
+                         capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == f"[{shown}]"

@@ -289,8 +289,8 @@ def train_steps(model: nn.Module, data: Split, steps: int, lr: float = 1e-2, bat
     schedule = CosineAnnealingLR(opt, T_max=steps) if cosine else None
     n, step_loss = len(data.X_train), []
     model.train()
-    for step in tqdm(range(steps), desc=type(model).__name__, leave=False, mininterval=1.0,
-                     disable=True if not progress else None):
+    off = {} if progress else {"disable": True}  # as in fit: TQDM_DISABLE=1 switches the bar off
+    for step in tqdm(range(steps), desc=type(model).__name__, leave=False, mininterval=1.0, **off):
         start = (step * batch_size) % n
         X, y = data.X_train[start:start + batch_size], data.y_train[start:start + batch_size]
         loss = losses.cross_entropy(model(X), y)

@@ -116,7 +116,10 @@ def fit(model: nn.Module, loss_fn: Callable, optimizer: torch.optim.Optimizer, t
         _check_loader(val_loader, "val_loader")
     metrics = metrics or {}
     history = History()
-    bar = tqdm(range(epochs), desc="epochs", disable=True if not progress else None, leave=False)
+    # progress=False switches the bar off; otherwise tqdm decides, and TQDM_DISABLE=1 switches it
+    # off too (an explicit disable=None would override that environment variable).
+    off = {} if progress else {"disable": True}
+    bar = tqdm(range(epochs), desc="epochs", leave=False, **off)
     for epoch in bar:
         model.train()
         totals, count = {"loss": 0.0, **{name: 0.0 for name in metrics}}, 0
