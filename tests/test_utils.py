@@ -11,7 +11,7 @@ import torch
 import nnbasics
 from nnbasics.activations import SigmoidFunction, sigmoid
 from nnbasics.regularization import Dropout
-from nnbasics.utils import evaluating, reproducible, show_source
+from nnbasics.utils import evaluating, progress_bar, reproducible, show_source
 
 
 def draws():
@@ -103,3 +103,21 @@ def test_book_style_sizes_figures_for_the_column():
         assert min(sizes) * 100 / 72 >= 11  # points at 100 dpi, shown 1:1, in px
         book_style()
         assert mpl.rcParams["savefig.facecolor"] == "white"
+
+
+@pytest.mark.parametrize(("env", "show", "off"),
+                         [(None, True, False), ("1", True, True), ("0", True, False), (None, False, True)])
+def test_progress_bar_is_off_when_asked_or_when_tqdm_disable_is_set(monkeypatch, env, show, off):
+    # In a notebook tqdm.auto is tqdm's notebook bar, which ignores TQDM_DISABLE by itself: make
+    # execute and nbval set it so that no frozen bar is stored in a chapter.
+    import tqdm.auto
+    from tqdm.notebook import tqdm as notebook_tqdm
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", notebook_tqdm)
+    if env is None:
+        monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    else:
+        monkeypatch.setenv("TQDM_DISABLE", env)
+    bar = progress_bar(range(3), show=show, desc="epochs")
+    assert bar.disable is off
+    assert list(bar) == [0, 1, 2]

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 
 import torch
 from torch import Tensor, nn
-from tqdm.auto import tqdm
 
 from nnbasics import losses, optim
 from nnbasics._checks import check_int
@@ -35,7 +34,7 @@ from nnbasics.layers import Linear
 from nnbasics.optim.lr_scheduler import CosineAnnealingLR
 from nnbasics.recurrent import GRU
 from nnbasics.training import accuracy
-from nnbasics.utils import evaluating
+from nnbasics.utils import evaluating, progress_bar
 
 __all__ = [
     "MNIST1DCNN",
@@ -289,8 +288,8 @@ def train_steps(model: nn.Module, data: Split, steps: int, lr: float = 1e-2, bat
     schedule = CosineAnnealingLR(opt, T_max=steps) if cosine else None
     n, step_loss = len(data.X_train), []
     model.train()
-    off = {} if progress else {"disable": True}  # as in fit: TQDM_DISABLE=1 switches the bar off
-    for step in tqdm(range(steps), desc=type(model).__name__, leave=False, mininterval=1.0, **off):
+    for step in progress_bar(range(steps), show=progress, desc=type(model).__name__, leave=False,
+                             mininterval=1.0):
         start = (step * batch_size) % n
         X, y = data.X_train[start:start + batch_size], data.y_train[start:start + batch_size]
         loss = losses.cross_entropy(model(X), y)
@@ -325,6 +324,6 @@ def train_seeds(experiments: dict[str, tuple[Callable[[], nn.Module], int]], dat
         futures = {pool.submit(_train_seed, make, data, steps, seed): (name, seed)
                    for name, make, steps, seed in jobs}
         results = {}
-        for future in tqdm(as_completed(futures), total=len(futures), desc="runs", leave=False):
+        for future in progress_bar(as_completed(futures), total=len(futures), desc="runs", leave=False):
             results[futures[future]] = future.result()  # a worker's error is raised here
     return {name: [results[name, seed] for seed in seeds] for name in experiments}

@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 
 import torch
 from torch import Tensor, nn
-from tqdm.auto import tqdm
 
 from nnbasics.optim.lr_scheduler import ReduceLROnPlateau
-from nnbasics.utils import evaluating
+from nnbasics.utils import evaluating, progress_bar
 
 __all__ = ["History", "accuracy", "evaluate", "fit"]
 
@@ -116,10 +115,7 @@ def fit(model: nn.Module, loss_fn: Callable, optimizer: torch.optim.Optimizer, t
         _check_loader(val_loader, "val_loader")
     metrics = metrics or {}
     history = History()
-    # progress=False switches the bar off; otherwise tqdm decides, and TQDM_DISABLE=1 switches it
-    # off too (an explicit disable=None would override that environment variable).
-    off = {} if progress else {"disable": True}
-    bar = tqdm(range(epochs), desc="epochs", leave=False, **off)
+    bar = progress_bar(range(epochs), show=progress, desc="epochs", leave=False)
     for epoch in bar:
         model.train()
         totals, count = {"loss": 0.0, **{name: 0.0 for name in metrics}}, 0

@@ -134,3 +134,14 @@ def show_source(*objects: object) -> Source:
         show_source(nnbasics.activations.SigmoidFunction)
     """
     return Source(*objects)
+
+
+def progress_bar(iterable, show: bool = True, **kwargs):
+    """``tqdm.auto``'s progress bar over ``iterable``, switched off by ``show=False`` or by the
+    environment variable ``TQDM_DISABLE=1`` (which ``make execute`` and nbval set, so that no bar
+    is stored in a notebook). Checked here because tqdm's notebook bar ignores that variable."""
+    from tqdm.auto import tqdm
+
+    off = os.environ.get("TQDM_DISABLE", "").strip().lower() not in {"", "0", "false", "no"}
+    return tqdm(iterable, disable=off or not show, **kwargs)
+
