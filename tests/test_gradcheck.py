@@ -151,3 +151,123 @@ def test_expanded_input_is_refused_like_torch():
         gradcheck(torch.sin, x)
     with pytest.raises(RuntimeError, match="stride 0"):
         torch.autograd.gradcheck(torch.sin, (x,))
+
+
+# Tests that kill what `make mutation` showed survived: each asserts a behaviour torch also has.
+
+
+def test_defaults_are_torchs():
+    import inspect
+
+    ours = inspect.signature(gradcheck).parameters
+    theirs = inspect.signature(torch.autograd.gradcheck).parameters
+    for name, parameter in ours.items():
+        if parameter.default is not inspect.Parameter.empty:
+            assert parameter.default == theirs[name].default, name
+    assert inspect.signature(check_gradients).parameters["n_worst"].default == 5
+
+
+@pytest.mark.parametrize(("option", "value"), [("check_undefined_grad", False), ("check_forward_ad", True),
+                                               ("fast_mode", True), ("masked", True)])
+def test_torch_only_options_are_refused_by_name(option, value):
+    with pytest.raises(ValueError, match=f"^{option}={value!r} is not supported"):
+        gradcheck(A.sigmoid, inputs((2,)), **{option: value})
+
+
+def test_a_wrong_first_input_fails_even_when_the_last_is_right():
+    # SlightlyWrongLinear's weight (input 1) gradient is wrong, its input 0 gradient is right; the
+    # reversed argument order puts the wrong one first.
+    x, w = inputs((4, 3), (2, 3))
+    assert not check_gradients(lambda w_, x_: SlightlyWrongLinear.apply(x_, w_), (w, x)).passed
+    assert not gradcheck(lambda w_, x_: SlightlyWrongLinear.apply(x_, w_), (w, x), raise_exception=False)
+
+
+def test_errors_and_worst_entries_are_exact():
+    x, w = inputs((4, 3), (2, 3))
+    result = check_gradients(SlightlyWrongLinear.apply, (x, w), n_worst=4)
+    analytic = torch.autograd.functional.jacobian(lambda w_: x.detach() @ w_.T, w.detach())  # [4, 2, 2, 3]
+    wrong = 1.01 * analytic
+    errors = (wrong - analytic).abs()
+    assert result.max_abs_error == pytest.approx(errors.max().item(), rel=1e-5)
+    assert result.max_rel_error == pytest.approx(0.01 / 2.01, rel=1e-5)
+    assert len(result.worst) == 4
+    gaps = [abs(m.analytic - m.numeric) for m in result.worst]
+    assert gaps == sorted(gaps, reverse=True) and gaps[0] == pytest.approx(errors.max().item(), rel=1e-5)
+    for m in result.worst:
+        assert m.input_number == 1
+        assert m.analytic == pytest.approx(wrong[(*m.out_index, *m.in_index)].item(), rel=1e-12)
+        assert m.numeric == pytest.approx(analytic[(*m.out_index, *m.in_index)].item(), rel=1e-6)
+        assert m.rel_error == pytest.approx(abs(m.analytic - m.numeric) / (abs(m.analytic) + abs(m.numeric)))
+        line = f"input 1 {list(m.in_index)} -> output {list(m.out_index)}: {m.analytic:+.6e}"
+        assert line in result.report()
+    assert len(check_gradients(SlightlyWrongLinear.apply, (x, w)).worst) == 5  # the default n_worst
+    assert check_gradients(SlightlyWrongLinear.apply, (x, w), n_worst=0).worst == []
+    ok = check_gradients(A.sigmoid, inputs((3, 4)))
+    assert ok.passed and ok.max_abs_error < 1e-8 and ok.max_rel_error < 1e-6
+
+
+def test_mismatch_is_frozen_and_its_relative_error_is_cs231ns():
+    import dataclasses
+
+    m = check_gradients(WrongSigmoid.apply, inputs((2,)), n_worst=1).worst[0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        m.analytic = 0.0
+    zero = type(m)(0, (0,), (0,), 0.0, 0.0)
+    assert zero.rel_error == 0.0
+    assert type(m)(0, (0,), (0,), 3.0, 1.0).rel_error == 0.5
+    assert type(m)(0, (0,), (0,), -3.0, 1.0).rel_error == 1.0
+    assert type(m)(0, (0,), (0,), 0.5, 0.25).rel_error == pytest.approx(1 / 3)  # small: no floor
+
+
+def test_unused_input_and_many_outputs_like_torch():
+    x, y = inputs((3,), (2,))
+
+    def fn(a, b):  # b is unused: its gradient is None, its Jacobian zero; several outputs
+        return a.exp() * a
+
+    assert gradcheck(fn, (x, y)) and torch.autograd.gradcheck(fn, (x, y))
+    assert check_gradients(fn, (x, y)).max_abs_error < 1e-8
+    scalar = check_gradients(lambda a: (a * a).sum(), (x,), n_worst=1).worst[0]
+    assert scalar.out_index == () and scalar.analytic == pytest.approx(2 * x[scalar.in_index].item())
+
+
+def test_exact_differences_pass_with_zero_tolerance():
+    # f(x) = 3x at x = 1 with eps = 0.5: (4.5 - 1.5) / 1 = 3 exactly, so |a - n| = 0 <= 0 + 0.
+    x = torch.ones(2, dtype=torch.float64, requires_grad=True)
+    assert gradcheck(lambda a: 3 * a, (x,), eps=0.5, atol=0.0, rtol=0.0)
+    # rtol scales with |n| = 3: an error of 0.03 passes rtol=0.01 (0.03 <= 0.03), fails rtol=0.009.
+    assert check_gradients(SlightlyWrongScale.apply, (x,), eps=0.5, atol=0.0, rtol=0.01).passed
+    assert not check_gradients(SlightlyWrongScale.apply, (x,), eps=0.5, atol=0.0, rtol=0.009).passed
+
+
+class SlightlyWrongScale(torch.autograd.Function):
+    """3x with the derivative 3.03: a 1 % error."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return 3 * x
+
+    @staticmethod
+    def backward(ctx, g):
+        return 3.03 * g
+
+
+@pytest.mark.parametrize("eps", [0.0, -1e-6])
+def test_eps_must_be_positive(eps):
+    for call in (lambda: check_gradients(A.sigmoid, inputs((2,)), eps=eps),
+                 lambda: numerical_jacobian(A.sigmoid, inputs((2,)), eps=eps)):
+        with pytest.raises(ValueError, match="eps"):
+            call()
+
+
+def test_negative_n_worst_is_refused():
+    with pytest.raises(ValueError, match="n_worst"):
+        check_gradients(A.sigmoid, inputs((2,)), n_worst=-1)
+
+
+def test_a_size_one_stride_zero_input_is_accepted():
+    # A dimension of size 1 can have any stride (here 0): nothing is shared, torch accepts it too.
+    x = torch.randn(1, 3, dtype=torch.float64).as_strided((1, 3), (0, 1)).clone().as_strided((1, 3), (0, 1))
+    x.requires_grad_(True)
+    assert x.stride() == (0, 1)
+    assert gradcheck(A.sigmoid, (x,)) and torch.autograd.gradcheck(A.sigmoid, (x,))
