@@ -26,7 +26,7 @@ export STUDENT
 JB_FLAGS := -W -n --keep-going -q
 TIME = TIMEFORMAT="  [$@: $(1) took %1Rs]"; time
 
-.PHONY: help book lab lab-instructor launch-check test lint unit nbval build-check browser instructor-check execute release autograde feedback lock clean figures
+.PHONY: help book lab lab-instructor launch-check test lint unit nbval build-check browser instructor-check execute release autograde feedback lock clean figures mutation
 
 help:
 	@echo "make book      build the book (creates .venv on first use); prints where the HTML is"
@@ -38,6 +38,7 @@ help:
 	@echo "make autograde SUBMISSIONS=dir [GRADES=grades.csv]   grade a folder of submissions"
 	@echo "make feedback [BATCH=_build/grading/<time>] [SHOW_HIDDEN=1]   one HTML per student and chapter"
 	@echo "make lock      regenerate requirements.txt from requirements.in"
+	@echo "make mutation  mutation testing of the training modules (minutes; not part of make test)"
 
 $(STAMP): requirements.txt pyproject.toml tools/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -133,6 +134,11 @@ binder/requirements.txt: requirements.txt
 	  echo "# Generated from requirements.txt; tests/tools/test_launch.py checks the two agree."; \
 	  echo "--extra-index-url https://download.pytorch.org/whl/cpu"; \
 	  grep -v -e '^#' -e '^-' -e '^$$' requirements.txt | sed 's/^torch==\(.*\)$$/torch==\1+cpu/'; } > $@
+
+# Mutation testing (README, "Mutation testing"): every mutant of gradcheck, training, optim,
+# lr_scheduler and regularization against that module's own tests; fails below 90 % killed.
+mutation: $(STAMP)
+	@$(call TIME,mutation testing) nice -n 15 $(BIN)/python -m nnbasics_course.mutation $(MODULES)
 
 # The book's conceptual diagrams (book/figures/*.svg), redrawn from book/figures/make_figures.py.
 figures: $(STAMP)

@@ -222,3 +222,21 @@ def test_adam_decoupled_weight_decay_is_adamw_like_torch():
     torch.testing.assert_close(mine, theirs, rtol=1e-6, atol=1e-6)
     plain, _ = trajectory(small_net(), lambda n: optim.Adam(n.parameters(), lr=0.01, weight_decay=0.1))
     assert not torch.allclose(mine, plain)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW"])
+def test_step_returns_the_closures_loss_like_torch(name):
+    p = torch.nn.Parameter(torch.ones(2, dtype=torch.float64))
+    optimizer = getattr(optim, name)([p], lr=0.1)
+    seen = []
+
+    def closure():
+        optimizer.zero_grad()
+        loss = (p * p).sum()
+        loss.backward()
+        seen.append(loss)
+        return loss
+
+    assert optimizer.step(closure) is seen[0]
+    assert torch.is_grad_enabled()
+    assert optimizer.step() is None

@@ -204,3 +204,74 @@ def test_state_dict_has_torch_keys_and_loads_both_ways(name, kwargs):
         advance(reference_opt, reference, 53, PLATEAU_METRICS)
         assert later == pytest.approx([g["lr"] for g in reference_opt.param_groups], rel=1e-10)
         assert target.last_epoch == reference.last_epoch == 53
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"mode": "max", "patience": 1, "threshold": 0.05},
+     {"mode": "max", "threshold_mode": "abs", "threshold": 0.02, "patience": 2},
+     {"mode": "max", "patience": 0, "cooldown": 1, "factor": 0.5, "min_lr": 0.2, "threshold_mode": "abs"},
+     {"patience": 0, "factor": 0.5, "eps": 0.2}],
+)
+def test_reduce_on_plateau_max_mode_and_thresholds_match_torch(kwargs):
+    # A rising metric (an accuracy) with small gains: which gains count depends on mode and threshold.
+    metrics = [0.5, 0.52, 0.6, 0.61, 0.62, 0.7, 0.7, 0.69, 0.71, 0.72, 0.72, 0.8, 0.79, 0.78, 0.77, 0.9]
+    metrics += [0.9] * 6
+    mine = plateau_sequence(ours, metrics, **kwargs)
+    assert mine == pytest.approx(plateau_sequence(torch.optim.lr_scheduler, metrics, **kwargs), rel=1e-12)
+    assert len(set(mine)) > 1
+
+
+def test_defaults_are_torchs():
+    import inspect
+
+    names = ("StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "ReduceLROnPlateau")
+    for name in names:
+        theirs = inspect.signature(getattr(torch.optim.lr_scheduler, name)).parameters
+        for parameter in inspect.signature(getattr(ours, name)).parameters.values():
+            if parameter.default is not inspect.Parameter.empty:
+                expected = theirs[parameter.name].default
+                assert parameter.default == pytest.approx(expected), (name, parameter.name)
+
+
+@pytest.mark.parametrize("min_lr", [0.05, [0.05]])
+def test_reduce_on_plateau_after_add_param_group_like_torch(min_lr):
+    def run(module):
+        p, q = torch.nn.Parameter(torch.zeros(1)), torch.nn.Parameter(torch.zeros(1))
+        optimizer = torch.optim.SGD([p], lr=1.0)
+        scheduler = module.ReduceLROnPlateau(optimizer, patience=0, factor=0.5, min_lr=min_lr)
+        scheduler.step(1.0)
+        optimizer.add_param_group({"params": [q], "lr": 0.4})
+        try:
+            for value in (2.0, 2.0, 2.0, 2.0, 2.0):
+                scheduler.step(value)
+        except (ValueError, RuntimeError):  # torch raises RuntimeError, nnbasics a ValueError
+            return "refused"
+        return [g["lr"] for g in optimizer.param_groups], scheduler.get_last_lr(), scheduler.num_bad_epochs
+
+    mine, theirs = run(ours), run(torch.optim.lr_scheduler)
+    if isinstance(min_lr, list):
+        assert mine == theirs == "refused"
+        with pytest.raises(ValueError, match="min_lrs has 1 values but the optimizer now has 2 param groups"):
+            optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))])
+            scheduler = ours.ReduceLROnPlateau(optimizer, patience=0, min_lr=min_lr)
+            scheduler.optimizer.add_param_group({"params": [torch.nn.Parameter(torch.zeros(1))]})
+            scheduler.step(1.0)
+            scheduler.step(1.0)
+    else:
+        assert mine == theirs and mine[0] == [0.05, 0.05]
+
+
+def test_reduce_on_plateau_counts_epochs_and_reports_the_last_lr_like_torch():
+    def run(module):
+        p = torch.nn.Parameter(torch.zeros(1))
+        optimizer = torch.optim.SGD([p], lr=1.0)
+        scheduler = module.ReduceLROnPlateau(optimizer, patience=1, factor=0.5)
+        seen = [scheduler.get_last_lr()]
+        for epoch, value in enumerate([1.0, 1.0, 1.0, 0.5, 0.5, 0.5]):
+            scheduler.step(value, epoch=10 * epoch) if epoch == 2 else scheduler.step(value)
+            seen.append((scheduler.get_last_lr(), scheduler.last_epoch, scheduler.num_bad_epochs,
+                         scheduler.best, scheduler.cooldown_counter))
+        return seen
+
+    assert run(ours) == run(torch.optim.lr_scheduler)

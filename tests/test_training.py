@@ -130,3 +130,34 @@ def test_accuracy_and_its_errors():
     assert isinstance(History(), History)
 
 
+
+
+def test_epoch_loss_and_metrics_are_weighted_by_batch_size():
+    # 5 samples in batches of 2, 2, 1: the epoch loss is the mean over samples, not over batches.
+    X, y = data(n=5)
+    net = model()
+    history = fit(net, losses.mse_loss, optim.SGD(net.parameters(), lr=0.0), loader(X, y, batch_size=2),
+                  epochs=1, metrics={"err": lambda out, t: (out - t).abs().mean().item()}, progress=False)
+    with torch.no_grad():
+        out = net(X)
+    assert history["loss"][0] == pytest.approx(losses.mse_loss(out, y).item(), rel=1e-12)
+    assert history["err"][0] == pytest.approx((out - y).abs().mean().item(), rel=1e-12)
+    assert len(history.step_loss) == 3
+
+
+def test_every_epoch_trains_in_training_mode():
+    class Recorder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = model()
+            self.modes = []
+
+        def forward(self, x):
+            self.modes.append(self.training)
+            return self.linear(x)
+
+    X, y = data(n=8)
+    net = Recorder().eval()  # left in evaluation mode, and evaluate() sets it again each epoch
+    fit(net, losses.mse_loss, optim.SGD(net.parameters(), lr=0.01), loader(X, y, batch_size=4),
+        epochs=2, val_loader=loader(X, y, batch_size=8), progress=False)
+    assert net.modes == [True, True, False, True, True, False]
