@@ -294,3 +294,27 @@ def test_layer_norm_device_dtype_like_torch():
     theirs = nn.LayerNorm((2, 3), dtype=torch.float64, device="cpu")
     for (name, a), (_, b) in zip(ours.named_parameters(), theirs.named_parameters(), strict=True):
         assert a.dtype == b.dtype == torch.float64 and a.shape == b.shape, name
+
+
+@pytest.mark.parametrize(
+    ("mode", "values", "expected_stops", "best", "best_epoch"),
+    [
+        # min_delta = 0.25 (exact in binary): a gain of exactly 0.25 is not an improvement.
+        ("max", [1.0, 1.25, 1.5, 1.5, 1.75, 1.625], [False, False, False, False, False, True], 1.5, 2),
+        ("min", [1.0, 0.75, 0.5, 0.5, 0.25, 0.375], [False, False, False, False, False, True], 0.5, 2),
+    ],
+)
+def test_early_stopping_modes_and_min_delta_exactly(mode, values, expected_stops, best, best_epoch):
+    model = nn.Linear(1, 1)
+    stopper = R.EarlyStopping(patience=2, min_delta=0.25, mode=mode, monitor="val_acc")
+    stops = []
+    for epoch, value in enumerate(values):
+        with torch.no_grad():
+            model.weight.fill_(epoch)
+        stops.append(stopper.on_epoch_end(epoch, {"val_acc": value}, model))
+    assert stops == expected_stops
+    assert (stopper.best, stopper.best_epoch, stopper.stopped_epoch) == (best, best_epoch, 5)
+    assert model.weight.item() == best_epoch  # restored to the best epoch's weights
+    kept = R.EarlyStopping(patience=0, min_delta=0.25, mode=mode, restore_best_weights=False)
+    assert [kept.step(v, model) for v in values[:2]] == [False, True] and model.weight.item() == best_epoch
+    assert R.EarlyStopping(mode=mode).step(values[0]) is False  # the first value always improves
