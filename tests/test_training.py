@@ -161,3 +161,31 @@ def test_every_epoch_trains_in_training_mode():
     fit(net, losses.mse_loss, optim.SGD(net.parameters(), lr=0.01), loader(X, y, batch_size=4),
         epochs=2, val_loader=loader(X, y, batch_size=8), progress=False)
     assert net.modes == [True, True, False, True, True, False]
+
+
+def test_evaluate_weights_batches_by_size_and_keeps_the_models_mode():
+    X, y = data(n=5)
+    net = model().train()
+    result = evaluate(net, losses.mse_loss, loader(X, y, batch_size=2),
+                      {"err": lambda out, t: (out - t).abs().mean().item()})
+    with torch.no_grad():
+        out = net(X)
+    expected = {"loss": losses.mse_loss(out, y).item(), "err": (out - y).abs().mean().item()}
+    assert result == pytest.approx(expected, rel=1e-12)
+    assert net.training
+    with pytest.raises(ValueError, match="loader is empty: it yielded no batch"):
+        evaluate(net, losses.mse_loss, iter([]))
+
+
+def test_an_empty_generator_and_history_bookkeeping():
+    X, y = data(n=4)
+    net = model()
+    opt = optim.SGD(net.parameters(), lr=0.0)
+    with pytest.raises(ValueError, match="train_loader is empty: it yielded no batch"):
+        fit(net, losses.mse_loss, opt, iter([]), epochs=1, progress=False)
+    history = History()
+    assert len(history) == 0
+    history.log({"loss": 1.0, "acc": 0.5})
+    history.log({"loss": 0.5, "acc": 0.75})
+    assert len(history) == 2 and history["loss"] == [1.0, 0.5] and history["acc"] == [0.5, 0.75]
+    assert accuracy(torch.tensor([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]]), torch.tensor([1, 0, 0])) == pytest.approx(2 / 3)
