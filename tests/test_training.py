@@ -178,7 +178,6 @@ def test_evaluate_weights_batches_by_size_and_keeps_the_models_mode():
 
 
 def test_an_empty_generator_and_history_bookkeeping():
-    X, y = data(n=4)
     net = model()
     opt = optim.SGD(net.parameters(), lr=0.0)
     with pytest.raises(ValueError, match="train_loader is empty: it yielded no batch"):
@@ -188,4 +187,5 @@ def test_an_empty_generator_and_history_bookkeeping():
     history.log({"loss": 1.0, "acc": 0.5})
     history.log({"loss": 0.5, "acc": 0.75})
     assert len(history) == 2 and history["loss"] == [1.0, 0.5] and history["acc"] == [0.5, 0.75]
-    assert accuracy(torch.tensor([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]]), torch.tensor([1, 0, 0])) == pytest.approx(2 / 3)
+    scores = torch.tensor([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]])
+    assert accuracy(scores, torch.tensor([1, 0, 0])) == pytest.approx(2 / 3)
