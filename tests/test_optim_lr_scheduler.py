@@ -211,7 +211,7 @@ def test_state_dict_has_torch_keys_and_loads_both_ways(name, kwargs):
     [{"mode": "max", "patience": 1, "threshold": 0.05},
      {"mode": "max", "threshold_mode": "abs", "threshold": 0.02, "patience": 2},
      {"mode": "max", "patience": 0, "cooldown": 1, "factor": 0.5, "min_lr": 0.2, "threshold_mode": "abs"},
-     {"patience": 0, "factor": 0.5, "eps": 0.2}],
+     {"patience": 0, "factor": 0.5, "eps": 0.25}],  # 0.5 -> 0.25 is a change of exactly eps: not made
 )
 def test_reduce_on_plateau_max_mode_and_thresholds_match_torch(kwargs):
     # A rising metric (an accuracy) with small gains: which gains count depends on mode and threshold.
@@ -275,3 +275,29 @@ def test_reduce_on_plateau_counts_epochs_and_reports_the_last_lr_like_torch():
         return seen
 
     assert run(ours) == run(torch.optim.lr_scheduler)
+
+
+@pytest.mark.parametrize(("mode", "metrics"),
+                         [("max", [0.5, 0.75, 1.0, 1.25, 1.5]), ("min", [1.5, 1.25, 1.0, 0.75, 0.5])])
+@pytest.mark.parametrize("threshold_mode", ["abs", "rel"])
+def test_reduce_on_plateau_gain_of_exactly_the_threshold_is_no_improvement(mode, metrics, threshold_mode):
+    # Binary-exact steps of 0.25: with threshold 0.25 (abs) every step is exactly on the bar.
+    threshold = 0.25 if threshold_mode == "abs" else 0.5
+    kwargs = {"mode": mode, "threshold_mode": threshold_mode, "threshold": threshold, "patience": 0,
+              "factor": 0.5}
+    mine = plateau_sequence(ours, metrics, **kwargs)
+    assert mine == plateau_sequence(torch.optim.lr_scheduler, metrics, **kwargs)
+    assert len(set(mine)) > 1
+
+
+def test_reduce_on_plateau_state_before_any_step_and_milestone_zero_like_torch():
+    def state(module):
+        optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.5)
+        scheduler = module.ReduceLROnPlateau(optimizer, mode="max")
+        return (scheduler.get_last_lr(), scheduler.num_bad_epochs, scheduler.cooldown_counter,
+                scheduler.last_epoch, scheduler.best, scheduler.mode_worse)
+
+    assert state(ours) == state(torch.optim.lr_scheduler)
+    kwargs = {"milestones": [0, 3]}
+    mine = lr_sequence(ours, "MultiStepLR", kwargs, epochs=5, lrs=(1.0,))
+    assert torch.equal(mine, lr_sequence(torch.optim.lr_scheduler, "MultiStepLR", kwargs, epochs=5, lrs=(1.0,)))
