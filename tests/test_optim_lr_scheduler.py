@@ -300,4 +300,5 @@ def test_reduce_on_plateau_state_before_any_step_and_milestone_zero_like_torch()
     assert state(ours) == state(torch.optim.lr_scheduler)
     kwargs = {"milestones": [0, 3]}
     mine = lr_sequence(ours, "MultiStepLR", kwargs, epochs=5, lrs=(1.0,))
-    assert torch.equal(mine, lr_sequence(torch.optim.lr_scheduler, "MultiStepLR", kwargs, epochs=5, lrs=(1.0,)))
+    theirs = lr_sequence(torch.optim.lr_scheduler, "MultiStepLR", kwargs, epochs=5, lrs=(1.0,))
+    assert torch.equal(mine, theirs)
