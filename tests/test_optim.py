@@ -240,3 +240,16 @@ def test_step_returns_the_closures_loss_like_torch(name):
     assert optimizer.step(closure) is seen[0]
     assert torch.is_grad_enabled()
     assert optimizer.step() is None
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW"])
+def test_defaults_are_torchs(name):
+    import inspect
+
+    theirs = inspect.signature(getattr(torch.optim, name)).parameters
+    for parameter in inspect.signature(getattr(optim, name)).parameters.values():
+        if parameter.default is not inspect.Parameter.empty and parameter.name in theirs:
+            assert parameter.default == theirs[parameter.name].default, parameter.name
+    p = torch.nn.Parameter(torch.zeros(1))
+    mine, torchs = getattr(optim, name)([p]).defaults, getattr(torch.optim, name)([p]).defaults
+    assert {k: v for k, v in mine.items() if k in torchs} == {k: torchs[k] for k in mine if k in torchs}
