@@ -421,6 +421,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown module {unknown}; choose from {list(MODULES)}")
     os.chdir(ROOT)
+    # On `kill`, unwind normally: the temporary copy is removed (the working tree is never touched).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sys.dont_write_bytecode = True  # the copy is re-read from source on every run
     os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
     os.environ.setdefault("TQDM_DISABLE", "1")
@@ -438,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
         result = run_module(module, MODULES[module])
         result["seconds"] = time.monotonic() - start
         results.append(result)
-        for mutant, why in result["survived"]:
+        for mutant, why in sorted(result["survived"], key=lambda pair: pair[0].lineno):
             print(f"  SURVIVED {module}:{mutant.lineno} [{mutant.function}] {mutant.change}  ({why})")
         for mutant, why in result["equivalent"]:
             print(f"  equivalent {module}:{mutant.lineno} [{mutant.function}] {mutant.change}  ({why})")
