@@ -271,3 +271,16 @@ def test_a_size_one_stride_zero_input_is_accepted():
     x.requires_grad_(True)
     assert x.stride() == (0, 1)
     assert gradcheck(A.sigmoid, (x,)) and torch.autograd.gradcheck(A.sigmoid, (x,))
+
+
+def test_more_bad_inputs_and_str():
+    (x,) = inputs((2,))
+    for bad in ([], [x, 3.0]):
+        for call in (gradcheck, check_gradients, numerical_jacobian):
+            with pytest.raises(TypeError, match=r"^inputs must be a tensor or a sequence of tensors$"):
+                call(A.sigmoid, bad)
+    with pytest.raises(ValueError, match="nondet_tol"):
+        gradcheck(A.sigmoid, (x,), nondet_tol=-1.0)
+    result = check_gradients(WrongSigmoid.apply, (x,))
+    assert str(result) == result.report() and "worst entries" in str(result)
+    assert "worst entries" not in check_gradients(WrongSigmoid.apply, (x,), n_worst=0).report()
