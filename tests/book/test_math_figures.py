@@ -131,7 +131,6 @@ def test_wide_equation_scrolls_in_its_box_on_a_phone(browser, server):  # noqa: 
     assert result["page"] <= result["view"] + 1, "the page itself scrolls sideways"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18 part B: figures not sized for the column yet")
 def test_figure_text_is_at_least_11px_at_1280(pages):
     small = []
     for path, found in pages.items():
