@@ -206,6 +206,29 @@ def test_errors_and_worst_entries_are_exact():
     assert ok.passed and ok.max_abs_error < 1e-8 and ok.max_rel_error < 1e-6
 
 
+
+class _ScaleWithOffsetGradient(torch.autograd.Function):
+    """y = s * x with s = [100, 100, 0.01]; the backward multiplies by s + [1e-2, 1e-2, 1e-3]."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * torch.tensor([100.0, 100.0, 0.01], dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * torch.tensor([100.01, 100.01, 0.011], dtype=grad.dtype)
+
+
+@pytest.mark.parametrize("n_worst", [0, 1, 2, 5])
+def test_max_relative_error_is_over_the_whole_jacobian_not_the_reported_entries(n_worst):
+    # The largest absolute errors (1e-2, on the entries of size 100) have small relative errors;
+    # the largest relative error is on the small entry: 1e-3 / (0.011 + 0.01).
+    x = torch.randn(3, dtype=torch.float64, requires_grad=True)
+    result = check_gradients(_ScaleWithOffsetGradient.apply, (x,), n_worst=n_worst)
+    assert result.max_abs_error == pytest.approx(1e-2, rel=1e-4)
+    assert result.max_rel_error == pytest.approx(1e-3 / (0.011 + 0.01), rel=1e-4)
+    assert len(result.worst) == min(n_worst, 9)
+
 def test_mismatch_is_frozen_and_its_relative_error_is_cs231ns():
     import dataclasses
 

@@ -149,19 +149,20 @@ def check_gradients(fn: Callable, inputs: Tensor | Sequence[Tensor], eps: float 
     fn, inputs = _prepare(fn, inputs)
     analytic = _analytic_jacobian(fn, inputs)
     numeric = numerical_jacobian(fn, inputs, eps)
-    entries, passed, max_abs = [], True, 0.0
+    entries, passed, max_abs, max_rel = [], True, 0.0, 0.0
     numbers = [k for k, t in enumerate(inputs) if t.requires_grad]
     for number, a_jac, n_jac in zip(numbers, analytic, numeric, strict=True):
         diff = (a_jac - n_jac).abs()
         passed &= bool((diff <= atol + rtol * n_jac.abs()).all())
         max_abs = max(max_abs, diff.max().item() if diff.numel() else 0.0)
+        rel = diff / (a_jac.abs() + n_jac.abs()).clamp(min=1e-12)  # Mismatch.rel_error, every entry
+        max_rel = max(max_rel, rel.max().item() if rel.numel() else 0.0)
         out_dims = a_jac.dim() - inputs[number].dim()
         for flat in diff.flatten().argsort(descending=True)[:n_worst].tolist():
             index = tuple(int(k) for k in torch.unravel_index(torch.tensor(flat), diff.shape))
             entries.append(Mismatch(number, index[out_dims:], index[:out_dims],
                                     a_jac[index].item(), n_jac[index].item()))
     entries.sort(key=lambda m: abs(m.analytic - m.numeric), reverse=True)
-    max_rel = max((m.rel_error for m in entries), default=0.0)
     return GradcheckResult(passed, max_abs, max_rel, entries[:n_worst])
 
 
