@@ -24,10 +24,12 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 HERE = Path(__file__).resolve().parent
 FS = 14.5  # points; 8 in (576 pt) wide, shown at ~688 px: FS - 1 with its subscripts (x 0.7) stays above 11 px
 INK, BLUE, RED, GREEN, GREY, ORANGE = "#1b1b1b", "#1f5fa8", "#b8322a", "#2e7d32", "#6b6b6b", "#b35c00"
-plt.rcParams.update({
+# Applied over matplotlib's defaults in render(), so that a style set elsewhere in the same process
+# (a notebook's, or nnbasics.book_style() in another test) cannot change a figure.
+RC = {
     "svg.fonttype": "none", "svg.hashsalt": "nnbasics-figures", "font.size": FS,
     "font.family": "DejaVu Sans", "mathtext.fontset": "dejavusans", "text.color": INK,
-})
+}
 
 
 def canvas(w, h):
@@ -723,10 +725,13 @@ FIGURES = {
 
 def render(name: str) -> str:
     """The SVG text of one figure, the same on every run."""
-    fig = FIGURES[name]()
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, transparent=True)
-    plt.close(fig)
+    with matplotlib.rc_context():
+        matplotlib.rcdefaults()
+        plt.rcParams.update(RC)
+        fig = FIGURES[name]()
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, transparent=True)
+        plt.close(fig)
     return buf.getvalue()
 
 

@@ -31,8 +31,8 @@ from nnbasics.layers import Linear
 from nnbasics.losses import cross_entropy
 from nnbasics.utils import evaluating
 
-__all__ = ["GRU", "LSTM", "RNN", "CharLSTM", "GRUCell", "LSTMCell", "RNNCell", "RecurrentFunction",
-           "bits_per_char", "clip_grad_norm_", "clip_grad_value_", "sample", "text_batch"]
+__all__ = ["GRU", "LSTM", "RNN", "CharLSTM", "GRUCell", "LSTMCell", "RNNCell", "bits_per_char",
+           "clip_grad_norm_", "clip_grad_value_", "sample", "text_batch"]
 
 GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}
 
@@ -215,7 +215,7 @@ def _check_dtypes(module: nn.Module, x: Tensor, states: list[Tensor]) -> None:
 
 class _RecurrentBase(nn.Module):
     #: LSTM and GRU run the fused kernels of :mod:`nnbasics.fast.recurrent` (same numbers);
-    #: set ``layer.fast = False`` to run the clear :class:`RecurrentFunction` the chapter shows.
+    #: set ``layer.fast = False`` to run the clear ``RecurrentFunction`` the chapter shows.
     fast = True
 
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,

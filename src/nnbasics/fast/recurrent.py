@@ -128,7 +128,7 @@ STEPS = {
 
 
 class FusedRecurrentFunction(torch.autograd.Function):
-    """:class:`nnbasics.recurrent.RecurrentFunction`, fused: the same inputs, outputs and
+    """``nnbasics.recurrent.RecurrentFunction``, fused: the same inputs, outputs and
     gradients, computed with the tricks of this module.
 
     Inputs: ``x`` [D, T, B, I] (direction 1 gets the reversed sequence), ``h0`` [D, B, H],
