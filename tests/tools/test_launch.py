@@ -206,9 +206,12 @@ def notebook_imports(nb) -> list[str]:
     for cell in nb.cells:
         if cell.cell_type != "code" or LAUNCH_TAG in cell.metadata.get("tags", []):
             continue
+        # IPython magics (%matplotlib inline, !pip) are not Python: drop those lines, keep the rest
+        source = "\n".join(line for line in cell.source.splitlines()
+                           if not line.lstrip().startswith(("%", "!")))
         try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:  # IPython magics: not this check's business
+            tree = ast.parse(source)
+        except SyntaxError:  # a cell magic (%%...) or other non-Python cell: not this check's business
             continue
         lines += [ast.unparse(node) for node in ast.walk(tree)
                   if isinstance(node, ast.Import | ast.ImportFrom) and getattr(node, "level", 0) == 0]
