@@ -109,7 +109,10 @@ class SigmoidFunction(torch.autograd.Function):
 
 
 def sigmoid(input: Tensor) -> Tensor:
-    r"""Logistic sigmoid, elementwise: $\sigma(x) = 1 / (1 + e^{-x})$. Any shape in, same out."""
+    r"""Logistic sigmoid, elementwise: $\sigma(x) = 1 / (1 + e^{-x})$; ``(*) -> (*)``.
+
+    :param input: any shape.
+    """
     return SigmoidFunction.apply(check_tensor(input))
 
 
@@ -132,7 +135,10 @@ class TanhFunction(torch.autograd.Function):
 
 
 def tanh(input: Tensor) -> Tensor:
-    r"""Hyperbolic tangent, elementwise; output in $(-1, 1)$. Any shape in, same out."""
+    r"""Hyperbolic tangent, elementwise: $\tanh(x) = (e^{x} - e^{-x}) / (e^{x} + e^{-x})$; ``(*) -> (*)``.
+
+    :param input: any shape.
+    """
     return TanhFunction.apply(check_tensor(input))
 
 
@@ -173,17 +179,20 @@ class LeakyReLUFunction(torch.autograd.Function):
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    r"""Rectified linear unit, elementwise: $\max(0, x)$. Any shape in, same out.
+    r"""Rectified linear unit, elementwise: $\max(0, x)$; ``(*) -> (*)``.
 
-    ``inplace=True`` writes the result into ``input`` and returns it, as in torch.
+    :param input: any shape.
+    :param inplace: write the result into ``input`` and return it, as in torch.
     """
     return apply_maybe_inplace(ReLUFunction, check_tensor(input), inplace)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    r"""Leaky ReLU, elementwise: $x$ for $x > 0$, else ``negative_slope`` $\cdot x$.
+    r"""Leaky ReLU, elementwise: $x$ for $x > 0$, else $a x$; ``(*) -> (*)``.
 
-    ``input``: any shape, same out; ``inplace=True`` writes the result into ``input``.
+    :param input: any shape.
+    :param negative_slope: the slope $a$ for $x \le 0$.
+    :param inplace: write the result into ``input`` and return it, as in torch.
     """
     slope = check_real(negative_slope, "negative_slope")
     return apply_maybe_inplace(LeakyReLUFunction, check_tensor(input), inplace, slope)
@@ -214,9 +223,11 @@ class ELUFunction(torch.autograd.Function):
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    r"""Exponential linear unit: $x$ for $x > 0$, else $\alpha (e^{x} - 1)$; ``alpha`` >= 0.
+    r"""Exponential linear unit, elementwise: $x$ for $x > 0$, else $\alpha (e^{x} - 1)$; ``(*) -> (*)``.
 
-    ``input``: any shape, same out; ``inplace=True`` writes the result into ``input``.
+    :param input: any shape.
+    :param alpha: the scale $\alpha \ge 0$ of the negative branch.
+    :param inplace: write the result into ``input`` and return it, as in torch.
     """
     a = check_real(alpha, "alpha", min_value=0.0)
     return apply_maybe_inplace(ELUFunction, check_tensor(input), inplace, a)
@@ -262,7 +273,11 @@ class GELUFunction(torch.autograd.Function):
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
-    r"""Gaussian error linear unit $x\,\Phi(x)$; ``approximate`` is ``"none"`` or ``"tanh"``."""
+    r"""Gaussian error linear unit, elementwise: $x\,\Phi(x)$, $\Phi$ the standard normal CDF; ``(*) -> (*)``.
+
+    :param input: any shape.
+    :param approximate: ``"none"`` (exact, with erf) or ``"tanh"`` (the tanh approximation).
+    """
     mode = check_choice(approximate, "approximate", ("none", "tanh"))
     return GELUFunction.apply(check_tensor(input), mode)
 
@@ -286,9 +301,10 @@ class SiLUFunction(torch.autograd.Function):
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
-    r"""Sigmoid linear unit (swish), elementwise: $x\,\sigma(x)$.
+    r"""Sigmoid linear unit (swish), elementwise: $x\,\sigma(x)$; ``(*) -> (*)``.
 
-    ``input``: any shape, same out; ``inplace=True`` writes the result into ``input``.
+    :param input: any shape.
+    :param inplace: write the result into ``input`` and return it, as in torch.
     """
     return apply_maybe_inplace(SiLUFunction, check_tensor(input), inplace)
 
@@ -317,7 +333,12 @@ class SoftplusFunction(torch.autograd.Function):
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    r"""Smooth ReLU $\tfrac1\beta \log(1 + e^{\beta x})$; linear where $\beta x$ > ``threshold``."""
+    r"""Smooth ReLU, elementwise: $\tfrac1\beta \log(1 + e^{\beta x})$ ; ``(*) -> (*)``.
+
+    :param input: any shape.
+    :param beta: the sharpness $\beta \ne 0$.
+    :param threshold: where $\beta x$ exceeds it, the output is $x$ itself (the linear region).
+    """
     b = check_real(beta, "beta")
     if b == 0.0:
         raise ValueError("beta must be non-zero, got 0.0")
@@ -381,13 +402,23 @@ def _softmax_args(input: object, dim: object, dtype: torch.dtype | None) -> tupl
 
 
 def softmax(input: Tensor, dim: int | None = None, dtype: torch.dtype | None = None) -> Tensor:
-    r"""Softmax along ``dim``: non-negative values that sum to 1. Any shape in, same out."""
+    r"""Softmax along ``dim``: $\mathrm{softmax}(x)_i = e^{x_i} / \sum_j e^{x_j}$; ``(*) -> (*)``.
+
+    :param input: any shape.
+    :param dim: the dimension along which the outputs sum to 1 (required).
+    :param dtype: if given, ``input`` is cast to this floating-point dtype first.
+    """
     x, d = _softmax_args(input, dim, dtype)
     return SoftmaxFunction.apply(x, d)
 
 
 def log_softmax(input: Tensor, dim: int | None = None, dtype: torch.dtype | None = None) -> Tensor:
-    r"""Log of the softmax along ``dim``, computed stably with log-sum-exp."""
+    r"""Log-softmax along ``dim``: $x_i - \log\sum_j e^{x_j}$, computed with log-sum-exp; ``(*) -> (*)``.
+
+    :param input: any shape.
+    :param dim: the dimension of the sum (required).
+    :param dtype: if given, ``input`` is cast to this floating-point dtype first.
+    """
     x, d = _softmax_args(input, dim, dtype)
     return LogSoftmaxFunction.apply(x, d)
 
@@ -397,14 +428,14 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype: torch.dtype | None
 
 
 class Sigmoid(nn.Module):
-    """Module form of :func:`sigmoid`, like :class:`torch.nn.Sigmoid` (no arguments)."""
+    """Module form of :func:`sigmoid`, like :class:`torch.nn.Sigmoid` (no arguments); ``(*) -> (*)``."""
 
     def forward(self, input: Tensor) -> Tensor:
         return sigmoid(input)
 
 
 class Tanh(nn.Module):
-    """Module form of :func:`tanh`, like :class:`torch.nn.Tanh` (no arguments)."""
+    """Module form of :func:`tanh`, like :class:`torch.nn.Tanh` (no arguments); ``(*) -> (*)``."""
 
     def forward(self, input: Tensor) -> Tensor:
         return tanh(input)
@@ -422,21 +453,31 @@ class _Inplace(nn.Module):
 
 
 class ReLU(_Inplace):
-    """Module form of :func:`relu`, like :class:`torch.nn.ReLU`."""
+    """Module form of :func:`relu`, like :class:`torch.nn.ReLU`; ``(*) -> (*)``.
+
+    :param inplace: write the result into the input, as in torch.
+    """
 
     def forward(self, input: Tensor) -> Tensor:
         return relu(input, self.inplace)
 
 
 class SiLU(_Inplace):
-    """Module form of :func:`silu`, like :class:`torch.nn.SiLU`."""
+    """Module form of :func:`silu`, like :class:`torch.nn.SiLU`; ``(*) -> (*)``.
+
+    :param inplace: write the result into the input, as in torch.
+    """
 
     def forward(self, input: Tensor) -> Tensor:
         return silu(input, self.inplace)
 
 
 class LeakyReLU(_Inplace):
-    """Module form of :func:`leaky_relu`, like :class:`torch.nn.LeakyReLU`."""
+    r"""Module form of :func:`leaky_relu`, like :class:`torch.nn.LeakyReLU`; ``(*) -> (*)``.
+
+    :param negative_slope: the slope for inputs $\le 0$.
+    :param inplace: write the result into the input, as in torch.
+    """
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__(inplace)
@@ -450,7 +491,11 @@ class LeakyReLU(_Inplace):
 
 
 class ELU(_Inplace):
-    """Module form of :func:`elu`, like :class:`torch.nn.ELU`."""
+    r"""Module form of :func:`elu`, like :class:`torch.nn.ELU`; ``(*) -> (*)``.
+
+    :param alpha: the scale $\alpha \ge 0$ of the negative branch.
+    :param inplace: write the result into the input, as in torch.
+    """
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__(inplace)
@@ -464,7 +509,10 @@ class ELU(_Inplace):
 
 
 class GELU(nn.Module):
-    """Module form of :func:`gelu`, like :class:`torch.nn.GELU`."""
+    """Module form of :func:`gelu`, like :class:`torch.nn.GELU`; ``(*) -> (*)``.
+
+    :param approximate: ``"none"`` (exact) or ``"tanh"``.
+    """
 
     def __init__(self, approximate: str = "none") -> None:
         super().__init__()
@@ -478,7 +526,11 @@ class GELU(nn.Module):
 
 
 class Softplus(nn.Module):
-    """Module form of :func:`softplus`, like :class:`torch.nn.Softplus`."""
+    r"""Module form of :func:`softplus`, like :class:`torch.nn.Softplus`; ``(*) -> (*)``.
+
+    :param beta: the sharpness $\beta \ne 0$.
+    :param threshold: above it, $\beta x$ is returned as $x$.
+    """
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
@@ -505,14 +557,20 @@ class _AlongDim(nn.Module):
 
 
 class Softmax(_AlongDim):
-    """Module form of :func:`softmax`, like :class:`torch.nn.Softmax`."""
+    """Module form of :func:`softmax`, like :class:`torch.nn.Softmax`; ``(*) -> (*)``.
+
+    :param dim: the dimension along which the outputs sum to 1.
+    """
 
     def forward(self, input: Tensor) -> Tensor:
         return softmax(input, self.dim)
 
 
 class LogSoftmax(_AlongDim):
-    """Module form of :func:`log_softmax`, like :class:`torch.nn.LogSoftmax`."""
+    """Module form of :func:`log_softmax`, like :class:`torch.nn.LogSoftmax`; ``(*) -> (*)``.
+
+    :param dim: the dimension of the sum.
+    """
 
     def forward(self, input: Tensor) -> Tensor:
         return log_softmax(input, self.dim)
