@@ -23,7 +23,11 @@ __all__ = ["LayerRow", "Linear", "count_parameters", "summary"]
 
 
 class LinearFunction(torch.autograd.Function):
-    r"""$Y = X W^\top + b$ for $X$ of shape $[*, n_\text{in}]$, $W$ of shape $[n_\text{out}, n_\text{in}]$.
+    r"""$Y = X W^\top + b$: ``(*, in_features) -> (*, out_features)``.
+
+    :param x: the input $X$, ``(*, in_features)``.
+    :param weight: $W$, ``(out_features, in_features)``.
+    :param bias: $b$, ``(out_features,)``, or None.
 
     Backward, with $G = \partial L/\partial Y$ flattened to $[m, n_\text{out}]$:
     $\partial L/\partial X = G W$, $\partial L/\partial W = G^\top X$,
@@ -51,10 +55,16 @@ class LinearFunction(torch.autograd.Function):
 class Linear(nn.Module):
     r"""A fully connected layer $y = x W^\top + b$, like :class:`torch.nn.Linear`.
 
-    ``weight`` is ``[out_features, in_features]`` and ``bias`` is ``[out_features]``, both
-    initialized as torch does: Kaiming-uniform with $a = \sqrt 5$, which gives
-    $\mathcal U(-1/\sqrt{\text{fan\_in}}, 1/\sqrt{\text{fan\_in}})$, for the weight and
-    the bias alike.
+    ``(*, in_features) -> (*, out_features)``. ``weight`` is ``(out_features, in_features)`` and
+    ``bias`` is ``(out_features,)``, both initialized as torch does: Kaiming-uniform with
+    $a = \sqrt 5$, which gives $\mathcal U(-1/\sqrt{\text{fan\_in}}, 1/\sqrt{\text{fan\_in}})$,
+    for the weight and the bias alike.
+
+    :param in_features: the size $n_\text{in}$ of each input vector.
+    :param out_features: the size $n_\text{out}$ of each output vector.
+    :param bias: whether the layer adds a learned bias $b$.
+    :param device: where the parameters are created (torch's default if None).
+    :param dtype: the parameters' dtype (torch's default if None).
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
@@ -98,6 +108,9 @@ def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
     """The number of scalar parameters of ``model`` (only those with ``requires_grad`` by default).
 
     A parameter shared by several layers is counted once, as torch stores it once.
+
+    :param model: any :class:`torch.nn.Module`.
+    :param trainable_only: count only the parameters with ``requires_grad`` (else all of them).
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -106,7 +119,14 @@ def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
 
 @dataclass(frozen=True)
 class LayerRow:
-    """One row of :func:`summary`: a leaf layer, its output shape and parameter count."""
+    """One row of :func:`summary`: a leaf layer, its output shape and parameter count.
+
+    :param name: the layer's path in the model (its class name for a model that is one layer).
+    :param kind: the layer's class name.
+    :param output_shape: the shape of the layer's output, batch first.
+    :param params: the number of parameters the layer owns.
+    :param trainable: how many of them have ``requires_grad``.
+    """
 
     name: str
     kind: str
@@ -116,7 +136,12 @@ class LayerRow:
 
 
 class Summary(list):
-    """The rows of :func:`summary`, printed as a table with the totals."""
+    """The rows of :func:`summary`, printed as a table with the totals.
+
+    :param rows: one :class:`LayerRow` per leaf layer.
+    :param total: the model's number of parameters, each counted once.
+    :param trainable: how many of them have ``requires_grad``.
+    """
 
     def __init__(self, rows: list[LayerRow], total: int, trainable: int) -> None:
         super().__init__(rows)
@@ -141,6 +166,10 @@ def summary(model: nn.Module, input_size: Sequence[int], dtype: torch.dtype = to
 
     Each row gives the layer's name (its path in the model), its class, the shape of its
     output and the number of parameters it owns; the totals count each parameter once.
+
+    :param model: the network to list.
+    :param input_size: the shape of the input to run through it, batch first (e.g. ``(1, 784)``).
+    :param dtype: the input's dtype (the model's parameters' dtype).
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
