@@ -11,6 +11,7 @@ from nnbasics import losses, optim
 from nnbasics.optim.lr_scheduler import ReduceLROnPlateau, StepLR
 from nnbasics.regularization import EarlyStopping
 from nnbasics.training import History, accuracy, evaluate, fit
+from nnbasics.utils import progress_bar
 
 
 def data(n=64, seed=0):
@@ -112,6 +113,8 @@ def test_progress_bar_can_be_disabled(capsys):
         ({"train_loader": 5}, TypeError, "train_loader must be an iterable"),
         ({"loss_fn": "mse"}, TypeError, "loss_fn must be callable"),
         ({"model": lambda x: x}, TypeError, "model must be a torch.nn.Module"),
+        ({"optimizer": "sgd"}, TypeError,
+         r"optimizer must be a torch.optim.Optimizer \(e.g. nnbasics.optim.SGD\), got str"),
     ],
 )
 def test_bad_arguments_raise_clear_errors(kwargs, error, message):
@@ -127,6 +130,9 @@ def test_accuracy_and_its_errors():
     assert accuracy(torch.tensor([[0.1, 0.9], [0.8, 0.2]]), torch.tensor([1, 1])) == 0.5
     with pytest.raises(ValueError, match=r"accuracy expects scores \[N, C\]"):
         accuracy(torch.ones(3), torch.ones(3))
+    for output, target in [([[0.1, 0.9]], torch.tensor([1])), (torch.tensor([[0.1, 0.9]]), [1])]:
+        with pytest.raises(TypeError, match="output and target must be tensors"):
+            accuracy(output, target)
     assert isinstance(History(), History)
 
 
@@ -189,3 +195,36 @@ def test_an_empty_generator_and_history_bookkeeping():
     assert len(history) == 2 and history["loss"] == [1.0, 0.5] and history["acc"] == [0.5, 0.75]
     scores = torch.tensor([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]])
     assert accuracy(scores, torch.tensor([1, 0, 0])) == pytest.approx(2 / 3)
+
+
+def test_evaluate_checks_its_loader():
+    net = model()
+    with pytest.raises(TypeError, match="loader must be an iterable of"):
+        evaluate(net, losses.mse_loss, 5)
+    with pytest.raises(ValueError, match="loader is empty: it yields no batch"):  # found before the loop
+        evaluate(net, losses.mse_loss, DataLoader(TensorDataset(torch.empty(0, 3), torch.empty(0, 1))))
+
+
+def test_progress_bar_is_on_by_default_shows_the_logs_and_is_closed(monkeypatch):
+    import nnbasics.training as training
+
+    calls = []
+
+    def spy(iterable, show=True, **kwargs):
+        calls.append(("open", show, kwargs))
+        bar = progress_bar(iterable, show=show, **kwargs)
+        set_postfix, close = bar.set_postfix, bar.close
+        bar.set_postfix = lambda logs: calls.append(("postfix", logs)) or set_postfix(logs)
+        bar.close = lambda: calls.append(("close",)) or close()
+        return bar
+
+    monkeypatch.setattr(training, "progress_bar", spy)
+    monkeypatch.setenv("TQDM_DISABLE", "1")  # the same calls either way; a disabled bar never closes itself
+    X, y = data(n=8)
+    net = model()
+    history = fit(net, losses.mse_loss, optim.SGD(net.parameters(), lr=0.01), loader(X, y, batch_size=4),
+                  epochs=2)
+    assert calls[0] == ("open", True, {"desc": "epochs", "leave": False})  # shown; gone when done
+    assert calls[1:3] == [("postfix", {"loss": f"{history['loss'][0]:.4f}"}),
+                          ("postfix", {"loss": f"{history['loss'][1]:.4f}"})]
+    assert calls[-1] == ("close",)
