@@ -195,18 +195,22 @@ def test_outputs_can_be_changed_in_place_before_backward(kind):
     assert all(p.grad is not None for p in layer.parameters())
 
 
+@pytest.mark.parametrize("max_norm", [1.5, 1e3])  # 1e3: above the norm, so nothing is scaled (the clamp)
 @pytest.mark.parametrize("norm_type", [2.0, 1.0, float("inf")])
-def test_clip_grad_norm_matches_torch(norm_type):
+def test_clip_grad_norm_matches_torch(norm_type, max_norm):
     grads = [random_tensor((3, 4), torch.float64, 0), random_tensor((5,), torch.float64, 1)]
     ours = [nn.Parameter(torch.zeros_like(g)) for g in grads]
     theirs = [nn.Parameter(torch.zeros_like(g)) for g in grads]
     for p, q, g in zip(ours, theirs, grads, strict=True):
         p.grad, q.grad = g.clone(), g.clone()
-    total = R.clip_grad_norm_(ours, 1.5, norm_type)
-    expected = nn.utils.clip_grad_norm_(theirs, 1.5, norm_type)
+    total = R.clip_grad_norm_(ours, max_norm, norm_type)
+    expected = nn.utils.clip_grad_norm_(theirs, max_norm, norm_type)
     torch.testing.assert_close(total, expected)
-    for p, q in zip(ours, theirs, strict=True):
+    assert (total > max_norm) == (max_norm == 1.5)
+    for p, q, g in zip(ours, theirs, grads, strict=True):
         torch.testing.assert_close(p.grad, q.grad)
+        if max_norm > total:
+            assert torch.equal(p.grad, g)  # left exactly as it was
 
 
 def test_clip_grad_value_matches_torch():
