@@ -94,10 +94,26 @@ def _math_and_figures(app, config):
     app.add_js_file("nnbasics-figures.js", loading_method="defer")
 
 
+def _mathjax_only_with_math(app, pagename, templatename, context, doctree):
+    # myst-nb asks Sphinx to put MathJax (0.86 MB) on every page, in case a notebook output holds
+    # LaTeX; a page whose body renders no math (Sphinx and myst-nb both mark it class="math ...")
+    # drops MathJax's configuration and loader (issue 18, page weight).
+    if 'class="math' in context.get("body", ""):
+        return
+
+    def is_mathjax(js) -> bool:
+        filename = getattr(js, "filename", js) or ""
+        body = getattr(js, "attributes", {}).get("body", "")
+        return "mathjax" in filename.lower() or "window.MathJax" in body
+
+    context["script_files"] = [js for js in context.get("script_files", []) if not is_mathjax(js)]
+
+
 def setup(app):
     app.connect("config-inited", _math_and_figures)
     app.connect("autodoc-process-docstring", _process)
     app.connect("doctree-read", _untitled_sections_to_containers, priority=400)
     app.connect("doctree-resolved", _strip_solutions)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
+    app.connect("html-page-context", _mathjax_only_with_math, priority=901)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -222,6 +222,10 @@ FA_GLYPHS_JS = """() => {
 }"""
 
 
+MATH_JS = """() => ({marked: document.querySelectorAll('.math').length,
+                     rendered: document.querySelectorAll('mjx-container').length})"""
+
+
 @pytest.fixture(scope="module")
 def survey(desktop, server):
     """Every page once at 1280 px, from a cold cache: its code boxes, exercise titles, bytes."""
@@ -243,7 +247,8 @@ def survey(desktop, server):
         page.goto(f"{server}/{path}", wait_until="networkidle")
         results[path] = {"bytes": sum(received), "decoded": sum(decoded), "urls": list(urls),
                          "exercises": page.evaluate(EXERCISES_JS), "icons": page.evaluate(ICONS_JS),
-                         "fa_glyphs": page.evaluate(FA_GLYPHS_JS), **page.evaluate(OVERFLOW_JS)}
+                         "fa_glyphs": page.evaluate(FA_GLYPHS_JS), "math": page.evaluate(MATH_JS),
+                         **page.evaluate(OVERFLOW_JS)}
     cdp.detach()
     page.close()
     return results
@@ -296,6 +301,18 @@ def test_median_cold_load_of_a_page_is_under_1_5_mb(survey):
           f"({raw_median / 1e6:.2f} MB uncompressed), max {weights[-1] / 1e6:.2f} MB")
     assert median < 1_500_000, f"median page weight {median / 1e6:.2f} MB"
     assert raw_median < 2_500_000, f"median uncompressed page weight {raw_median / 1e6:.2f} MB"
+
+
+def test_mathjax_is_loaded_only_where_math_appears_and_renders_it_there(survey):
+    with_math = {path for path, r in survey.items() if r["math"]["marked"]}
+    loads = {path for path, r in survey.items() if any("/mathjax/" in u for u in r["urls"])}
+    assert len(with_math) >= 15, f"only {len(with_math)} pages with math: the selector no longer matches"
+    assert loads == with_math, {"MathJax without math": sorted(loads - with_math),
+                                "math without MathJax": sorted(with_math - loads)}
+    unrendered = {path: r["math"] for path, r in survey.items()
+                  if path in with_math and not r["math"]["rendered"]}
+    assert not unrendered, f"math left unrendered: {unrendered}"
+    assert len(with_math) < len(survey), "every page has math: nothing to test about pages without it"
 
 
 def test_font_awesome_web_fonts_are_the_subsets_and_hold_every_glyph_drawn(survey):
