@@ -41,9 +41,12 @@ def _check(tensor: object) -> Tensor:
 
 
 def compute_fans(tensor: Tensor) -> tuple[int, int]:
-    r"""``(fan_in, fan_out)`` of a weight: for ``[out, in, *kernel]``,
+    r"""The fans of a weight: ``(out, in, *kernel) -> (fan_in, fan_out)``, two ints.
+
     $\text{fan\_in} = \text{in} \cdot \prod \text{kernel}$ and
     $\text{fan\_out} = \text{out} \cdot \prod \text{kernel}$.
+
+    :param tensor: a weight with at least 2 dimensions, ``(out, in, *kernel)``.
     """
     t = _check(tensor)
     if t.dim() < 2:
@@ -59,6 +62,10 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     1 for linear layers and the sigmoid, $5/3$ for tanh, $\sqrt 2$ for ReLU,
     $\sqrt{2/(1 + a^2)}$ for Leaky ReLU with negative slope $a$ (``param``, default 0.01),
     $3/4$ for SELU: torch's table.
+
+    :param nonlinearity: the activation's name: ``"linear"``, a convolution's name, ``"sigmoid"``,
+        ``"tanh"``, ``"relu"``, ``"leaky_relu"`` or ``"selu"``.
+    :param param: the negative slope $a$ of ``"leaky_relu"`` (0.01 if None); unused otherwise.
     """
     check_choice(nonlinearity, "nonlinearity", NONLINEARITIES)
     if nonlinearity in LINEAR or nonlinearity == "sigmoid":
@@ -75,7 +82,13 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
              generator: torch.Generator | None = None) -> Tensor:
-    r"""Fill with draws from $\mathcal U(a, b)$."""
+    r"""Fill ``tensor`` in place with draws from $\mathcal U(a, b)$ and return it: ``(*) -> (*)``.
+
+    :param tensor: the tensor to fill, any shape.
+    :param a: the lower bound.
+    :param b: the upper bound, ``b >= a``.
+    :param generator: the random generator to draw from (torch's global one if None).
+    """
     a, b = check_real(a, "a"), check_real(b, "b")
     if a > b:
         raise ValueError(f"a must be <= b, got a={a}, b={b}")
@@ -85,25 +98,41 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
             generator: torch.Generator | None = None) -> Tensor:
-    r"""Fill with draws from $\mathcal N(\text{mean}, \text{std}^2)$; ``std`` >= 0."""
+    r"""Fill ``tensor`` in place from $\mathcal N(\text{mean}, \text{std}^2)$, return it: ``(*) -> (*)``.
+
+    :param tensor: the tensor to fill, any shape.
+    :param mean: the normal's mean.
+    :param std: its standard deviation, >= 0.
+    :param generator: the random generator to draw from (torch's global one if None).
+    """
     mean, std = check_real(mean, "mean"), check_real(std, "std", min_value=0.0)
     with torch.no_grad():
         return _check(tensor).normal_(mean, std, generator=generator)
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
-    """Fill with the constant ``val``."""
+    """Fill ``tensor`` in place with the constant ``val`` and return it: ``(*) -> (*)``.
+
+    :param tensor: the tensor to fill, any shape.
+    :param val: the value.
+    """
     with torch.no_grad():
         return _check(tensor).fill_(check_real(val, "val"))
 
 
 def zeros_(tensor: Tensor) -> Tensor:
-    """Fill with zeros."""
+    """Fill ``tensor`` in place with zeros and return it: ``(*) -> (*)``.
+
+    :param tensor: the tensor to fill, any shape.
+    """
     return constant_(tensor, 0.0)
 
 
 def ones_(tensor: Tensor) -> Tensor:
-    """Fill with ones."""
+    """Fill ``tensor`` in place with ones and return it: ``(*) -> (*)``.
+
+    :param tensor: the tensor to fill, any shape.
+    """
     return constant_(tensor, 1.0)
 
 
@@ -111,7 +140,14 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
                     generator: torch.Generator | None = None) -> Tensor:
     r"""Glorot & Bengio (2010): $\mathcal U(-b, b)$ with
     $b = \text{gain}\sqrt{6/(\text{fan\_in} + \text{fan\_out})}$, i.e. variance
-    $\text{gain}^2 \cdot 2/(\text{fan\_in} + \text{fan\_out})$."""
+    $\text{gain}^2 \cdot 2/(\text{fan\_in} + \text{fan\_out})$.
+
+    In place, returns ``tensor``: ``(out, in, *kernel) -> (out, in, *kernel)``.
+
+    :param tensor: the weight to fill, at least 2 dimensions.
+    :param gain: the scale $\text{gain}$ (see :func:`calculate_gain`).
+    :param generator: the random generator to draw from (torch's global one if None).
+    """
     fan_in, fan_out = compute_fans(tensor)
     std = check_real(gain, "gain", min_value=0.0) * math.sqrt(2.0 / (fan_in + fan_out))
     bound = math.sqrt(3.0) * std  # a uniform on [-b, b] has variance b^2 / 3
@@ -121,7 +157,14 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
 def xavier_normal_(tensor: Tensor, gain: float = 1.0,
                    generator: torch.Generator | None = None) -> Tensor:
     r"""Glorot & Bengio (2010): $\mathcal N(0, \sigma^2)$ with
-    $\sigma = \text{gain}\sqrt{2/(\text{fan\_in} + \text{fan\_out})}$."""
+    $\sigma = \text{gain}\sqrt{2/(\text{fan\_in} + \text{fan\_out})}$.
+
+    In place, returns ``tensor``: ``(out, in, *kernel) -> (out, in, *kernel)``.
+
+    :param tensor: the weight to fill, at least 2 dimensions.
+    :param gain: the scale $\text{gain}$ (see :func:`calculate_gain`).
+    :param generator: the random generator to draw from (torch's global one if None).
+    """
     fan_in, fan_out = compute_fans(tensor)
     std = check_real(gain, "gain", min_value=0.0) * math.sqrt(2.0 / (fan_in + fan_out))
     return normal_(tensor, 0.0, std, generator)
@@ -139,7 +182,16 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                      generator: torch.Generator | None = None) -> Tensor:
     r"""He et al. (2015): $\mathcal U(-b, b)$ with $b = \text{gain}\sqrt{3/\text{fan}}$;
     for ReLU ($\text{gain} = \sqrt 2$) that is $b = \sqrt{6/\text{fan\_in}}$. ``a`` is the
-    negative slope of a Leaky ReLU (0: ReLU)."""
+    negative slope of a Leaky ReLU (0: ReLU).
+
+    In place, returns ``tensor``: ``(out, in, *kernel) -> (out, in, *kernel)``.
+
+    :param tensor: the weight to fill, at least 2 dimensions.
+    :param a: the negative slope of the Leaky ReLU that follows (0 for ReLU).
+    :param mode: ``"fan_in"`` (keeps the forward pass's scale) or ``"fan_out"`` (the backward's).
+    :param nonlinearity: the activation that follows, as in :func:`calculate_gain`.
+    :param generator: the random generator to draw from (torch's global one if None).
+    """
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
     return uniform_(tensor, -bound, bound, generator)
 
@@ -148,5 +200,14 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu",
                     generator: torch.Generator | None = None) -> Tensor:
     r"""He et al. (2015): $\mathcal N(0, \sigma^2)$ with $\sigma = \text{gain}/\sqrt{\text{fan}}$;
-    for ReLU that is $\sigma = \sqrt{2/\text{fan\_in}}$."""
+    for ReLU that is $\sigma = \sqrt{2/\text{fan\_in}}$.
+
+    In place, returns ``tensor``: ``(out, in, *kernel) -> (out, in, *kernel)``.
+
+    :param tensor: the weight to fill, at least 2 dimensions.
+    :param a: the negative slope of the Leaky ReLU that follows (0 for ReLU).
+    :param mode: ``"fan_in"`` (keeps the forward pass's scale) or ``"fan_out"`` (the backward's).
+    :param nonlinearity: the activation that follows, as in :func:`calculate_gain`.
+    :param generator: the random generator to draw from (torch's global one if None).
+    """
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
