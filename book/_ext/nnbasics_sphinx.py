@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.S)
 # Inline math may wrap onto the docstring's next line (not across a blank line).
@@ -109,6 +110,26 @@ def _mathjax_only_with_math(app, pagename, templatename, context, doctree):
     context["script_files"] = [js for js in context.get("script_files", []) if not is_mathjax(js)]
 
 
+SEARCH_SCRIPTS = re.compile(r'[ \t]*<script src="[^"]*(?:_static/searchtools\.js|_static/language_data\.js|'
+                            r'searchindex\.js)[^"]*"></script>\n?')
+
+
+def _search_index_only_on_the_search_page(app, exception):
+    # pydata-sphinx-theme puts Sphinx's search tools and the whole search index (0.18 MB) on every
+    # page for its search-as-you-type dialog, which this book leaves off (the dialog submits to
+    # search.html, which loads them itself); every other page drops them (issue 18, page weight).
+    if exception is not None or app.builder.format != "html" or app.config.html_theme_options.get(
+            "search_as_you_type"):
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        if page.name == "search.html" and page.parent == Path(app.outdir):
+            continue
+        text = page.read_text(encoding="utf-8")
+        lean = SEARCH_SCRIPTS.sub("", text)
+        if lean != text:
+            page.write_text(lean, encoding="utf-8")
+
+
 def setup(app):
     app.connect("config-inited", _math_and_figures)
     app.connect("autodoc-process-docstring", _process)
@@ -116,4 +137,5 @@ def setup(app):
     app.connect("doctree-resolved", _strip_solutions)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     app.connect("html-page-context", _mathjax_only_with_math, priority=901)
+    app.connect("build-finished", _search_index_only_on_the_search_page)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
