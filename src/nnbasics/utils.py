@@ -28,6 +28,9 @@ def reproducible(seed: int = 0, threads: int = 2) -> torch.Generator:
 
     Every notebook calls this first, so a re-run prints the same numbers: the seed fixes the
     random draws, and a fixed thread count fixes the order of floating-point sums.
+
+    :param seed: the seed, >= 0.
+    :param threads: torch's number of threads.
     """
     check_int(seed, "seed", min_value=0)
     check_int(threads, "threads")
@@ -75,7 +78,10 @@ def book_style() -> None:
 def evaluating(model: nn.Module) -> Iterator[nn.Module]:
     """Run a ``with`` block with ``model`` in eval mode (dropout off, batch norm on its running
     statistics) and without gradients, then put the model back in the mode it was in, even if
-    the block raises."""
+    the block raises.
+
+    :param model: the network to evaluate.
+    """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     was_training = model.training
@@ -128,6 +134,8 @@ class Source:
 
 def show_source(*objects: object) -> Source:
     """Display the source of one or more nnbasics objects in a notebook.
+
+    :param objects: functions, classes, methods or modules of nnbasics.
 
     Example, as the last line of a notebook cell::
 
