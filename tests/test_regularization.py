@@ -318,3 +318,117 @@ def test_early_stopping_modes_and_min_delta_exactly(mode, values, expected_stops
     kept = R.EarlyStopping(patience=0, min_delta=0.25, mode=mode, restore_best_weights=False)
     assert [kept.step(v, model) for v in values[:2]] == [False, True] and model.weight.item() == best_epoch
     assert R.EarlyStopping(mode=mode).step(values[0]) is False  # the first value always improves
+
+
+# --- issue 21: tests that kill the mutants of regularization.py that survived ----------------------
+
+
+def test_dropout_with_p_0_and_p_1_like_torch():
+    x = torch.randn(4, 5, requires_grad=True)
+    torch.manual_seed(0)
+    assert R.dropout(x, 0.0) is torch.nn.functional.dropout(x, 0.0) is x  # untouched, no mask drawn
+    after = torch.rand(3)
+    torch.manual_seed(0)
+    assert torch.equal(torch.rand(3), after)  # p = 0 draws no random numbers, as in torch
+    y = R.dropout(x, 1.0)
+    assert torch.equal(y, torch.nn.functional.dropout(x, 1.0)) and torch.equal(y, torch.zeros(4, 5))
+    y.sum().backward()
+    assert torch.equal(x.grad, torch.zeros(4, 5))
+
+
+def test_dropout_at_inference_in_place_in_evaluation():
+    x = torch.randn(3, 4, dtype=torch.float64)
+    expected = 0.75 * x
+    assert R.dropout(x, 0.25, training=False, inplace=True, scaling="at_inference") is x
+    assert torch.equal(x, expected)
+    expected_repr = "Dropout(p=0.25, inplace=False, scaling='at_inference')"
+    assert repr(R.Dropout(0.25, scaling="at_inference")) == expected_repr
+
+
+@pytest.mark.parametrize("shape", [(16, 5, 5), (2, 16, 5, 5)])
+def test_dropout2d_module_drops_whole_channels_of_one_sample_or_a_batch(shape):
+    torch.manual_seed(4)
+    module = R.Dropout2d(0.5)
+    y = module(torch.ones(shape))
+    per_channel = y.flatten(-2)
+    assert y.shape == shape and torch.all((per_channel == 0).all(-1) | (per_channel == 2.0).all(-1))
+    assert 0 < (per_channel[..., 0] == 0).float().mean() < 1
+    x = torch.randn(shape)
+    assert torch.equal(module.eval()(x), x)
+
+
+def test_batch_norm_edge_cases_like_torch():
+    empty = torch.empty(0, 3)
+    mean, var = torch.zeros(3), torch.ones(3)
+    out = R.batch_norm(empty, mean, var, training=True)
+    assert out.shape == torch.nn.functional.batch_norm(empty, mean, var, training=True).shape == (0, 3)
+    assert torch.equal(mean, torch.zeros(3)) and torch.equal(var, torch.ones(3))  # untouched
+    x = random_tensor((2, 3), torch.float64, 5)  # a batch of 2: the smallest one training accepts
+    ours, theirs = pair(nn.BatchNorm1d, R.BatchNorm1d, 3, torch.float64)
+    torch.testing.assert_close(ours(x), theirs(x))
+    torch.testing.assert_close(ours.running_var, theirs.running_var)
+    # no running statistics: the batch's own, in evaluation too
+    torch.testing.assert_close(R.batch_norm(x, None, None, training=False),
+                               torch.nn.functional.batch_norm(x, None, None, training=True))
+    with pytest.raises(ValueError, match=r"expects input of shape \[N, C, \.\.\.\], got shape \(3,\)"):
+        R.batch_norm(torch.ones(3), None, None)
+    with pytest.raises(TypeError, match="eps must be a real number"):
+        R.batch_norm(x, None, None, eps="small")
+    with pytest.raises(ValueError, match=r"momentum=None .* needs num_batches_tracked"):
+        R.batch_norm(x, torch.zeros(3), torch.ones(3), training=True, momentum=None)
+
+
+def test_layer_norm_errors():
+    x = torch.randn(2, 4)
+    with pytest.raises(ValueError, match=r"normalized_shape \(\) must match the last dimensions"):
+        R.layer_norm(x, ())
+    for name in ("weight", "bias"):
+        with pytest.raises(ValueError, match=rf"{name} must have shape \(4,\), got \(3,\)"):
+            R.layer_norm(x, (4,), **{name: torch.ones(3)})
+    with pytest.raises(TypeError, match="eps must be a real number"):
+        R.layer_norm(x, (4,), eps="small")
+    for shape in [(), (2, "3"), 0, (3, 0)]:
+        with pytest.raises(ValueError, match="normalized_shape must be positive ints"):
+            R.LayerNorm(shape)
+    assert R.LayerNorm((1, 4)).weight.shape == (1, 4)  # a dimension of 1 is fine, as in torch
+
+
+def test_penalties_skip_frozen_parameters():
+    net = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2))
+    net[0].weight.requires_grad_(False)
+    torch.testing.assert_close(R.l2_penalty(net), (net[1].weight ** 2).sum())
+    expected = net[1].weight.abs().sum() + net[0].bias.abs().sum() + net[1].bias.abs().sum()
+    torch.testing.assert_close(R.l1_penalty(net, weights_only=False), expected)
+
+
+def test_early_stopping_state_and_bad_patience():
+    stopper = R.EarlyStopping()
+    assert (stopper.best, stopper.best_epoch, stopper.epochs_without_improvement, stopper.stopped_epoch) == (
+        math.inf, -1, 0, None)
+    assert stopper.step(torch.tensor(0.5)) is False
+    assert type(stopper.best) is float and stopper.best == 0.5  # a plain number, not a tensor
+    for patience in (True, 1.5, "2"):
+        with pytest.raises(ValueError, match="patience must be an int >= 0"):
+            R.EarlyStopping(patience=patience)
+
+
+def test_early_stopping_without_restoring_keeps_the_last_weights():
+    model = nn.Linear(1, 1)
+    for restore, expected in [(False, 2.0), (True, 0.0)]:
+        stopper = R.EarlyStopping(patience=1, restore_best_weights=restore)
+        stops = []
+        for epoch, value in enumerate([1.0, 2.0, 3.0]):
+            with torch.no_grad():
+                model.weight.fill_(epoch)
+            stops.append(stopper.step(value, model))
+        assert stops == [False, False, True] and model.weight.item() == expected
+    by_hand = R.EarlyStopping(patience=0)
+    assert by_hand.step(1.0, model) is False and by_hand.step(2.0) is True  # no model at the stop: fine
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"momentum": None, "eps": 1e-3}, {"affine": False},
+                                    {"bias": False}, {"track_running_stats": False}])
+@pytest.mark.parametrize(("torch_cls", "ours_cls"), [(nn.BatchNorm1d, R.BatchNorm1d),
+                                                     (nn.BatchNorm2d, R.BatchNorm2d)])
+def test_batch_norm_repr_like_torch(torch_cls, ours_cls, kwargs):
+    assert repr(ours_cls(3, **kwargs)) == repr(torch_cls(3, **kwargs))
