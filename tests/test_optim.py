@@ -253,3 +253,69 @@ def test_defaults_are_torchs(name):
     p = torch.nn.Parameter(torch.zeros(1))
     mine, torchs = getattr(optim, name)([p]).defaults, getattr(torch.optim, name)([p]).defaults
     assert {k: v for k, v in mine.items() if k in torchs} == {k: torchs[k] for k in mine if k in torchs}
+
+
+# --- issue 21: tests that kill the mutants of optim/__init__.py that survived ----------------------
+
+
+@pytest.mark.parametrize(("name", "kwargs"), CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
+def test_state_keys_like_torch(name, kwargs):
+    states = []
+    for module in (optim, torch.optim):
+        p = nn.Parameter(torch.tensor([1.0, -2.0], dtype=torch.float64))
+        optimizer = getattr(module, name)([p], **kwargs)
+        for _ in range(2):
+            optimizer.zero_grad()
+            (p * p).sum().backward()
+            optimizer.step()
+        states.append(set(optimizer.state[p]))
+    assert states[0] == states[1]
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW"])
+def test_a_parameter_without_gradient_is_left_alone_and_sparse_gradients_are_refused(name):
+    used, unused = nn.Parameter(torch.ones(2)), nn.Parameter(torch.ones(2))
+    extra = {"momentum": 0.9} if name == "SGD" else {}  # SGD keeps state only with momentum
+    optimizer = getattr(optim, name)([used, unused], lr=0.1, **extra)
+    (used * used).sum().backward()
+    optimizer.step()
+    assert unused.grad is None and torch.equal(unused, torch.ones(2)) and unused not in optimizer.state
+    assert not torch.equal(used, torch.ones(2))
+    used.grad = torch.ones(2).to_sparse()
+    with pytest.raises(TypeError, match=f"{name} does not support sparse gradients"):
+        optimizer.step()
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda p: optim.Adam(p, eps=-1e-8), ValueError, r"eps must be >= 0\.0, got -1e-08"),
+        (lambda p: optim.Adagrad(p, eps=-1.0), ValueError, r"eps must be >= 0\.0"),
+        (lambda p: optim.SGD(p, momentum=-0.5), ValueError, r"momentum must be >= 0\.0, got -0\.5"),
+        (lambda p: optim.SGD(p, dampening="none"), TypeError, "dampening must be a real number"),
+        (lambda p: optim.RMSprop(p, momentum=-0.5), ValueError, r"momentum must be >= 0\.0"),
+        (lambda p: optim.RMSprop(p, alpha=-0.1), ValueError, r"alpha must be >= 0\.0"),
+        (lambda p: optim.Adagrad(p, initial_accumulator_value=-1), ValueError,
+         r"initial_accumulator_value must be >= 0\.0"),
+        (lambda p: optim.Adam(p, betas=(0.9, 0.99, 0.5)), TypeError, "betas must be a pair"),
+    ],
+)
+def test_more_bad_arguments_raise_clear_errors(make, error, message):
+    with pytest.raises(error, match=message):
+        make(small_net().parameters())
+
+
+def test_ewma_refuses_beta_1_and_the_base_class_needs_an_update_rule():
+    with pytest.raises(ValueError, match=r"beta must be < 1\.0, got 1\.0"):
+        optim.ewma([1.0, 2.0], 1.0)
+
+    class Bare(optim._Optimizer):
+        pass
+
+    p = nn.Parameter(torch.ones(2))
+    bare = Bare([p], {"lr": 0.1})
+    p.grad = torch.ones(2)
+    with pytest.raises(NotImplementedError):
+        bare.step()
+    with pytest.raises(NotImplementedError):
+        bare._update(p, p.grad, {}, bare.param_groups[0])
