@@ -319,3 +319,37 @@ def test_ewma_refuses_beta_1_and_the_base_class_needs_an_update_rule():
         bare.step()
     with pytest.raises(NotImplementedError):
         bare._update(p, p.grad, {}, bare.param_groups[0])
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW"])
+def test_weight_decay_0_adds_nothing_even_to_an_infinite_parameter_like_torch(name):
+    results = []
+    for module in (optim, torch.optim):
+        p = nn.Parameter(torch.tensor([float("inf"), 1.0], dtype=torch.float64))
+        optimizer = getattr(module, name)([p], lr=0.1, weight_decay=0.0)
+        for _ in range(2):
+            optimizer.zero_grad()
+            (p[1] ** 2).backward()  # no gradient on the infinite entry: it stays inf (0 * inf would be NaN)
+            optimizer.step()
+        results.append(p.detach().clone())
+    torch.testing.assert_close(results[0], results[1], rtol=1e-12, atol=0)
+    assert results[0][0] == float("inf")
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW"])
+def test_a_checkpoint_without_maximize_descends_like_torch(name):
+    """Parameter groups saved before torch had ``maximize`` lack the key: both read it as False."""
+    results = []
+    for module in (optim, torch.optim):
+        p = nn.Parameter(torch.tensor([1.0, -2.0], dtype=torch.float64))
+        optimizer = getattr(module, name)([p], lr=0.1)
+        old = optimizer.state_dict()
+        for group in old["param_groups"]:
+            del group["maximize"]
+        optimizer.load_state_dict(old)
+        optimizer.zero_grad()
+        (p * p).sum().backward()
+        optimizer.step()
+        results.append(p.detach().clone())
+    torch.testing.assert_close(results[0], results[1], rtol=1e-12, atol=0)
+    assert results[0].abs().sum() < 3.0  # towards the minimum at 0
