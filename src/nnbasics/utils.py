@@ -98,6 +98,8 @@ class Source:
 
     ``repr`` gives the plain text, so the notebook's stored output (compared by nbval) changes
     whenever the library's code does: the book can never show a stale copy.
+
+    :param objects: functions, classes, methods or modules of nnbasics.
     """
 
     def __init__(self, *objects: object) -> None:
