@@ -73,7 +73,16 @@ def conv_output_size(input_size: int, kernel_size: int, stride: int = 1, padding
                      dilation: int = 1, ceil_mode: bool = False) -> int:
     r"""$\left\lfloor \dfrac{n + 2p - d(k - 1) - 1}{s} \right\rfloor + 1$, the output length of a
     convolution or pooling ($\lceil\cdot\rceil$ with ``ceil_mode``); for $d = 1$ this is
-    $\lfloor (n + 2p - k)/s \rfloor + 1$."""
+    $\lfloor (n + 2p - k)/s \rfloor + 1$.
+
+    :param input_size: the input's length $n$ along one axis.
+    :param kernel_size: the kernel's length $k$.
+    :param stride: the step $s$ between windows.
+    :param padding: $p$, added on each side.
+    :param dilation: $d$, the spacing between kernel taps.
+    :param ceil_mode: round up instead of down (pooling's option; a window must start inside the
+        input or its left padding).
+    """
     check_int(input_size, "input_size", 0)
     check_int(kernel_size, "kernel_size")
     check_int(stride, "stride")
@@ -100,7 +109,14 @@ def _check_channels(in_channels: int, out_channels: int, groups: int) -> None:
 
 def conv_parameters(in_channels: int, out_channels: int, kernel_size: IntPair, groups: int = 1,
                     bias: bool = True) -> int:
-    r"""$C_\text{out}\cdot\frac{C_\text{in}}{g}\cdot k_h k_w$ weights, plus $C_\text{out}$ biases."""
+    r"""$C_\text{out}\cdot\frac{C_\text{in}}{g}\cdot k_h k_w$ weights, plus $C_\text{out}$ biases.
+
+    :param in_channels: $C_\text{in}$, the input's channels.
+    :param out_channels: $C_\text{out}$, the number of kernels (output channels).
+    :param kernel_size: $(k_h, k_w)$, or an int for a square kernel.
+    :param groups: $g$, the number of channel groups.
+    :param bias: count the biases.
+    """
     _check_channels(in_channels, out_channels, groups)
     k_h, k_w = _ints(kernel_size, "kernel_size", 1)
     return out_channels * (in_channels // groups) * k_h * k_w + (out_channels if bias else 0)
@@ -109,7 +125,14 @@ def conv_parameters(in_channels: int, out_channels: int, kernel_size: IntPair, g
 def conv_macs(in_channels: int, out_channels: int, kernel_size: IntPair, output_size: IntPair,
               groups: int = 1) -> int:
     r"""Multiply-accumulates of one convolution on one image:
-    $H_\text{out} W_\text{out} \cdot C_\text{out} \cdot \frac{C_\text{in}}{g} k_h k_w$."""
+    $H_\text{out} W_\text{out} \cdot C_\text{out} \cdot \frac{C_\text{in}}{g} k_h k_w$.
+
+    :param in_channels: $C_\text{in}$, the input's channels.
+    :param out_channels: $C_\text{out}$, the number of kernels (output channels).
+    :param kernel_size: $(k_h, k_w)$, or an int for a square kernel.
+    :param output_size: $(H_\text{out}, W_\text{out})$, or an int for a square output.
+    :param groups: $g$, the number of channel groups.
+    """
     _check_channels(in_channels, out_channels, groups)
     k_h, k_w = _ints(kernel_size, "kernel_size", 1)
     h_out, w_out = _ints(output_size, "output_size", 1)
@@ -122,6 +145,13 @@ def conv_flops(in_channels: int, out_channels: int, kernel_size: IntPair, output
 
     Convention: one multiply-accumulate is 2 FLOPs (a multiply and an add), and each bias adds
     one FLOP per output value. Many papers quote MACs instead (:func:`conv_macs`): halve.
+
+    :param in_channels: $C_\text{in}$, the input's channels.
+    :param out_channels: $C_\text{out}$, the number of kernels (output channels).
+    :param kernel_size: $(k_h, k_w)$, or an int for a square kernel.
+    :param output_size: $(H_\text{out}, W_\text{out})$, or an int for a square output.
+    :param groups: $g$, the number of channel groups.
+    :param bias: count the bias additions.
     """
     h_out, w_out = _ints(output_size, "output_size", 1)
     macs = conv_macs(in_channels, out_channels, kernel_size, (h_out, w_out), groups)
@@ -152,8 +182,15 @@ def _tap(x_p: Tensor, i: int, j: int, stride: tuple[int, int], dilation: tuple[i
 
 def im2col(x_p: Tensor, kernel_size: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int],
            output_size: tuple[int, int]) -> Tensor:
-    r"""``[N, C, H_p, W_p]`` -> ``cols`` ``[C k_h k_w, N H_out W_out]``: row $(c, i, j)$ holds what
-    tap $(i, j)$ of channel $c$ meets at each output position of each image."""
+    r"""``(N, C, H_p, W_p) -> (C k_h k_w, N H_out W_out)``, the matrix ``cols``: row $(c, i, j)$
+    holds what tap $(i, j)$ of channel $c$ meets at each output position of each image.
+
+    :param x_p: the padded input, ``(N, C, H_p, W_p)``.
+    :param kernel_size: $(k_h, k_w)$.
+    :param stride: $(s_h, s_w)$.
+    :param dilation: $(d_h, d_w)$.
+    :param output_size: $(H_\text{out}, W_\text{out})$, from :func:`conv_output_size`.
+    """
     if check_tensor(x_p, "x_p").dim() != 4:
         raise ValueError(f"x_p must be 4-D [N, C, H_p, W_p], got shape {tuple(x_p.shape)}")
     c = x_p.shape[1]
@@ -165,9 +202,17 @@ def im2col(x_p: Tensor, kernel_size: tuple[int, int], stride: tuple[int, int], d
 
 def col2im(cols: Tensor, padded_shape: torch.Size, kernel_size: tuple[int, int], stride: tuple[int, int],
            dilation: tuple[int, int], output_size: tuple[int, int]) -> Tensor:
-    r"""The reverse of :func:`im2col`: ``[C k_h k_w, N H_out W_out]`` -> ``[N, C, H_p, W_p]``, each
+    r"""The reverse of :func:`im2col`: ``(C k_h k_w, N H_out W_out) -> (N, C, H_p, W_p)``, each
     value *added* onto the input position it was copied from (a position in several windows gets
-    the sum)."""
+    the sum).
+
+    :param cols: the columns, ``(C k_h k_w, N H_out W_out)``.
+    :param padded_shape: the padded input's shape $(N, C, H_p, W_p)$.
+    :param kernel_size: $(k_h, k_w)$.
+    :param stride: $(s_h, s_w)$.
+    :param dilation: $(d_h, d_w)$.
+    :param output_size: $(H_\text{out}, W_\text{out})$.
+    """
     n, c = padded_shape[:2]
     k_h, k_w = kernel_size
     expected = (c * k_h * k_w, n * output_size[0] * output_size[1])
@@ -236,8 +281,7 @@ def _conv2d_arguments(input: object, weight: object, bias: object, stride: objec
 class Conv2dFunction(torch.autograd.Function):
     r"""2-D cross-correlation by im2col and one matrix product per group.
 
-    ``input`` ``[N, C_in, H, W]``, ``weight`` ``[C_out, C_in / G, k_h, k_w]``, ``bias``
-    ``[C_out]`` or None -> ``[N, C_out, H_out, W_out]``; arguments as :func:`conv2d`.
+    ``(N, C_in, H, W) -> (N, C_out, H_out, W_out)``; arguments as :func:`conv2d`.
 
     With $G$ groups, $C_g = C_\text{in} / G$ and $P = N H_\text{out} W_\text{out}$ output positions:
 
@@ -247,6 +291,14 @@ class Conv2dFunction(torch.autograd.Function):
       $\partial L/\partial W = \delta\, X_\text{cols}^\top$,
       $\partial L/\partial b = \sum_P \delta$,
       $\partial L/\partial X = \text{col2im}(W^\top \delta)$ without the padding.
+
+    :param input: $X$, ``(N, C_in, H, W)``.
+    :param weight: $W$, ``(C_out, C_in / G, k_h, k_w)``.
+    :param bias: $b$, ``(C_out,)``, or None.
+    :param stride: an int or a pair.
+    :param padding: an int, a pair, ``"valid"`` or ``"same"``.
+    :param dilation: an int or a pair.
+    :param groups: $G$.
     """
 
     @staticmethod
@@ -301,12 +353,20 @@ def _as_batch(input: object, dims: int, layout: str) -> tuple[Tensor, bool]:
 
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntPair = 1,
            padding: IntPair | str = 0, dilation: IntPair = 1, groups: int = 1) -> Tensor:
-    """2-D convolution (cross-correlation), like :func:`torch.nn.functional.conv2d`:
-    ``[N, C_in, H, W]`` (or ``[C_in, H, W]``) with ``[C_out, C_in / groups, k_h, k_w]`` kernels
-    -> ``[N, C_out, H_out, W_out]`` (or ``[C_out, H_out, W_out]``), by :class:`Conv2dFunction`.
+    r"""2-D convolution (cross-correlation), like :func:`torch.nn.functional.conv2d`:
+    $Y_{n,o,y,x} = b_o + \sum_{c,i,j} W_{o,c,i,j}\, X_{n,c,\,y s_h + i d_h,\,x s_w + j d_w}$ (padded $X$).
 
-    ``padding`` is an int, a pair, ``"valid"`` (no padding) or ``"same"`` (the output has the
-    input's size; stride 1 only, as in torch).
+    ``(N, C_in, H, W) -> (N, C_out, H_out, W_out)``, or unbatched ``(C_in, H, W) -> (C_out, H_out, W_out)``,
+    with $H_\text{out}$, $W_\text{out}$ from :func:`conv_output_size`; computed by :class:`Conv2dFunction`.
+
+    :param input: ``(N, C_in, H, W)`` or ``(C_in, H, W)``.
+    :param weight: the kernels, ``(C_out, C_in / groups, k_h, k_w)``.
+    :param bias: ``(C_out,)``, or None.
+    :param stride: the step $s$ between windows: an int or a pair $(s_h, s_w)$.
+    :param padding: zeros added on each side: an int, a pair, ``"valid"`` (none) or ``"same"``
+        (the output keeps the input's size; stride 1 only, as in torch).
+    :param dilation: the spacing $d$ between kernel taps: an int or a pair.
+    :param groups: $G$: the channels split into $G$ groups, each convolved with its own kernels.
     """
     x, unbatched = _as_batch(input, 4, "[N, C, H, W]")
     y = Conv2dFunction.apply(x, weight, bias, stride, padding, dilation, groups)
@@ -315,9 +375,20 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: In
 
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int = 1,
            padding: int | str = 0, dilation: int = 1, groups: int = 1) -> Tensor:
-    """1-D convolution, like :func:`torch.nn.functional.conv1d`: ``[N, C_in, L]`` (or
-    ``[C_in, L]``) with ``[C_out, C_in / groups, k]`` kernels -> ``[N, C_out, L_out]``: the 2-D
-    convolution of a height-1 image, so the same im2col forward and backward."""
+    r"""1-D convolution, like :func:`torch.nn.functional.conv1d`:
+    $Y_{n,o,t} = b_o + \sum_{c,i} W_{o,c,i}\, X_{n,c,\,t s + i d}$.
+
+    ``(N, C_in, L) -> (N, C_out, L_out)`` (or unbatched ``(C_in, L) -> (C_out, L_out)``): the 2-D
+    convolution of a height-1 image, so the same im2col forward and backward.
+
+    :param input: ``(N, C_in, L)`` or ``(C_in, L)``.
+    :param weight: the kernels, ``(C_out, C_in / groups, k)``.
+    :param bias: ``(C_out,)``, or None.
+    :param stride: the step $s$ between windows.
+    :param padding: zeros added on each side: an int, ``"valid"`` (none) or ``"same"`` (stride 1 only).
+    :param dilation: the spacing $d$ between kernel taps.
+    :param groups: $G$: the channels split into $G$ groups, each convolved with its own kernels.
+    """
     x, unbatched = _as_batch(input, 3, "[N, C, L]")
     w = check_tensor(weight, "weight")
     if w.dim() != 3:
@@ -411,9 +482,24 @@ class _ConvNd(nn.Module):
 
 
 class Conv2d(_ConvNd):
-    """A convolution layer like :class:`torch.nn.Conv2d`: same arguments, parameter names,
-    shapes and default initialization (Kaiming-uniform with $a = \\sqrt 5$);
-    ``[N, C_in, H, W]`` (or ``[C_in, H, W]``) -> ``[N, C_out, H_out, W_out]``."""
+    r"""A convolution layer like :class:`torch.nn.Conv2d`: same arguments, parameter names,
+    shapes and default initialization (Kaiming-uniform with $a = \sqrt 5$);
+    ``(N, C_in, H, W) -> (N, C_out, H_out, W_out)`` (or unbatched ``(C_in, H, W)``).
+
+    :param in_channels: $C_\text{in}$, the input's channels.
+    :param out_channels: $C_\text{out}$, the number of kernels (output channels).
+    :param kernel_size: $(k_h, k_w)$, or an int for a square kernel.
+    :param stride: the step $s$ between windows: an int or a pair $(s_h, s_w)$.
+    :param padding: zeros added on each side: an int, a pair, ``"valid"`` (none) or ``"same"``
+        (the output keeps the input's size; stride 1 only, as in torch).
+    :param dilation: the spacing $d$ between kernel taps: an int or a pair.
+    :param groups: $G$: the channels split into $G$ groups, each convolved with its own kernels.
+    :param bias: learn a bias per output channel.
+    :param padding_mode: ``"zeros"``, or ``"reflect"``, ``"replicate"``, ``"circular"``: how the
+        input is padded.
+    :param device: where the parameters are created.
+    :param dtype: their dtype.
+    """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: IntPair, stride: IntPair = 1,
                  padding: IntPair | str = 0, dilation: IntPair = 1, groups: int = 1, bias: bool = True,
@@ -432,10 +518,24 @@ class Conv2d(_ConvNd):
 
 
 class Conv1d(_ConvNd):
-    """A 1-D convolution layer like :class:`torch.nn.Conv1d`: same arguments, parameter names,
-    shapes (``weight`` is ``[out_channels, in_channels / groups, kernel_size]``) and default
-    initialization, so a torch ``Conv1d`` state dict loads; ``[N, C_in, L]`` (or ``[C_in, L]``)
-    -> ``[N, C_out, L_out]``, as the 2-D convolution of a height-1 image."""
+    r"""A 1-D convolution layer like :class:`torch.nn.Conv1d`: same arguments, parameter names,
+    shapes (``weight`` is ``(out_channels, in_channels / groups, kernel_size)``) and default
+    initialization, so a torch ``Conv1d`` state dict loads; ``(N, C_in, L) -> (N, C_out, L_out)``
+    (or unbatched ``(C_in, L)``), as the 2-D convolution of a height-1 image.
+
+    :param in_channels: $C_\text{in}$, the input's channels.
+    :param out_channels: $C_\text{out}$, the number of kernels (output channels).
+    :param kernel_size: $k$, the kernel's length.
+    :param stride: the step $s$ between windows.
+    :param padding: zeros added on each side: an int, ``"valid"`` (none) or ``"same"`` (stride 1 only).
+    :param dilation: the spacing $d$ between kernel taps.
+    :param groups: $G$: the channels split into $G$ groups, each convolved with its own kernels.
+    :param bias: learn a bias per output channel.
+    :param padding_mode: ``"zeros"``, or ``"reflect"``, ``"replicate"``, ``"circular"``: how the
+        input is padded.
+    :param device: where the parameters are created.
+    :param dtype: their dtype.
+    """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
                  padding: int | str = 0, dilation: int = 1, groups: int = 1, bias: bool = True,
@@ -491,7 +591,7 @@ def _first_inside(output_length: int, stride: int, padding: int, dilation: int, 
 
 
 class MaxPool2dFunction(torch.autograd.Function):
-    r"""Maximum over each window: ``[N, C, H, W]`` -> values and indices ``[N, C, H_out, W_out]``.
+    r"""Maximum over each window: ``(N, C, H, W) -> (N, C, H_out, W_out)``, values and indices.
 
     Forward stacks what the $k_h k_w$ taps meet (the padding counts as $-\infty$) and takes one
     ``max``, which also says *which* tap holds the maximum (the first one on ties; NaN wins, as in
@@ -499,6 +599,13 @@ class MaxPool2dFunction(torch.autograd.Function):
     is the index :func:`max_pool2d` returns with ``return_indices``. Backward: the maximum is the
     only input that moved the output, so each output gradient goes to its argmax, added with one
     ``scatter_add_`` (a position that wins several windows gets the sum).
+
+    :param input: ``(N, C, H, W)``.
+    :param kernel_size: the window $(k_h, k_w)$: an int or a pair.
+    :param stride: the step between windows (None: ``kernel_size``).
+    :param padding: added on each side (at most half the kernel): an int or a pair.
+    :param dilation: the spacing between window taps: an int or a pair.
+    :param ceil_mode: round the output size up: a last, partial window is kept.
     """
 
     @staticmethod
@@ -545,11 +652,19 @@ def _window_sizes(size: int, output_length: int, kernel: int, stride: int, paddi
 
 
 class AvgPool2dFunction(torch.autograd.Function):
-    r"""Average over each window: ``[N, C, H, W]`` -> ``[N, C, H_out, W_out]``.
+    r"""Average over each window: ``(N, C, H, W) -> (N, C, H_out, W_out)``.
 
     Forward: $Y = \frac{1}{m} \sum_{i,j} X_{ij}$, the sum of what the $k_h k_w$ taps meet divided
     by the window's size $m$ (``divisor_override`` if given). Backward: each input in the window
     moved the output by $1/m$, so each tap's positions get $\delta / m$ added (col2im's loop).
+
+    :param input: ``(N, C, H, W)``.
+    :param kernel_size: the window $(k_h, k_w)$: an int or a pair.
+    :param stride: the step between windows (None: ``kernel_size``).
+    :param padding: added on each side (at most half the kernel): an int or a pair.
+    :param ceil_mode: round the output size up: a last, partial window is kept.
+    :param count_include_pad: count the padding in the divisor.
+    :param divisor_override: divide every window's sum by this instead, or None.
     """
 
     @staticmethod
@@ -589,10 +704,21 @@ class AvgPool2dFunction(torch.autograd.Function):
 def max_pool2d(input: Tensor, kernel_size: IntPair, stride: IntPair | None = None, padding: IntPair = 0,
                dilation: IntPair = 1, ceil_mode: bool = False,
                return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
-    """Max pooling, like :func:`torch.nn.functional.max_pool2d`: ``[N, C, H, W]`` (or
-    ``[C, H, W]``) -> ``[N, C, H_out, W_out]``, and with ``return_indices`` also each maximum's
-    flat position in its ``H W`` plane (``stride`` defaults to ``kernel_size``; padding counts
-    as $-\\infty$)."""
+    r"""Max pooling, like :func:`torch.nn.functional.max_pool2d`:
+    $Y_{n,c,y,x} = \max_{i,j} X_{n,c,\,y s_h + i d_h,\,x s_w + j d_w}$.
+
+    ``(N, C, H, W) -> (N, C, H_out, W_out)`` (or unbatched ``(C, H, W)``), and with
+    ``return_indices`` also each maximum's flat position in its ``H W`` plane (padding counts
+    as $-\infty$).
+
+    :param input: ``(N, C, H, W)`` or ``(C, H, W)``.
+    :param kernel_size: the window $(k_h, k_w)$: an int or a pair.
+    :param stride: the step between windows (None: ``kernel_size``).
+    :param padding: added on each side (at most half the kernel): an int or a pair.
+    :param dilation: the spacing between window taps: an int or a pair.
+    :param ceil_mode: round the output size up: a last, partial window is kept.
+    :param return_indices: also return the indices (as ``max_unpool2d`` takes them).
+    """
     x, unbatched = _as_batch(input, 4, "[N, C, H, W]")
     values, indices = MaxPool2dFunction.apply(x, kernel_size, stride, padding, dilation, ceil_mode)
     if unbatched:
@@ -603,10 +729,20 @@ def max_pool2d(input: Tensor, kernel_size: IntPair, stride: IntPair | None = Non
 def avg_pool2d(input: Tensor, kernel_size: IntPair, stride: IntPair | None = None, padding: IntPair = 0,
                ceil_mode: bool = False, count_include_pad: bool = True,
                divisor_override: int | None = None) -> Tensor:
-    """Average pooling, like :func:`torch.nn.functional.avg_pool2d`: ``[N, C, H, W]`` (or
-    ``[C, H, W]``) -> ``[N, C, H_out, W_out]``. Padding counts in the divisor if
-    ``count_include_pad``; the part of a ``ceil_mode`` window past the padding never does;
-    ``divisor_override`` replaces the divisor."""
+    r"""Average pooling, like :func:`torch.nn.functional.avg_pool2d`:
+    $Y_{n,c,y,x} = \frac1m \sum_{i,j} X_{n,c,\,y s_h + i,\,x s_w + j}$.
+
+    ``(N, C, H, W) -> (N, C, H_out, W_out)`` (or unbatched ``(C, H, W)``). The part of a
+    ``ceil_mode`` window past the padding never counts in the divisor $m$.
+
+    :param input: ``(N, C, H, W)`` or ``(C, H, W)``.
+    :param kernel_size: the window $(k_h, k_w)$: an int or a pair.
+    :param stride: the step between windows (None: ``kernel_size``).
+    :param padding: added on each side (at most half the kernel): an int or a pair.
+    :param ceil_mode: round the output size up: a last, partial window is kept.
+    :param count_include_pad: count the padding in the divisor.
+    :param divisor_override: divide every window's sum by this instead, or None.
+    """
     x, unbatched = _as_batch(input, 4, "[N, C, H, W]")
     y = AvgPool2dFunction.apply(x, kernel_size, stride, padding, ceil_mode, count_include_pad,
                                 divisor_override)
@@ -615,7 +751,15 @@ def avg_pool2d(input: Tensor, kernel_size: IntPair, stride: IntPair | None = Non
 
 class MaxPool2d(nn.Module):
     """Module form of :func:`max_pool2d`, like :class:`torch.nn.MaxPool2d` (same arguments, in
-    torch's order)."""
+    torch's order): ``(N, C, H, W) -> (N, C, H_out, W_out)``.
+
+    :param kernel_size: the window $(k_h, k_w)$: an int or a pair.
+    :param stride: the step between windows (None: ``kernel_size``).
+    :param padding: added on each side (at most half the kernel): an int or a pair.
+    :param dilation: the spacing between window taps: an int or a pair.
+    :param return_indices: also return each maximum's flat position in its ``H W`` plane.
+    :param ceil_mode: round the output size up: a last, partial window is kept.
+    """
 
     def __init__(self, kernel_size: IntPair, stride: IntPair | None = None, padding: IntPair = 0,
                  dilation: IntPair = 1, return_indices: bool = False, ceil_mode: bool = False) -> None:
@@ -635,7 +779,16 @@ class MaxPool2d(nn.Module):
 
 
 class AvgPool2d(nn.Module):
-    """Module form of :func:`avg_pool2d`, like :class:`torch.nn.AvgPool2d`."""
+    """Module form of :func:`avg_pool2d`, like :class:`torch.nn.AvgPool2d`:
+    ``(N, C, H, W) -> (N, C, H_out, W_out)``.
+
+    :param kernel_size: the window $(k_h, k_w)$: an int or a pair.
+    :param stride: the step between windows (None: ``kernel_size``).
+    :param padding: added on each side (at most half the kernel): an int or a pair.
+    :param ceil_mode: round the output size up: a last, partial window is kept.
+    :param count_include_pad: count the padding in the divisor.
+    :param divisor_override: divide every window's sum by this instead, or None.
+    """
 
     def __init__(self, kernel_size: IntPair, stride: IntPair | None = None, padding: IntPair = 0,
                  ceil_mode: bool = False, count_include_pad: bool = True,
@@ -655,12 +808,17 @@ class AvgPool2d(nn.Module):
 
 
 class LeNet5(nn.Sequential):
-    """LeNet-5 (LeCun et al. 1998) for ``[N, in_channels, 28, 28]`` images -> ``[N, num_classes]``.
+    """LeNet-5 (LeCun et al. 1998): ``(N, in_channels, 28, 28) -> (N, num_classes)`` class scores.
 
     C1: 6 kernels 5×5 (padding 2 keeps 28×28, the paper's 32×32 input) → S2: 2×2 pooling →
     C3: 16 kernels 5×5 → S4: 2×2 pooling → C5: 120 units on the 16×5×5 maps → F6: 84 → 10.
     ``activation="tanh"`` and ``pooling="avg"`` are the paper's choices; ``"relu"`` and
     ``"max"`` the modern ones. 61,706 parameters for 1 input channel and 10 classes.
+
+    :param num_classes: the number of outputs (class scores).
+    :param in_channels: the images' channels.
+    :param activation: ``"tanh"`` or ``"relu"``.
+    :param pooling: ``"avg"`` or ``"max"``.
     """
 
     def __init__(self, num_classes: int = 10, in_channels: int = 1, activation: str = "tanh",
