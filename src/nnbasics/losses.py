@@ -136,7 +136,12 @@ def _regression_loss(input: object, target: object, reduction: object, weight: o
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     r"""Mean squared error: $\ell = (x - y)^2$, $\partial\ell/\partial x = 2(x - y)$.
 
-    ``input``, ``target``: any shape, the same; ``weight``: that shape too, or None.
+    Shapes: ``(*), (*) -> ()``, or ``(*)`` with ``reduction="none"``.
+
+    :param input: the predictions $x$, any shape.
+    :param target: the targets $y$, ``input``'s shape.
+    :param reduction: ``"mean"`` (the average), ``"sum"``, or ``"none"`` (one loss per element).
+    :param weight: per-element weights $w$ (``input``'s shape), or None: the losses become $w\,\ell$.
     """
     return _regression_loss(input, target, reduction, weight, lambda d: (d * d, 2 * d))
 
@@ -144,7 +149,12 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean", weight: Ten
 def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     r"""Mean absolute error: $\ell = |x - y|$, $\partial\ell/\partial x = \operatorname{sign}(x - y)$.
 
-    ``input``, ``target``: any shape, the same; ``weight``: that shape too, or None.
+    Shapes: ``(*), (*) -> ()``, or ``(*)`` with ``reduction="none"``.
+
+    :param input: the predictions $x$, any shape.
+    :param target: the targets $y$, ``input``'s shape.
+    :param reduction: ``"mean"`` (the average), ``"sum"``, or ``"none"`` (one loss per element).
+    :param weight: per-element weights $w$ (``input``'s shape), or None: the losses become $w\,\ell$.
     """
     return _regression_loss(input, target, reduction, weight, lambda d: (d.abs(), torch.sign(d)))
 
@@ -155,6 +165,13 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean",
 
     Here $d = x - y$. The derivative is $d/\beta$ inside, $\operatorname{sign}(d)$ outside;
     $\beta = 0$ is L1.
+
+    Shapes: ``(*), (*) -> ()``, or ``(*)`` with ``reduction="none"``.
+
+    :param input: the predictions $x$, any shape.
+    :param target: the targets $y$, ``input``'s shape.
+    :param reduction: ``"mean"`` (the average), ``"sum"``, or ``"none"`` (one loss per element).
+    :param beta: the width $\beta \ge 0$ of the quadratic region.
     """
     b = check_real(beta, "beta", min_value=0.0)
     if b == 0.0:
@@ -173,7 +190,16 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     r"""Huber: $\ell = \tfrac12 d^2$ for $|d| \le \delta$, else $\delta(|d| - \tfrac{\delta}{2})$.
 
     The derivative is $d$ inside and $\delta\operatorname{sign}(d)$ outside: $\delta$ times
-    smooth L1 with $\beta = \delta$. ``input``, ``target`` (and ``weight``): one shape.
+    smooth L1 with $\beta = \delta$.
+
+    Shapes: ``(*), (*) -> ()``, or ``(*)`` with ``reduction="none"``.
+
+    :param input: the predictions $x$, any shape.
+    :param target: the targets $y$, ``input``'s shape.
+    :param reduction: ``"mean"`` (the average), ``"sum"``, or ``"none"`` (one loss per element).
+    :param delta: the width $\delta > 0$ of the quadratic region.
+    :param weight: per-element weights $w$ (``input``'s shape), or None; ``"mean"`` then still
+        divides by the number of elements, as torch does.
     """
     k = check_real(delta, "delta", min_value=0.0, allow_min=False)
 
@@ -190,6 +216,12 @@ def msle(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
 
     Values are clipped below at $\epsilon = 10^{-7}$ first ($\hat x = \max(x, \epsilon)$), as in
     the common (Keras) definition, so negative values count as 0. No torch twin.
+
+    Shapes: ``(*), (*) -> ()``, or ``(*)`` with ``reduction="none"``.
+
+    :param input: the predictions $x$, any shape.
+    :param target: the targets $y$, ``input``'s shape.
+    :param reduction: ``"mean"`` (the average), ``"sum"``, or ``"none"`` (one loss per element).
     """
     x, y = _same_shape(input, target)
     r = _reduction(reduction)
@@ -207,6 +239,12 @@ def mape(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
 
     The denominator is clipped at $\epsilon = 10^{-7}$ as in the common (Keras) definition.
     Only the gradient with respect to ``input`` is provided. No torch twin.
+
+    Shapes: ``(*), (*) -> ()``, or ``(*)`` with ``reduction="none"``.
+
+    :param input: the predictions $x$, any shape.
+    :param target: the targets $y$, ``input``'s shape.
+    :param reduction: ``"mean"`` (the average), ``"sum"``, or ``"none"`` (one loss per element).
     """
     x, y = _same_shape(input, target)
     r = _reduction(reduction)
@@ -237,6 +275,13 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
 
     As in torch, each log is clamped at $-100$ so $x = 0$ or $1$ gives a finite loss, and the
     derivative $w\,(x - y) / (x(1 - x))$ uses $\max(x(1-x), 10^{-12})$.
+
+    Shapes: ``(*), (*) -> ()``, or ``(*)`` with ``reduction="none"``.
+
+    :param input: the predicted probabilities $x \in [0, 1]$, any shape.
+    :param target: the targets $y \in [0, 1]$, ``input``'s shape.
+    :param weight: weights $w$ broadcastable to ``input``'s shape, or None.
+    :param reduction: ``"mean"`` (the average), ``"sum"``, or ``"none"`` (one loss per element).
     """
     x, y = _same_shape(input, target)
     r = _reduction(reduction)
@@ -266,6 +311,15 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     $\ell = w\,[(1 - y)\,x + (1 + (p - 1)\,y)\operatorname{softplus}(-x)]$, with ``pos_weight``
     $p$ on the positive term, and
     $\partial\ell/\partial x = w\,[(1 + (p-1)y)\,\sigma(x) - p\,y]$, which is $w(\sigma(x) - y)$ for $p = 1$.
+
+    Shapes: ``(*), (*) -> ()``, or ``(*)`` with ``reduction="none"``.
+
+    :param input: the logits $x$, any shape.
+    :param target: the targets $y \in [0, 1]$, ``input``'s shape.
+    :param weight: weights $w$ broadcastable to ``input``'s shape, or None.
+    :param reduction: ``"mean"`` (the average), ``"sum"``, or ``"none"`` (one loss per element).
+    :param pos_weight: the weight $p$ of the positive term, broadcastable to ``input``'s shape
+        (e.g. ``(C,)``, one per class), or None ($p = 1$).
     """
     x, y = _same_shape(input, target)
     r = _reduction(reduction)
@@ -287,6 +341,13 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
     r"""$\ell = x$ where $y = 1$ and $\max(0, m - x)$ where $y = -1$ (targets are $\pm 1$).
 
     The derivative is $1$ where $y = 1$, and $-1$ where $y = -1$ and $x < m$ (0 otherwise).
+
+    Shapes: ``(*), (*) -> ()``, or ``(*)`` with ``reduction="none"``.
+
+    :param input: the scores $x$ (e.g. distances), any shape.
+    :param target: the labels $y \in \{1, -1\}$, ``input``'s shape (or broadcastable to it).
+    :param margin: the margin $m$.
+    :param reduction: ``"mean"`` (the average), ``"sum"``, or ``"none"`` (one loss per element).
     """
     x = check_tensor(input, "input")
     try:  # torch broadcasts the target against the input
@@ -393,6 +454,18 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, i
     With label smoothing $\varepsilon$ the target becomes $(1 - \varepsilon)\,\text{onehot} +
     \varepsilon / C$ (weighted per class), as in torch. Probability targets (``input``'s shape):
     $\ell_i = -\sum_c w_c\, t_{ic} \log \operatorname{softmax}(x_i)_c$, and ``mean`` divides by $N$.
+
+    Shapes: ``(N, C), (N,) -> ()``, or ``(N,)`` with ``reduction="none"``; more generally
+    ``(N, C, d_1, ...)`` with targets ``(N, d_1, ...)``, and unbatched ``(C,)`` with a ``()`` target.
+
+    :param input: the logits $x$, ``(N, C)``, ``(N, C, d_1, ...)`` or ``(C,)``.
+    :param target: class indices $y_i \in [0, C)$ (integers, ``input``'s shape without dimension
+        1), or probabilities $t$ of ``input``'s shape.
+    :param weight: a weight $w_c$ per class, ``(C,)``, or None.
+    :param ignore_index: a class index whose samples count neither in the loss nor in the mean.
+    :param reduction: ``"mean"`` (weighted average over the samples), ``"sum"``, or ``"none"``
+        (one loss per sample).
+    :param label_smoothing: $\varepsilon \in [0, 1]$, the probability spread over all classes.
     """
     x, unbatched = _batched(input)
     r = _reduction(reduction)
@@ -430,6 +503,16 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
     ``mean`` divides by $\sum_i w_{y_i}$ over the non-ignored samples; the derivative is
     $-w_{y_i}$ at the target class and 0 elsewhere. ``log_softmax`` then ``nll_loss`` equals
     ``cross_entropy``.
+
+    Shapes: ``(N, C), (N,) -> ()``, or ``(N,)`` with ``reduction="none"`` (also ``(N, C, d_1, ...)``
+    with targets ``(N, d_1, ...)``, and ``(C,)`` with a ``()`` target).
+
+    :param input: log-probabilities $x$, ``(N, C)``, ``(N, C, d_1, ...)`` or ``(C,)``.
+    :param target: class indices $y_i \in [0, C)$, integers, ``input``'s shape without dimension 1.
+    :param weight: a weight $w_c$ per class, ``(C,)``, or None.
+    :param ignore_index: a class index whose samples count neither in the loss nor in the mean.
+    :param reduction: ``"mean"`` (weighted average over the samples), ``"sum"``, or ``"none"``
+        (one loss per sample).
     """
     x, unbatched = _batched(input)
     r = _reduction(reduction)
@@ -452,6 +535,14 @@ def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: b
     The derivative with respect to $x$ is $-p$. ``reduction="batchmean"`` divides the sum by the
     batch size, the mathematically correct KL per sample; ``"mean"`` divides by the number of
     elements, as torch does.
+
+    Shapes: ``(*), (*) -> ()``, or ``(*)`` with ``reduction="none"``.
+
+    :param input: the model's log-probabilities $x = \log q$, any shape.
+    :param target: the probabilities $p$ (or $\log p$), ``input``'s shape.
+    :param reduction: ``"mean"`` (over all elements), ``"batchmean"`` (over dimension 0),
+        ``"sum"`` or ``"none"``.
+    :param log_target: ``target`` holds $\log p$ instead of $p$.
     """
     x, y = _same_shape(input, target)
     r = check_choice(reduction, "reduction", ("none", "batchmean", "mean", "sum"))
@@ -476,21 +567,37 @@ class _Loss(nn.Module):
 
 
 class MSELoss(_Loss):
-    """Module form of :func:`mse_loss`, like :class:`torch.nn.MSELoss`."""
+    """Module form of :func:`mse_loss`, like :class:`torch.nn.MSELoss`.
+
+    Shapes as in :func:`mse_loss`: ``(*), (*) -> ()``, or ``(*)`` with ``reduction="none"``.
+
+    :param reduction: ``"mean"`` (the average), ``"sum"``, or ``"none"`` (one loss per element).
+    """
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return mse_loss(input, target, self.reduction)
 
 
 class L1Loss(_Loss):
-    """Module form of :func:`l1_loss`, like :class:`torch.nn.L1Loss`."""
+    """Module form of :func:`l1_loss`, like :class:`torch.nn.L1Loss`.
+
+    Shapes as in :func:`l1_loss`: ``(*), (*) -> ()``, or ``(*)`` with ``reduction="none"``.
+
+    :param reduction: ``"mean"`` (the average), ``"sum"``, or ``"none"`` (one loss per element).
+    """
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return l1_loss(input, target, self.reduction)
 
 
 class SmoothL1Loss(_Loss):
-    """Module form of :func:`smooth_l1_loss`, like :class:`torch.nn.SmoothL1Loss`."""
+    r"""Module form of :func:`smooth_l1_loss`, like :class:`torch.nn.SmoothL1Loss`.
+
+    Shapes as in :func:`smooth_l1_loss`: ``(*), (*) -> ()``, or ``(*)`` with ``reduction="none"``.
+
+    :param reduction: ``"mean"`` (the average), ``"sum"``, or ``"none"`` (one loss per element).
+    :param beta: the width $\beta \ge 0$ of the quadratic region.
+    """
 
     def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
         super().__init__(reduction)
@@ -501,7 +608,13 @@ class SmoothL1Loss(_Loss):
 
 
 class HuberLoss(_Loss):
-    """Module form of :func:`huber_loss`, like :class:`torch.nn.HuberLoss`."""
+    r"""Module form of :func:`huber_loss`, like :class:`torch.nn.HuberLoss`.
+
+    Shapes as in :func:`huber_loss`: ``(*), (*) -> ()``, or ``(*)`` with ``reduction="none"``.
+
+    :param reduction: ``"mean"`` (the average), ``"sum"``, or ``"none"`` (one loss per element).
+    :param delta: the width $\delta > 0$ of the quadratic region.
+    """
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction)
@@ -512,7 +625,13 @@ class HuberLoss(_Loss):
 
 
 class BCELoss(_Loss):
-    """Module form of :func:`binary_cross_entropy`, like :class:`torch.nn.BCELoss`."""
+    """Module form of :func:`binary_cross_entropy`, like :class:`torch.nn.BCELoss`.
+
+    Shapes as in :func:`binary_cross_entropy`: ``(*), (*) -> ()``, or ``(*)`` with ``reduction="none"``.
+
+    :param weight: weights broadcastable to the input's shape, or None.
+    :param reduction: ``"mean"`` (the average), ``"sum"``, or ``"none"`` (one loss per element).
+    """
 
     def __init__(self, weight: Tensor | None = None, reduction: str = "mean") -> None:
         super().__init__(reduction)
@@ -523,7 +642,15 @@ class BCELoss(_Loss):
 
 
 class BCEWithLogitsLoss(_Loss):
-    """Module form of :func:`binary_cross_entropy_with_logits`, like :class:`torch.nn.BCEWithLogitsLoss`."""
+    """Module form of :func:`binary_cross_entropy_with_logits`, like :class:`torch.nn.BCEWithLogitsLoss`.
+
+    Shapes as in :func:`binary_cross_entropy_with_logits`: ``(*), (*) -> ()``, or ``(*)`` with
+    ``reduction="none"``.
+
+    :param weight: weights broadcastable to the input's shape, or None.
+    :param reduction: ``"mean"`` (the average), ``"sum"``, or ``"none"`` (one loss per element).
+    :param pos_weight: the positive term's weight, broadcastable to the input's shape, or None.
+    """
 
     def __init__(self, weight: Tensor | None = None, reduction: str = "mean",
                  pos_weight: Tensor | None = None) -> None:
@@ -537,7 +664,16 @@ class BCEWithLogitsLoss(_Loss):
 
 
 class CrossEntropyLoss(_Loss):
-    """Module form of :func:`cross_entropy`, like :class:`torch.nn.CrossEntropyLoss`."""
+    """Module form of :func:`cross_entropy`, like :class:`torch.nn.CrossEntropyLoss`.
+
+    Shapes as in :func:`cross_entropy`: ``(N, C), (N,) -> ()``, or ``(N,)`` with ``reduction="none"``.
+
+    :param weight: a weight per class, ``(C,)``, or None.
+    :param ignore_index: a class index whose samples count neither in the loss nor in the mean.
+    :param reduction: ``"mean"`` (weighted average over the samples), ``"sum"``, or ``"none"``
+        (one loss per sample).
+    :param label_smoothing: the probability in [0, 1] spread over all classes.
+    """
 
     def __init__(self, weight: Tensor | None = None, ignore_index: int = -100, reduction: str = "mean",
                  label_smoothing: float = 0.0) -> None:
@@ -552,7 +688,15 @@ class CrossEntropyLoss(_Loss):
 
 
 class NLLLoss(_Loss):
-    """Module form of :func:`nll_loss`, like :class:`torch.nn.NLLLoss`."""
+    """Module form of :func:`nll_loss`, like :class:`torch.nn.NLLLoss`.
+
+    Shapes as in :func:`nll_loss`: ``(N, C), (N,) -> ()``, or ``(N,)`` with ``reduction="none"``.
+
+    :param weight: a weight per class, ``(C,)``, or None.
+    :param ignore_index: a class index whose samples count neither in the loss nor in the mean.
+    :param reduction: ``"mean"`` (weighted average over the samples), ``"sum"``, or ``"none"``
+        (one loss per sample).
+    """
 
     def __init__(self, weight: Tensor | None = None, ignore_index: int = -100,
                  reduction: str = "mean") -> None:
@@ -565,7 +709,14 @@ class NLLLoss(_Loss):
 
 
 class KLDivLoss(nn.Module):
-    """Module form of :func:`kl_div`, like :class:`torch.nn.KLDivLoss`."""
+    """Module form of :func:`kl_div`, like :class:`torch.nn.KLDivLoss`.
+
+    Shapes as in :func:`kl_div`: ``(*), (*) -> ()``, or ``(*)`` with ``reduction="none"``.
+
+    :param reduction: ``"mean"`` (over all elements), ``"batchmean"`` (over dimension 0),
+        ``"sum"`` or ``"none"``.
+    :param log_target: the target holds log-probabilities.
+    """
 
     def __init__(self, reduction: str = "mean", log_target: bool = False) -> None:
         super().__init__()
@@ -577,7 +728,13 @@ class KLDivLoss(nn.Module):
 
 
 class HingeEmbeddingLoss(_Loss):
-    """Module form of :func:`hinge_embedding_loss`, like :class:`torch.nn.HingeEmbeddingLoss`."""
+    """Module form of :func:`hinge_embedding_loss`, like :class:`torch.nn.HingeEmbeddingLoss`.
+
+    Shapes as in :func:`hinge_embedding_loss`: ``(*), (*) -> ()``, or ``(*)`` with ``reduction="none"``.
+
+    :param margin: the margin $m$.
+    :param reduction: ``"mean"`` (the average), ``"sum"``, or ``"none"`` (one loss per element).
+    """
 
     def __init__(self, margin: float = 1.0, reduction: str = "mean") -> None:
         super().__init__(reduction)
