@@ -318,6 +318,8 @@ def test_ewma_refuses_beta_1_and_the_base_class_needs_an_update_rule():
     with pytest.raises(NotImplementedError):
         bare.step()
     with pytest.raises(NotImplementedError):
+        bare._init_state(p, {}, bare.param_groups[0])
+    with pytest.raises(NotImplementedError):
         bare._update(p, p.grad, {}, bare.param_groups[0])
 
 
