@@ -373,6 +373,21 @@ class RNN(_RecurrentBase):
     r"""Elman RNN, like :class:`torch.nn.RNN`.
 
     $h_t = \tanh(x_t W_{ih}^\top + b_{ih} + h_{t-1}W_{hh}^\top + b_{hh})$ (or ReLU).
+
+    Shapes, with $D$ = 2 if ``bidirectional`` else 1: ``(T, N, I) -> (T, N, D * H)``
+    (``(N, T, ...)`` with ``batch_first``; unbatched ``(T, I)``), and ``h_0``, ``h_n``
+    ``(D * num_layers, N, H)``.
+
+    :param input_size: $I$, the number of features of each $x_t$.
+    :param hidden_size: $H$, the number of features of each $h_t$.
+    :param num_layers: how many layers are stacked, each reading the previous one's outputs.
+    :param nonlinearity: ``"tanh"`` or ``"relu"``.
+    :param bias: learn the biases $b_{ih}$ and $b_{hh}$.
+    :param batch_first: inputs and outputs are ``(N, T, features)`` instead of ``(T, N, features)``.
+    :param dropout: the dropout probability on each layer's outputs except the last (in training).
+    :param bidirectional: run a second layer backwards in time and concatenate the two outputs.
+    :param device: where the parameters are created.
+    :param dtype: their dtype.
     """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
@@ -390,7 +405,24 @@ class LSTM(_RecurrentBase):
     $c_t = f_t \odot c_{t-1} + i_t \odot g_t$, $h_t = o_t \odot \tanh(c_t)$.
 
     With ``proj_size`` $P > 0$, $h_t = (o_t \odot \tanh c_t)\,W_{hr}^\top$ has $P$ features
-    (``weight_hr_l0`` [P, H]), as in torch; such a layer runs the clear ``RecurrentFunction``."""
+    (``weight_hr_l0`` ``(P, H)``), as in torch; such a layer runs the clear ``RecurrentFunction``.
+
+    Shapes, with $D$ = 2 if ``bidirectional`` else 1: ``(T, N, I) -> (T, N, D * H_out)``
+    (``(N, T, ...)`` with ``batch_first``; unbatched ``(T, I)``), and each of ``(h_0, c_0)``, ``(h_n, c_n)``
+    ``(D * num_layers, N, H_out)`` for $h$ and ``(D * num_layers, N, H)`` for $c$; $H_\text{out} = P$
+    if ``proj_size`` > 0, else $H$.
+
+    :param input_size: $I$, the number of features of each $x_t$.
+    :param hidden_size: $H$, the number of features of each $h_t$.
+    :param num_layers: how many layers are stacked, each reading the previous one's outputs.
+    :param bias: learn the biases $b_{ih}$ and $b_{hh}$.
+    :param batch_first: inputs and outputs are ``(N, T, features)`` instead of ``(T, N, features)``.
+    :param dropout: the dropout probability on each layer's outputs except the last (in training).
+    :param bidirectional: run a second layer backwards in time and concatenate the two outputs.
+    :param proj_size: $P$: project each $h_t$ to $P$ features (0: no projection).
+    :param device: where the parameters are created.
+    :param dtype: their dtype.
+    """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
@@ -402,7 +434,22 @@ class LSTM(_RecurrentBase):
 class GRU(_RecurrentBase):
     r"""GRU, like :class:`torch.nn.GRU` (gates $r, z, n$):
     $n_t = \tanh(W_{in}x_t + b_{in} + r_t \odot (W_{hn}h_{t-1} + b_{hn}))$,
-    $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$."""
+    $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$.
+
+    Shapes, with $D$ = 2 if ``bidirectional`` else 1: ``(T, N, I) -> (T, N, D * H)``
+    (``(N, T, ...)`` with ``batch_first``; unbatched ``(T, I)``), and ``h_0``, ``h_n``
+    ``(D * num_layers, N, H)``.
+
+    :param input_size: $I$, the number of features of each $x_t$.
+    :param hidden_size: $H$, the number of features of each $h_t$.
+    :param num_layers: how many layers are stacked, each reading the previous one's outputs.
+    :param bias: learn the biases $b_{ih}$ and $b_{hh}$.
+    :param batch_first: inputs and outputs are ``(N, T, features)`` instead of ``(T, N, features)``.
+    :param dropout: the dropout probability on each layer's outputs except the last (in training).
+    :param bidirectional: run a second layer backwards in time and concatenate the two outputs.
+    :param device: where the parameters are created.
+    :param dtype: their dtype.
+    """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
@@ -468,12 +515,18 @@ class _CellBase(nn.Module):
 
 
 class RNNCell(_CellBase):
-    """One RNN step, like :class:`torch.nn.RNNCell`: ``h' = cell(x, h)``.
+    r"""One RNN step, like :class:`torch.nn.RNNCell`: ``h' = cell(x, h)``.
 
-    ``input_size`` $I$ and ``hidden_size`` $H$ are the sizes of $x_t$ and $h_t$; ``bias`` adds
-    $b_{ih}, b_{hh}$; ``nonlinearity`` is ``"tanh"`` or ``"relu"``; ``device``/``dtype`` place the
-    parameters. ``forward(input, hx=None)``: ``input`` ``[B, I]`` (or ``[I]``), ``hx`` ``[B, H]``
-    (zeros if None) -> ``h'`` ``[B, H]``.
+    $h' = \tanh(x W_{ih}^\top + b_{ih} + h W_{hh}^\top + b_{hh})$ (or ReLU).
+    ``forward(input, hx=None)``: ``(B, I), (B, H) -> (B, H)`` (or unbatched ``(I), (H) -> (H)``);
+    ``hx`` is zeros if None.
+
+    :param input_size: $I$, the number of features of $x_t$.
+    :param hidden_size: $H$, the number of features of $h_t$.
+    :param bias: learn the biases $b_{ih}$ and $b_{hh}$.
+    :param nonlinearity: ``"tanh"`` or ``"relu"``.
+    :param device: where the parameters are created.
+    :param dtype: their dtype.
     """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh",
@@ -487,11 +540,17 @@ class RNNCell(_CellBase):
 
 
 class LSTMCell(_CellBase):
-    """One LSTM step, like :class:`torch.nn.LSTMCell`: ``h', c' = cell(x, (h, c))``.
+    r"""One LSTM step, like :class:`torch.nn.LSTMCell`: ``h', c' = cell(x, (h, c))``.
 
-    ``input_size`` $I$, ``hidden_size`` $H$, ``bias``, ``device``/``dtype`` as in :class:`RNNCell`.
-    ``forward(input, hx=None)``: ``input`` ``[B, I]`` (or ``[I]``), ``hx`` a pair ``(h, c)`` of
-    ``[B, H]`` (zeros if None) -> ``(h', c')``, each ``[B, H]``.
+    $c' = f \odot c + i \odot g$, $h' = o \odot \tanh c'$, gates $i, f, g, o$ as in :class:`LSTM`.
+    ``forward(input, hx=None)``: ``(B, I) -> (B, H)``: ``input`` and the pair ``(h, c)``, each
+    ``(B, H)`` (zeros if None), to ``(h', c')``, each ``(B, H)``; unbatched ``(I)`` and ``(H)`` too.
+
+    :param input_size: $I$, the number of features of $x_t$.
+    :param hidden_size: $H$, the number of features of $h_t$.
+    :param bias: learn the biases $b_{ih}$ and $b_{hh}$.
+    :param device: where the parameters are created.
+    :param dtype: their dtype.
     """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device: object = None,
@@ -503,11 +562,17 @@ class LSTMCell(_CellBase):
 
 
 class GRUCell(_CellBase):
-    """One GRU step, like :class:`torch.nn.GRUCell`: ``h' = cell(x, h)``.
+    r"""One GRU step, like :class:`torch.nn.GRUCell`: ``h' = cell(x, h)``.
 
-    ``input_size`` $I$, ``hidden_size`` $H$, ``bias``, ``device``/``dtype`` as in :class:`RNNCell`.
-    ``forward(input, hx=None)``: ``input`` ``[B, I]`` (or ``[I]``), ``hx`` ``[B, H]`` (zeros if
-    None) -> ``h'`` ``[B, H]``.
+    $h' = (1 - z) \odot n + z \odot h$, gates $r, z, n$ as in :class:`GRU`.
+    ``forward(input, hx=None)``: ``(B, I), (B, H) -> (B, H)`` (or unbatched ``(I), (H) -> (H)``);
+    ``hx`` is zeros if None.
+
+    :param input_size: $I$, the number of features of $x_t$.
+    :param hidden_size: $H$, the number of features of $h_t$.
+    :param bias: learn the biases $b_{ih}$ and $b_{hh}$.
+    :param device: where the parameters are created.
+    :param dtype: their dtype.
     """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device: object = None,
@@ -549,10 +614,14 @@ def clip_grad_norm_(
     The total norm is $\|(\|g_1\|_p, \|g_2\|_p, \dots)\|_p$; if it exceeds ``max_norm`` every
     gradient is multiplied by $\text{max\_norm}/(\text{norm} + 10^{-6})$, as in
     :func:`torch.nn.utils.clip_grad_norm_`. Returns the total norm before clipping, a 0-d tensor.
-    ``parameters``: a tensor or an iterable of tensors, any shapes (those without ``.grad`` are
-    skipped); ``error_if_nonfinite=True`` raises if the norm is NaN or infinite.
-    ``norm_type`` $p$ is a number or ``"inf"``; $p = \pm\infty$ takes the largest / smallest
-    $|g|$, $p = 0$ counts the non-zero norms, as torch does.
+    The gradients keep their shapes: ``(*) -> (*)`` each, in place.
+
+    :param parameters: a tensor or an iterable of tensors, any shapes (those without ``.grad``
+        are skipped).
+    :param max_norm: the largest total norm allowed, >= 0.
+    :param norm_type: $p$, a number or ``"inf"``; $p = \pm\infty$ takes the largest / smallest
+        $|g|$, $p = 0$ counts the non-zero norms, as torch does.
+    :param error_if_nonfinite: raise if the total norm is NaN or infinite.
     """
     max_norm = check_real(max_norm, "max_norm", min_value=0.0)
     try:
@@ -575,9 +644,11 @@ def clip_grad_norm_(
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
-    """Clamp every gradient entry to ``[-clip_value, clip_value]`` (``clip_value`` >= 0), in place,
-    like torch's. ``parameters``: a tensor or an iterable of tensors (those without ``.grad`` are
-    skipped)."""
+    """Clamp every gradient entry to ``[-clip_value, clip_value]``, in place, like torch's.
+
+    :param parameters: a tensor or an iterable of tensors (those without ``.grad`` are skipped).
+    :param clip_value: the bound, >= 0.
+    """
     v = check_real(clip_value, "clip_value", min_value=0.0)
     for g in _grads(parameters):
         g.clamp_(-v, v)
@@ -592,10 +663,15 @@ class CharLSTM(nn.Module):
     :class:`~nnbasics.layers.Linear` layer turns every hidden state into logits over the
     vocabulary for the next character.
 
-    ``forward(ids, state=None)`` takes ids ``[B, T]`` and the LSTM state ``(h, c)`` left by the
-    previous call (None to start afresh), and returns logits ``[B, T, vocab_size]`` and the new
-    state: feeding a sequence in pieces, each with the previous piece's state, gives the same
-    logits as feeding it whole, which is how :func:`sample` generates one character at a time.
+    ``forward(ids, state=None)``: ``(B, T) -> (B, T, vocab_size)``: ids and the LSTM state
+    ``(h, c)`` left by the previous call (None to start afresh) to logits and the new state (each
+    ``(1, B, hidden_size)``): feeding a sequence in pieces, each with the previous piece's state,
+    gives the same logits as feeding it whole, which is how :func:`sample` generates one character
+    at a time.
+
+    :param vocab_size: the number of distinct character ids.
+    :param hidden_size: the LSTM's $H$.
+    :param embedding_dim: the length of each character's learned vector.
     """
 
     def __init__(self, vocab_size: int, hidden_size: int = 128, embedding_dim: int = 32) -> None:
@@ -625,7 +701,14 @@ def text_batch(ids: Tensor, batch_size: int = 64, length: int = 64,
                generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
     """``batch_size`` windows of ``length`` + 1 consecutive ids from random places in ``ids``:
     the inputs ``x`` are each window's first ``length`` ids, the targets ``y`` its last
-    ``length``, so ``y[:, t]`` is the character that follows ``x[:, t]``. Both ``[batch_size, length]``."""
+    ``length``, so ``y[:, t]`` is the character that follows ``x[:, t]``.
+    ``(L,) -> (batch_size, length), (batch_size, length)``.
+
+    :param ids: the text as character ids, 1-D int64, ``(L,)`` with ``L > length``.
+    :param batch_size: the number of windows $B$.
+    :param length: the number of input (and target) ids per window $T$.
+    :param generator: the random generator for the start positions (torch's global one if None).
+    """
     ids = _check_ids(ids, "ids")
     check_int(batch_size, "batch_size")
     check_int(length, "length")
@@ -642,7 +725,15 @@ def bits_per_char(model: nn.Module, ids: Tensor, generator: torch.Generator | No
                   batch_size: int = 128, length: int = 128) -> float:
     r"""The model's cross-entropy on one :func:`text_batch` of ``ids``, in bits per character:
     $-\frac{1}{BT}\sum \log_2 p(y_{b,t} \mid x_{b,\le t})$, the natural-log cross-entropy
-    divided by $\ln 2$. Evaluated in eval mode, without gradients; the model's mode is restored."""
+    divided by $\ln 2$. Evaluated in eval mode, without gradients; the model's mode is restored.
+    ``(L,) -> ()``, returned as a Python float.
+
+    :param model: a model like :class:`CharLSTM`: ``model(x)`` returns ``(logits, state)``.
+    :param ids: the text as character ids, 1-D int64.
+    :param generator: the random generator for the batch (torch's global one if None).
+    :param batch_size: the number of windows $B$.
+    :param length: the number of ids per window $T$.
+    """
     x, y = text_batch(ids, batch_size, length, generator)
     with evaluating(model):
         logits, _ = model(x)
@@ -656,7 +747,15 @@ def sample(model: nn.Module, prompt: Tensor, length: int = 200, temperature: flo
     from $\text{softmax}(z / \tau)$ of the last logits $z$ at temperature $\tau$, feed it back
     with the LSTM state, and repeat. $\tau < 1$ sharpens the distribution (towards always taking
     the most likely id), $\tau > 1$ flattens it. Draws come from a generator seeded with ``seed``,
-    so a call is reproducible. Returns the prompt followed by the new ids, 1-D."""
+    so a call is reproducible. Returns the prompt followed by the new ids:
+    ``(P,) -> (P + length,)``.
+
+    :param model: a model like :class:`CharLSTM`: ``model(ids, state)`` returns ``(logits, state)``.
+    :param prompt: the ids to start from, 1-D int64, at least one.
+    :param length: how many ids to generate (>= 0).
+    :param temperature: $\tau > 0$.
+    :param seed: the seed of the draws.
+    """
     prompt = _check_ids(prompt, "prompt")
     if len(prompt) == 0:
         raise ValueError("prompt must hold at least one id")
