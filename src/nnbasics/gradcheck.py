@@ -27,7 +27,14 @@ class GradcheckError(AssertionError):
 
 @dataclass(frozen=True)
 class Mismatch:
-    """One Jacobian entry: d output[out_index] / d inputs[input_number][in_index]."""
+    """One Jacobian entry: d output[out_index] / d inputs[input_number][in_index].
+
+    :param input_number: the position of the input in ``inputs``.
+    :param in_index: the entry's index in that input.
+    :param out_index: the entry's index in the output.
+    :param analytic: the derivative the backward pass computed.
+    :param numeric: the central-difference estimate of it.
+    """
 
     input_number: int
     in_index: tuple[int, ...]
@@ -43,7 +50,13 @@ class Mismatch:
 
 @dataclass
 class GradcheckResult:
-    """What :func:`check_gradients` found: pass/fail, the largest errors, the worst entries."""
+    """What :func:`check_gradients` found: pass/fail, the largest errors, the worst entries.
+
+    :param passed: every entry within the tolerance.
+    :param max_abs_error: the largest $|a - n|$ over every Jacobian entry.
+    :param max_rel_error: the largest :attr:`Mismatch.rel_error` over every Jacobian entry.
+    :param worst: the entries with the largest absolute error, largest first.
+    """
 
     passed: bool
     max_abs_error: float
@@ -91,14 +104,15 @@ def _output(fn: Callable, inputs: Sequence[Tensor]) -> Tensor:
 
 
 def numerical_jacobian(fn: Callable, inputs: Sequence[Tensor], eps: float = 1e-6) -> list[Tensor]:
-    r"""One Jacobian per input requiring grad, shape ``[*out.shape, *input.shape]``.
+    r"""One Jacobian per input requiring grad: ``(*in) -> (*out, *in)``, for ``fn`` ``(*in) -> (*out)``.
 
     Central differences:
     $\dfrac{\partial f}{\partial x_j} \approx \dfrac{f(x + \epsilon e_j) - f(x - \epsilon e_j)}{2\epsilon}$,
     with an error of order $\epsilon^2$ (one-sided differences: order $\epsilon$).
 
-    ``fn`` takes the ``inputs`` (float64 tensors) and returns one tensor; ``eps`` > 0 is the step
-    $\epsilon$.
+    :param fn: the function to differentiate; ``fn(*inputs)`` returns one tensor.
+    :param inputs: the point $x$: float64 tensors (those with ``requires_grad`` are nudged).
+    :param eps: the step $\epsilon > 0$.
     """
     eps = check_real(eps, "eps", min_value=0.0, allow_min=False)
     fn, inputs = _prepare(fn, inputs)
@@ -141,8 +155,15 @@ def check_gradients(fn: Callable, inputs: Tensor | Sequence[Tensor], eps: float 
     r"""Compare the analytic Jacobian of ``fn`` at ``inputs`` with central differences.
 
     An entry passes if $|a - n| \le \text{atol} + \text{rtol}\,|n|$ (torch's rule); the result
-    lists the ``n_worst`` (>= 0) entries with the largest absolute error. ``inputs``: one tensor or
-    a sequence, float64 where they require grad; ``eps`` > 0: the finite-difference step.
+    lists the entries with the largest absolute error. For ``fn`` ``(*in) -> (*out)`` the
+    Jacobians compared are ``(*out, *in)``, one per input that requires grad.
+
+    :param fn: the function to check; ``fn(*inputs)`` returns one tensor.
+    :param inputs: one tensor or a sequence of them, float64 where they require grad.
+    :param eps: the finite-difference step $\epsilon > 0$.
+    :param atol: the absolute tolerance.
+    :param rtol: the relative tolerance.
+    :param n_worst: how many of the worst entries (>= 0) the result lists.
     """
     eps = check_real(eps, "eps", min_value=0.0, allow_min=False)
     check_int(n_worst, "n_worst", min_value=0)
@@ -181,11 +202,24 @@ def gradcheck(func: Callable, inputs: Tensor | Sequence[Tensor], *, eps: float =
     """Like :func:`torch.autograd.gradcheck`: True if the gradients agree; otherwise raise
     :class:`GradcheckError` with the report (or return False with ``raise_exception=False``).
 
-    ``func`` takes the ``inputs`` (a tensor or a sequence; float64 where they require grad);
-    ``eps``, ``atol`` and ``rtol`` as in :func:`check_gradients`. ``nondet_tol`` is accepted and
-    unused (the analytic Jacobian is computed once). torch's other options (forward-mode AD,
-    batched gradients, fast mode, masked) are not part of this checker: only their default
-    ("off") values are accepted.
+    torch's other options (forward-mode AD, batched gradients, fast mode, masked) are not part
+    of this checker: only their default ("off") values are accepted.
+
+    :param func: the function to check; ``func(*inputs)`` returns one tensor.
+    :param inputs: a tensor or a sequence of them, float64 where they require grad.
+    :param eps: the finite-difference step, as in :func:`check_gradients`.
+    :param atol: the absolute tolerance, as in :func:`check_gradients`.
+    :param rtol: the relative tolerance, as in :func:`check_gradients`.
+    :param raise_exception: raise :class:`GradcheckError` on failure (else return False).
+    :param nondet_tol: accepted and unused (the analytic Jacobian is computed once).
+    :param check_undefined_grad: torch's option; only True is accepted.
+    :param check_grad_dtypes: torch's option; only False is accepted.
+    :param check_batched_grad: torch's option; only False is accepted.
+    :param check_batched_forward_grad: torch's option; only False is accepted.
+    :param check_forward_ad: torch's option; only False is accepted.
+    :param check_backward_ad: torch's option; only True is accepted.
+    :param fast_mode: torch's option; only False is accepted.
+    :param masked: torch's option; only None is accepted.
     """
     given = {"check_undefined_grad": check_undefined_grad, "check_grad_dtypes": check_grad_dtypes,
              "check_batched_grad": check_batched_grad,

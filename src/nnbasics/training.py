@@ -25,7 +25,13 @@ Metric = Callable[[Tensor, Tensor], float]
 
 
 def accuracy(output: Tensor, target: Tensor) -> float:
-    """The fraction of rows of ``output`` (scores, [N, C]) whose largest entry is at ``target``."""
+    """The fraction of rows of ``output`` whose largest entry is at ``target``, a Python float.
+
+    Shapes: ``(N, C), (N,) -> ()``.
+
+    :param output: the scores, ``(N, C)``.
+    :param target: the class indices, ``(N,)``.
+    """
     if not isinstance(output, Tensor) or not isinstance(target, Tensor):
         raise TypeError("output and target must be tensors")
     if output.dim() != 2 or target.shape != output.shape[:1]:
@@ -36,7 +42,12 @@ def accuracy(output: Tensor, target: Tensor) -> float:
 
 @dataclass
 class History:
-    """What :func:`fit` recorded: one value per epoch (``epochs``), and the loss of every step."""
+    """What :func:`fit` recorded: one value per epoch (``epochs``), and the loss of every step.
+
+    :param epochs: each logged name (``"loss"``, ``"val_loss"``, metrics) to its per-epoch values.
+    :param step_loss: the training loss of every optimizer step.
+    :param lr: the learning rate of each epoch (the first parameter group's).
+    """
 
     epochs: dict[str, list[float]] = field(default_factory=dict)
     step_loss: list[float] = field(default_factory=list)
@@ -69,6 +80,11 @@ def evaluate(model: nn.Module, loss_fn: Callable, loader: Iterable,
     """The mean loss (and metrics) of ``model`` over ``loader``, in eval mode, without gradients.
 
     Batches are weighted by their size, so the result is the mean over the examples.
+
+    :param model: the network.
+    :param loss_fn: ``loss_fn(output, targets)`` returns the batch's mean loss.
+    :param loader: an iterable of ``(inputs, targets)`` batches, e.g. a ``DataLoader``.
+    :param metrics: more names to compute, each ``metric(output, targets) -> float`` (e.g. :func:`accuracy`).
     """
     _check_loader(loader, "loader")
     metrics = metrics or {}
@@ -100,6 +116,17 @@ def fit(model: nn.Module, loss_fn: Callable, optimizer: torch.optim.Optimizer, t
 
     The progress bar (``tqdm.auto``) shows one step per epoch; ``progress=False`` or the
     environment variable ``TQDM_DISABLE=1`` turns it off.
+
+    :param model: the network to train.
+    :param loss_fn: ``loss_fn(output, targets)`` returns the batch's mean loss, a scalar tensor.
+    :param optimizer: a ``torch.optim``-style optimizer over ``model``'s parameters.
+    :param train_loader: an iterable of ``(inputs, targets)`` batches, e.g. a ``DataLoader``.
+    :param epochs: the number of passes over ``train_loader`` (>= 1).
+    :param val_loader: validation batches, evaluated after each epoch, or None.
+    :param scheduler: a learning-rate scheduler stepped after each epoch, or None.
+    :param callbacks: objects with ``on_epoch_end(epoch, logs, model)``; True from one stops training.
+    :param metrics: more names to record, each ``metric(output, targets) -> float``.
+    :param progress: show the progress bar.
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be an int >= 1, got {epochs!r}")
