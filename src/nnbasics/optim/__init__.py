@@ -25,7 +25,11 @@ def ewma(values: Iterable[float] | Tensor, beta: float, bias_correction: bool = 
 
     $v_0 = 0,\quad v_t = \beta\,v_{t-1} + (1 - \beta)\,\theta_t$, and with bias correction
     $\hat v_t = v_t / (1 - \beta^t)$, which removes the pull towards the starting value 0.
-    Returns a float64 tensor with one value per input value.
+    Returns a float64 tensor with one value per input value: ``(T,) -> (T,)``.
+
+    :param values: the sequence $\theta_1, \dots, \theta_T$ (flattened if a tensor).
+    :param beta: the decay $\beta \in [0, 1)$.
+    :param bias_correction: return $\hat v_t$ instead of $v_t$.
     """
     b = check_real(beta, "beta", min_value=0.0, max_value=1.0, allow_max=False)
     theta = torch.as_tensor(values, dtype=torch.float64).flatten()
@@ -86,6 +90,14 @@ class SGD(_Optimizer):
     With $g_t = \nabla L(\theta_{t-1}) + \lambda\,\theta_{t-1}$ and momentum $\mu$:
     $b_1 = g_1$, $b_t = \mu\,b_{t-1} + (1 - \tau)\,g_t$; the step direction is $b_t$, or
     $g_t + \mu\,b_t$ with Nesterov; $\theta_t = \theta_{t-1} - \eta \cdot$ direction.
+
+    :param params: the parameters to optimize (an iterable of tensors, or of dicts: parameter groups).
+    :param lr: the learning rate $\eta$.
+    :param momentum: the momentum $\mu \ge 0$ (0: plain SGD).
+    :param dampening: $\tau$, scales down the new gradient in the momentum buffer.
+    :param weight_decay: the L2 coefficient $\lambda \ge 0$, added as $\lambda\theta$ to the gradient.
+    :param nesterov: use Nesterov momentum (needs ``momentum`` > 0 and ``dampening`` = 0).
+    :param maximize: ascend the objective instead of descending it.
     """
 
     def __init__(self, params: Any, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
@@ -124,6 +136,14 @@ class Adagrad(_Optimizer):
 
     $s_t = s_{t-1} + g_t^2$, $\eta_t = \eta / (1 + (t - 1)\,\delta)$,
     $\theta_t = \theta_{t-1} - \eta_t\, g_t / (\sqrt{s_t} + \epsilon)$ ($\delta$ = ``lr_decay``).
+
+    :param params: the parameters to optimize (an iterable of tensors, or of dicts: parameter groups).
+    :param lr: the learning rate $\eta$.
+    :param lr_decay: $\delta \ge 0$, shrinks the learning rate with the step count.
+    :param weight_decay: the L2 coefficient $\lambda \ge 0$, added as $\lambda\theta$ to the gradient.
+    :param initial_accumulator_value: the starting value $s_0 \ge 0$ of the sum.
+    :param eps: $\epsilon$, keeps the division finite.
+    :param maximize: ascend the objective instead of descending it.
     """
 
     def __init__(self, params: Any, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
@@ -153,6 +173,15 @@ class RMSprop(_Optimizer):
     $v_t = \alpha\,v_{t-1} + (1 - \alpha)\,g_t^2$; centered subtracts the squared moving mean
     $\bar g_t^2$ from $v_t$; the step is $g_t / (\sqrt{v_t} + \epsilon)$, fed through momentum
     $b_t = \mu\,b_{t-1} + \text{step}$ when ``momentum`` > 0; $\theta_t = \theta_{t-1} - \eta\,b_t$.
+
+    :param params: the parameters to optimize (an iterable of tensors, or of dicts: parameter groups).
+    :param lr: the learning rate $\eta$.
+    :param alpha: the decay $\alpha$ of the moving average of $g_t^2$.
+    :param eps: $\epsilon$, keeps the division finite.
+    :param weight_decay: the L2 coefficient $\lambda \ge 0$, added as $\lambda\theta$ to the gradient.
+    :param momentum: the momentum $\mu \ge 0$ (0: none).
+    :param centered: subtract the squared moving mean of the gradient (an estimate of its variance).
+    :param maximize: ascend the objective instead of descending it.
     """
 
     def __init__(self, params: Any, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
@@ -194,6 +223,13 @@ class Adadelta(_Optimizer):
     $v_t = \rho\,v_{t-1} + (1 - \rho)\,g_t^2$,
     $\Delta_t = \dfrac{\sqrt{u_{t-1} + \epsilon}}{\sqrt{v_t + \epsilon}}\,g_t$,
     $u_t = \rho\,u_{t-1} + (1 - \rho)\,\Delta_t^2$, $\theta_t = \theta_{t-1} - \eta\,\Delta_t$.
+
+    :param params: the parameters to optimize (an iterable of tensors, or of dicts: parameter groups).
+    :param lr: the learning rate $\eta$ (1 in the original method).
+    :param rho: the decay $\rho \in [0, 1]$ of both moving averages.
+    :param eps: $\epsilon$, keeps the square roots away from 0.
+    :param weight_decay: the L2 coefficient $\lambda \ge 0$, added as $\lambda\theta$ to the gradient.
+    :param maximize: ascend the objective instead of descending it.
     """
 
     def __init__(self, params: Any, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
@@ -224,6 +260,15 @@ class Adam(_Optimizer):
     $\hat m_t = m_t / (1 - \beta_1^t)$, $\hat v_t = v_t / (1 - \beta_2^t)$ (AMSGrad uses the running
     maximum of $v_t$), $\theta_t = \theta_{t-1} - \eta\,\hat m_t / (\sqrt{\hat v_t} + \epsilon)$.
     ``weight_decay`` adds $\lambda\theta$ to the gradient (L2); :class:`AdamW` decouples it.
+
+    :param params: the parameters to optimize (an iterable of tensors, or of dicts: parameter groups).
+    :param lr: the learning rate $\eta$.
+    :param betas: the decays $(\beta_1, \beta_2)$, each in $[0, 1)$.
+    :param eps: $\epsilon$, keeps the division finite.
+    :param weight_decay: the L2 coefficient $\lambda \ge 0$, added as $\lambda\theta$ to the gradient.
+    :param amsgrad: divide by the running maximum of $v_t$ (AMSGrad).
+    :param maximize: ascend the objective instead of descending it.
+    :param decoupled_weight_decay: decay the weights directly, as :class:`AdamW` does.
     """
 
     _decoupled = False
@@ -266,7 +311,16 @@ class Adam(_Optimizer):
 
 class AdamW(Adam):
     r"""Adam with decoupled weight decay: $\theta \leftarrow \theta\,(1 - \eta\lambda)$ before the
-    Adam step, instead of adding $\lambda\theta$ to the gradient (Loshchilov & Hutter, 2019)."""
+    Adam step, instead of adding $\lambda\theta$ to the gradient (Loshchilov & Hutter, 2019).
+
+    :param params: the parameters to optimize (an iterable of tensors, or of dicts: parameter groups).
+    :param lr: the learning rate $\eta$.
+    :param betas: the decays $(\beta_1, \beta_2)$, each in $[0, 1)$.
+    :param eps: $\epsilon$, keeps the division finite.
+    :param weight_decay: the decay rate $\lambda \ge 0$.
+    :param amsgrad: divide by the running maximum of $v_t$ (AMSGrad).
+    :param maximize: ascend the objective instead of descending it.
+    """
 
     _decoupled = True
 

@@ -77,7 +77,13 @@ class _Schedule(LRScheduler):
 
 
 class StepLR(_Schedule):
-    r"""$\eta_e = \eta_0\,\gamma^{\lfloor e / s \rfloor}$: times ``gamma`` every ``step_size`` epochs."""
+    r"""$\eta_e = \eta_0\,\gamma^{\lfloor e / s \rfloor}$: times ``gamma`` every ``step_size`` epochs.
+
+    :param optimizer: the optimizer whose learning rates (every parameter group's) are scheduled.
+    :param step_size: the period $s \ge 1$, in epochs.
+    :param gamma: the factor $\gamma$.
+    :param last_epoch: the index of the last epoch, to resume a schedule (-1: start afresh).
+    """
 
     def __init__(self, optimizer: torch.optim.Optimizer, step_size: int, gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
@@ -90,7 +96,13 @@ class StepLR(_Schedule):
 
 
 class MultiStepLR(_Schedule):
-    r"""$\eta_e = \eta_0\,\gamma^{k(e)}$, $k(e)$ = the number of milestones $\le e$."""
+    r"""$\eta_e = \eta_0\,\gamma^{k(e)}$, $k(e)$ = the number of milestones $\le e$.
+
+    :param optimizer: the optimizer whose learning rates (every parameter group's) are scheduled.
+    :param milestones: the epochs at which the rate is multiplied by ``gamma`` (twice if listed twice).
+    :param gamma: the factor $\gamma$.
+    :param last_epoch: the index of the last epoch, to resume a schedule (-1: start afresh).
+    """
 
     def __init__(self, optimizer: torch.optim.Optimizer, milestones: Iterable[int],
                  gamma: float = 0.1, last_epoch: int = -1) -> None:
@@ -104,7 +116,12 @@ class MultiStepLR(_Schedule):
 
 
 class ExponentialLR(_Schedule):
-    r"""$\eta_e = \eta_0\,\gamma^{e}$: multiply by ``gamma`` every epoch."""
+    r"""$\eta_e = \eta_0\,\gamma^{e}$: multiply by ``gamma`` every epoch.
+
+    :param optimizer: the optimizer whose learning rates (every parameter group's) are scheduled.
+    :param gamma: the factor $\gamma$.
+    :param last_epoch: the index of the last epoch, to resume a schedule (-1: start afresh).
+    """
 
     def __init__(self, optimizer: torch.optim.Optimizer, gamma: float, last_epoch: int = -1) -> None:
         self.gamma = check_real(gamma, "gamma", min_value=0.0)
@@ -115,7 +132,13 @@ class ExponentialLR(_Schedule):
 
 
 class CosineAnnealingLR(_Schedule):
-    r"""$\eta_e = \eta_{\min} + \tfrac12(\eta_0 - \eta_{\min})\,(1 + \cos(\pi e / T_{\max}))$."""
+    r"""$\eta_e = \eta_{\min} + \tfrac12(\eta_0 - \eta_{\min})\,(1 + \cos(\pi e / T_{\max}))$.
+
+    :param optimizer: the optimizer whose learning rates (every parameter group's) are scheduled.
+    :param T_max: the half period $T_{\max} \ge 1$, in epochs: the rate reaches $\eta_{\min}$ there.
+    :param eta_min: the lowest rate $\eta_{\min} \ge 0$.
+    :param last_epoch: the index of the last epoch, to resume a schedule (-1: start afresh).
+    """
 
     def __init__(self, optimizer: torch.optim.Optimizer, T_max: int, eta_min: float = 0.0,
                  last_epoch: int = -1) -> None:
@@ -130,7 +153,14 @@ class CosineAnnealingLR(_Schedule):
 
 class LinearLR(_Schedule):
     r"""Warm-up: $\eta_e = \eta_0\,(f_s + (f_e - f_s)\,\min(e, n)/n)$, a straight line from
-    ``start_factor`` to ``end_factor`` over ``total_iters`` epochs, then constant."""
+    ``start_factor`` to ``end_factor`` over ``total_iters`` epochs, then constant.
+
+    :param optimizer: the optimizer whose learning rates (every parameter group's) are scheduled.
+    :param start_factor: $f_s \in (0, 1]$, the first epoch's fraction of the base rate.
+    :param end_factor: $f_e \in [0, 1]$, the fraction reached after ``total_iters`` epochs.
+    :param total_iters: $n \ge 1$, the length of the ramp in epochs.
+    :param last_epoch: the index of the last epoch, to resume a schedule (-1: start afresh).
+    """
 
     def __init__(self, optimizer: torch.optim.Optimizer, start_factor: float = 1.0 / 3,
                  end_factor: float = 1.0, total_iters: int = 5, last_epoch: int = -1) -> None:
@@ -155,6 +185,16 @@ class ReduceLROnPlateau(LRScheduler):
 
     As torch's, it keeps torch's ``LRScheduler`` base for ``get_last_lr``/``state_dict`` but not
     its ``__init__``: nothing is set until the first metric arrives.
+
+    :param optimizer: the optimizer whose learning rates (every parameter group's) are scheduled.
+    :param mode: ``"min"`` (a lower metric is better, e.g. a loss) or ``"max"`` (e.g. accuracy).
+    :param factor: the factor in $[0, 1)$ applied to the rate on a plateau.
+    :param patience: how many epochs without improvement are tolerated.
+    :param threshold: how much better (>= 0) a metric must be to count as an improvement.
+    :param threshold_mode: ``"rel"`` (``threshold`` is a fraction of the best) or ``"abs"``.
+    :param cooldown: epochs to wait after a reduction before counting bad epochs again.
+    :param min_lr: the lowest rate, one for all parameter groups or a list with one per group.
+    :param eps: a reduction smaller than this is skipped.
     """
 
     def __init__(self, optimizer: torch.optim.Optimizer, mode: str = "min", factor: float = 0.1,
@@ -183,7 +223,10 @@ class ReduceLROnPlateau(LRScheduler):
         self._last_lr = [group["lr"] for group in groups]
 
     def is_better(self, value: float) -> bool:
-        """Whether ``value`` beats the best so far by more than the threshold."""
+        """Whether ``value`` beats the best so far by more than the threshold.
+
+        :param value: a metric value.
+        """
         sign = 1.0 if self.mode == "max" else -1.0
         if self.threshold_mode == "rel":
             bar = self.best * (1.0 + sign * self.threshold)
@@ -194,7 +237,8 @@ class ReduceLROnPlateau(LRScheduler):
     def step(self, metrics: float, epoch: int | None = None) -> None:  # type: ignore[override]
         """Record one epoch's metric and reduce the learning rate if it has plateaued.
 
-        ``epoch`` (deprecated in torch, accepted for the same signature) sets the epoch counter.
+        :param metrics: the epoch's validation metric (a number or a 0-d tensor).
+        :param epoch: sets the epoch counter (deprecated in torch, accepted for the same signature).
         """
         value = float(metrics)
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
