@@ -83,8 +83,13 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     kept elements by $1/(1-p)$ in training and leaves evaluation untouched;
     ``scaling="at_inference"`` (the original paper's) keeps training unscaled and multiplies by
     $1 - p$ in evaluation. Either way the expected output in training equals the output in
-    evaluation. ``p`` must be in $[0, 1]$ (1 gives zeros). ``inplace=True`` writes the result
-    into ``input``, as in torch.
+    evaluation. ``(*) -> (*)``.
+
+    :param input: any shape.
+    :param p: the drop probability, in $[0, 1]$ (1 gives zeros).
+    :param training: drop (True) or pass through (False, evaluation).
+    :param inplace: write the result into ``input``, as in torch.
+    :param scaling: ``"inverted"`` or ``"at_inference"``: where the factor $1 - p$ is compensated.
     """
     x = check_tensor(input)
     rate = _check_p(p)
@@ -94,10 +99,16 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
               scaling: str = "inverted") -> Tensor:
-    """Drop whole channels: one mask value per (sample, channel) of a ``[N, C, H, W]`` input.
+    """Drop whole channels: one mask value per (sample, channel) of an ``(N, C, H, W)`` input.
 
-    A ``[C, H, W]`` input is one sample. Like :func:`torch.nn.functional.dropout2d`; ``p``,
-    ``training``, ``inplace`` and ``scaling`` as in :func:`dropout`.
+    A ``(C, H, W)`` input is one sample. Like :func:`torch.nn.functional.dropout2d`.
+    ``(N, C, H, W) -> (N, C, H, W)``.
+
+    :param input: ``(N, C, H, W)`` or ``(C, H, W)``.
+    :param p: the probability of dropping a channel, in $[0, 1]$.
+    :param training: drop (True) or pass through (False, evaluation).
+    :param inplace: write the result into ``input``, as in torch.
+    :param scaling: ``"inverted"`` or ``"at_inference"``, as in :func:`dropout`.
     """
     x = check_tensor(input)
     if x.dim() not in (3, 4):
@@ -109,7 +120,12 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
 
 
 class Dropout(nn.Module):
-    """Module form of :func:`dropout`, like :class:`torch.nn.Dropout` (active in ``train()``)."""
+    """Module form of :func:`dropout`, like :class:`torch.nn.Dropout` (active in ``train()``): ``(*) -> (*)``.
+
+    :param p: the drop probability, in $[0, 1]$.
+    :param inplace: write the result into the input, as in torch.
+    :param scaling: ``"inverted"`` or ``"at_inference"``, as in :func:`dropout`.
+    """
 
     def __init__(self, p: float = 0.5, inplace: bool = False, scaling: str = "inverted") -> None:
         super().__init__()
@@ -126,7 +142,12 @@ class Dropout(nn.Module):
 
 
 class Dropout2d(Dropout):
-    """Module form of :func:`dropout2d`, like :class:`torch.nn.Dropout2d`."""
+    """Module form of :func:`dropout2d`, like :class:`torch.nn.Dropout2d`: ``(N, C, H, W) -> (N, C, H, W)``.
+
+    :param p: the probability of dropping a channel, in $[0, 1]$.
+    :param inplace: write the result into the input, as in torch.
+    :param scaling: ``"inverted"`` or ``"at_inference"``, as in :func:`dropout`.
+    """
 
     def forward(self, input: Tensor) -> Tensor:
         return dropout2d(input, self.p, self.training, self.inplace, self.scaling)
@@ -220,13 +241,24 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
                momentum: float | None = 0.1, eps: float = 1e-5,
                num_batches_tracked: Tensor | None = None) -> Tensor:
-    r"""Batch normalization of ``[N, C]``, ``[N, C, L]`` or ``[N, C, H, W]`` input, per channel.
+    r"""Batch normalization per channel: $y = \gamma\,(x - \mu_c)/\sqrt{\sigma_c^2 + \epsilon} + \beta$.
 
     In training (or without running statistics) each channel is normalized with the mean and
     biased variance of its $N \cdot L$ (or $N \cdot H \cdot W$) values, and the running
     statistics are updated in place: $r \leftarrow (1 - m)\,r + m\,s$, with the *unbiased*
     batch variance for ``running_var`` (``momentum=None``: a cumulative average). In evaluation
     the running statistics are used. Like :func:`torch.nn.functional.batch_norm`.
+    ``(N, C, *) -> (N, C, *)``: ``(N, C)``, ``(N, C, L)`` or ``(N, C, H, W)``.
+
+    :param input: ``(N, C, *)``.
+    :param running_mean: the running mean per channel, ``(C,)``, updated in training; or None.
+    :param running_var: the running variance per channel, ``(C,)``, updated in training; or None.
+    :param weight: the scale $\gamma$, ``(C,)``, or None (1).
+    :param bias: the shift $\beta$, ``(C,)``, or None (0).
+    :param training: normalize with the batch's statistics and update the running ones.
+    :param momentum: the update rate $m$ of the running statistics (None: a cumulative average).
+    :param eps: $\epsilon$, added to the variance.
+    :param num_batches_tracked: the number of batches seen, a tensor; needed with ``momentum=None``.
     """
     x = check_tensor(input)
     if x.numel() == 0:  # torch: an empty batch gives an empty output, statistics untouched
@@ -311,13 +343,34 @@ class _BatchNorm(nn.Module):
 
 
 class BatchNorm1d(_BatchNorm):
-    """Batch norm of ``[N, C]`` or ``[N, C, L]`` input, like :class:`torch.nn.BatchNorm1d`."""
+    r"""Batch norm per channel, like :class:`torch.nn.BatchNorm1d`: ``(N, C, L) -> (N, C, L)`` or
+    ``(N, C) -> (N, C)``.
+
+    :param num_features: the number of channels $C$.
+    :param eps: $\epsilon > 0$, added to the variance.
+    :param momentum: the running statistics' update rate $m$ (None: a cumulative average).
+    :param affine: learn a scale $\gamma$ and a shift $\beta$ per channel.
+    :param track_running_stats: keep running statistics for evaluation (else always use the batch's).
+    :param device: where the parameters and buffers are created.
+    :param dtype: their dtype.
+    :param bias: learn the shift $\beta$ (with ``affine``).
+    """
 
     _dims = (2, 3)
 
 
 class BatchNorm2d(_BatchNorm):
-    """Batch norm of ``[N, C, H, W]`` input, per channel, like :class:`torch.nn.BatchNorm2d`."""
+    r"""Batch norm per channel, like :class:`torch.nn.BatchNorm2d`: ``(N, C, H, W) -> (N, C, H, W)``.
+
+    :param num_features: the number of channels $C$.
+    :param eps: $\epsilon > 0$, added to the variance.
+    :param momentum: the running statistics' update rate $m$ (None: a cumulative average).
+    :param affine: learn a scale $\gamma$ and a shift $\beta$ per channel.
+    :param track_running_stats: keep running statistics for evaluation (else always use the batch's).
+    :param device: where the parameters and buffers are created.
+    :param dtype: their dtype.
+    :param bias: learn the shift $\beta$ (with ``affine``).
+    """
 
     _dims = (4,)
 
@@ -328,7 +381,13 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | 
 
     $y = \gamma\,(x - \mu)/\sqrt{\sigma^2 + \epsilon} + \beta$, the statistics taken per sample
     (not over the batch), so training and evaluation behave the same. Like
-    :func:`torch.nn.functional.layer_norm`.
+    :func:`torch.nn.functional.layer_norm`. ``(*, *normalized_shape) -> (*, *normalized_shape)``.
+
+    :param input: ``(*, *normalized_shape)``.
+    :param normalized_shape: the trailing dimensions each sample is normalized over.
+    :param weight: the scale $\gamma$, of shape ``normalized_shape``, or None (1).
+    :param bias: the shift $\beta$, of shape ``normalized_shape``, or None (0).
+    :param eps: $\epsilon$, added to the variance.
     """
     x = check_tensor(input)
     shape = tuple(normalized_shape)
@@ -345,7 +404,17 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | 
 
 
 class LayerNorm(nn.Module):
-    """Module form of :func:`layer_norm`, like :class:`torch.nn.LayerNorm`."""
+    r"""Module form of :func:`layer_norm`, like :class:`torch.nn.LayerNorm`.
+
+    ``(*, *normalized_shape) -> (*, *normalized_shape)``.
+
+    :param normalized_shape: the trailing dimensions each sample is normalized over (an int: one).
+    :param eps: $\epsilon > 0$, added to the variance.
+    :param elementwise_affine: learn a scale $\gamma$ and a shift $\beta$ of shape ``normalized_shape``.
+    :param bias: learn the shift $\beta$ (with ``elementwise_affine``).
+    :param device: where the parameters are created.
+    :param dtype: their dtype.
+    """
 
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
                  elementwise_affine: bool = True, bias: bool = True, device: object = None,
@@ -380,7 +449,12 @@ def _penalized(model: nn.Module, weights_only: bool) -> list[Tensor]:
 
 
 def l1_penalty(model: nn.Module, weights_only: bool = True) -> Tensor:
-    r"""$R_1(w) = \sum |w|$ over the model's weights (``weights_only=False``: every parameter)."""
+    r"""$R_1(w) = \sum |w|$ over the model's weights, a scalar tensor.
+
+    :param model: the network.
+    :param weights_only: only the weight matrices and kernels (2+ dimensions), not the biases and
+        normalization scales; False: every parameter.
+    """
     params = _penalized(model, weights_only)
     return sum((p.abs().sum() for p in params), torch.zeros(()))
 
@@ -390,6 +464,10 @@ def l2_penalty(model: nn.Module, weights_only: bool = True) -> Tensor:
 
     Adding $\tfrac{\lambda}{2} R_2$ to the loss gives the gradient $\lambda w$, which is what
     ``SGD(weight_decay=λ)`` adds (to every parameter, biases included).
+
+    :param model: the network.
+    :param weights_only: only the weight matrices and kernels (2+ dimensions), not the biases and
+        normalization scales; False: every parameter.
     """
     params = _penalized(model, weights_only)
     return sum(((p * p).sum() for p in params), torch.zeros(()))
@@ -402,6 +480,12 @@ class EarlyStopping:
     better with ``mode="min"``). With ``restore_best_weights`` the model gets back the weights
     of its best epoch when training stops. Use it by hand, ``if stopper.step(val_loss, model):
     break``, or as a training-loop callback through ``on_epoch_end(epoch, logs, model)``.
+
+    :param patience: how many epochs without improvement are tolerated (>= 0).
+    :param min_delta: how much better (>= 0) a value must be to count as an improvement.
+    :param monitor: the key of the logs :meth:`on_epoch_end` reads.
+    :param mode: ``"min"`` (lower is better, e.g. a loss) or ``"max"`` (e.g. accuracy).
+    :param restore_best_weights: load the best epoch's weights back into the model when stopping.
     """
 
     def __init__(self, patience: int = 5, min_delta: float = 0.0, monitor: str = "val_loss",
@@ -421,7 +505,11 @@ class EarlyStopping:
         self._epoch = -1
 
     def step(self, value: float, model: nn.Module | None = None) -> bool:
-        """Record one epoch's value; return True when training should stop."""
+        """Record one epoch's value; return True when training should stop.
+
+        :param value: the monitored value of this epoch (e.g. the validation loss).
+        :param model: the model, whose best weights are kept with ``restore_best_weights``; or None.
+        """
         self._epoch += 1
         value = float(value)
         if self.mode == "min":
@@ -442,7 +530,12 @@ class EarlyStopping:
         return False
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float], model: nn.Module | None = None) -> bool:
-        """Callback form: read ``logs[monitor]`` (e.g. the epoch's validation loss)."""
+        """Callback form: read ``logs[monitor]`` (e.g. the epoch's validation loss).
+
+        :param epoch: the epoch's number (unused: the calls are counted).
+        :param logs: the epoch's logged values, as :func:`~nnbasics.training.fit` passes them.
+        :param model: the model, as in :meth:`EarlyStopping.step`.
+        """
         if self.monitor not in logs:
             raise KeyError(f"EarlyStopping monitors {self.monitor!r}, but the epoch logs only have "
                            f"{sorted(logs)}: pass a validation loader, or set monitor=")
