@@ -7,12 +7,15 @@
 - nnbasics.css: one header on desktop, code and outputs that scroll inside their own box, a
   font stack for Chinese text (any element marked `lang="zh"`).
 
-Chinese in the book's Markdown: write {zh}`中文`; the role renders <span lang="zh">.
+Chinese in the book's Markdown: write {zh}`中文`; the role renders <span lang="zh">. Chinese
+written without it (a directive's title, where jupyterlab-myst cannot parse a role) is marked
+the same way when the page is built.
 tests/book/test_responsive.py checks all of it in Chromium.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from docutils import nodes
@@ -24,6 +27,37 @@ def zh_role(name, rawtext, text, lineno, inliner, options=None, content=None):
     """{zh}`文本`: Chinese text marked lang="zh" (the right font, the right voice in a screen reader)."""
     # docutils' HTML writer turns a `language-xx` class into the attribute lang="xx".
     return [nodes.inline(rawtext, text, classes=["language-zh"])], []
+
+
+# CJK ideographs and punctuation, fullwidth forms: a run of these is Chinese text.
+CJK_RUN = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]+(?:[ 0-9A-Za-z]*"
+                     r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]+)*")
+SKIP = (nodes.literal, nodes.literal_block, nodes.math, nodes.math_block, nodes.raw, nodes.comment)
+
+
+def _mark_chinese(app, doctree, docname):
+    # Chinese written without the role (where a role cannot go: a directive's title line, which
+    # jupyterlab-myst then fails to parse) is marked lang="zh" too, as if written {zh}`...`.
+    for text in list(doctree.findall(nodes.Text)):
+        parent = text.parent
+        if parent is None or not CJK_RUN.search(text.astext()):
+            continue
+        ancestors, node = [], parent
+        while node is not None:
+            ancestors.append(node)
+            node = node.parent
+        if any(isinstance(a, SKIP) or "language-zh" in a.get("classes", []) for a in ancestors
+               if isinstance(a, nodes.Element)):
+            continue
+        pieces, at, value = [], 0, text.astext()
+        for m in CJK_RUN.finditer(value):
+            if m.start() > at:
+                pieces.append(nodes.Text(value[at:m.start()]))
+            pieces.append(nodes.inline(m.group(0), m.group(0), classes=["language-zh"]))
+            at = m.end()
+        if at < len(value):
+            pieces.append(nodes.Text(value[at:]))
+        parent.replace(text, pieces)
 
 
 def _static_path(app):
@@ -68,4 +102,5 @@ def setup(app):
     app.add_css_file("nnbasics.css")
     app.add_js_file("nnbasics-nav.js")
     app.add_role("zh", zh_role)
+    app.connect("doctree-resolved", _mark_chinese)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
