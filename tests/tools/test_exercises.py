@@ -124,3 +124,49 @@ def test_exercises_grade(chapter, tmp_path):
             assert got[ex][0] < full[ex][1], (
                 f"{chapter}/{ex}_{n}.py earns full marks ({got[ex][0]}/{full[ex][1]}): "
                 f"the tests do not catch it")
+
+
+# Issue 23: every chapter's exercises page has the four kinds, each statement labelled with its
+# kind, difficulty and expected time: "*Debug this · difficulty ★★☆ · about 15 min*".
+KINDS = ("Implement the backward", "Compute by hand then check", "Experiment with a target", "Debug this")
+LABEL = re.compile(r"^\*(?P<kind>[^*·\n]+?) · difficulty (?P<stars>[★☆]{3}) · about (?P<minutes>\d+) min\*$",
+                   re.M)
+
+
+def labels(nb) -> list[tuple[str, str]]:
+    """(exercise label, kind) of every exercise statement of a notebook."""
+    found = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and "{exercise}" in cell.source:
+            name = re.search(r"^:label: (\S+)", cell.source, re.M)
+            kind = LABEL.search(cell.source)
+            found.append((name[1] if name else "?", kind["kind"] if kind else ""))
+    return found
+
+
+# Chapters still missing a kind (issue 23, open): strict, so the mark must go once they are added.
+MISSING_KINDS = {"capstone": "no Implement the backward / Debug this yet",
+                 "gradient-descent": "no Experiment with a target yet",
+                 "losses": "no Experiment with a target / Debug this yet",
+                 "networks": "no Experiment with a target / Debug this yet"}
+
+
+@pytest.mark.parametrize("chapter", [
+    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=MISSING_KINDS[c])) if c in MISSING_KINDS
+    else c
+    for c in sorted(p.parent.name for p in (ROOT / "book").glob("*/exercises.ipynb"))])
+def test_every_chapter_has_the_four_kinds_of_exercise(chapter):
+    found = labels(nbformat.read(ROOT / "book" / chapter / "exercises.ipynb", as_version=4))
+    unlabelled = [name for name, kind in found if not kind]
+    assert not unlabelled, f"{chapter}: no '*Kind · difficulty ★☆☆ · about N min*' line in {unlabelled}"
+    kinds = {kind for _name, kind in found}
+    assert len(found) >= 4 and set(KINDS) <= kinds, f"{chapter}: missing {set(KINDS) - kinds}"
+
+
+def test_the_kind_check_reads_a_statement():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        "````{exercise} A title\n:label: x-ex-a\n\n"
+        "*Debug this · difficulty ★★☆ · about 15 min*\n\nText.\n````")])
+    assert labels(nb) == [("x-ex-a", "Debug this")]
+    nb.cells[0].source = nb.cells[0].source.replace("*Debug this", "Debug this")
+    assert labels(nb) == [("x-ex-a", "")]
