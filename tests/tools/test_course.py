@@ -235,3 +235,14 @@ def test_autograde_reports_an_unknown_chapter_and_a_missing_folder(root, tmp_pat
     rows = course.autograde(root, tmp_path / "empty", tmp_path / "grades.csv")
     assert rows[0]["status"] == "failed" and "is not a folder" in rows[0]["reason"]
     assert "is not a folder" in (tmp_path / "grades.csv").read_text()
+
+
+def test_check_site_does_not_count_a_line_the_library_publishes(root, tmp_path):
+    # `return result` is a solution line of the demo exercise; once the library's own source holds
+    # it (the API page shows docstrings and sources), a page showing it leaks nothing.
+    html = tmp_path / "html"
+    write_site(html, "<pre>return result</pre>")
+    assert any("'return result' is visible" in p for p in course.check_site(root, html))
+    (root / "src" / "nnbasics").mkdir(parents=True)
+    (root / "src" / "nnbasics" / "demo.py").write_text("def f(result):\n    return result\n")
+    assert not any("'return result' is visible" in p for p in course.check_site(root, html))
