@@ -78,22 +78,20 @@ def subset(text: str) -> str:
     return "".join(out) + text[at:]
 
 
-def icon_glyphs() -> set[int]:
-    """The code points of the icons in USED: an <i> icon is drawn with the font for the moment
-    before the script replaces it with an <svg>, so the font must hold its glyph too (or the
-    browser falls back to the theme's full font and downloads it)."""
-    text = subset(SOURCE.read_text(encoding="utf-8"))
+def icon_glyphs(script: str) -> set[int]:
+    """The code points of the icons left in ``script`` (the subset script): an <i> icon is drawn
+    with the font for the moment before the script replaces it with an <svg>, so the font must
+    hold its glyph too (or the browser falls back to the theme's full font and downloads it)."""
     return {int(re.match(r'\[\d+,\d+,\[[^\]]*\],"([0-9a-f]+)"', m.group(3)).group(1), 16)
-            for m in ENTRY.finditer(text)}
+            for m in ENTRY.finditer(script)}
 
 
-def css_glyphs() -> set[int]:
-    """Every code point the theme's --pst-icon-* variables name, CSS_GLYPHS and the USED icons."""
+def css_glyphs(script: str) -> set[int]:
+    """Every code point the theme's --pst-icon-* variables hold (the stylesheet writes them as
+    the characters themselves), CSS_GLYPHS and the icons of ``script``."""
     css = (THEME_STATIC / "styles" / "pydata-sphinx-theme.css").read_text(encoding="utf-8")
     found = {ord(ch) for value in re.findall(r'--pst-icon-[a-z-]+:"([^"]*)"', css) for ch in value}
-    found |= {int(h, 16) for value in re.findall(r'--pst-icon-[a-z-]+:"((?:\\[0-9a-f]+)+)"', css)
-              for h in value.split("\\")[1:]}
-    return {c for c in found if c >= 0xE000} | CSS_GLYPHS | icon_glyphs()
+    return {c for c in found if c >= 0xE000} | CSS_GLYPHS | icon_glyphs(script)
 
 
 def webfont(stem: str, glyphs: set[int]) -> bytes:
@@ -126,9 +124,9 @@ def font_css() -> str:
 
 def made() -> dict[Path, bytes]:
     """Every file this script writes, with its content."""
-    glyphs = css_glyphs()
-    out = {OUT: subset(SOURCE.read_text(encoding="utf-8")).encode("utf-8"),
-           FONT_CSS: font_css().encode("utf-8")}
+    script = subset(SOURCE.read_text(encoding="utf-8"))
+    glyphs = css_glyphs(script)
+    out = {OUT: script.encode("utf-8"), FONT_CSS: font_css().encode("utf-8")}
     for stem, _family, _weight in WEBFONTS:
         out[FONT_DIR / f"{stem}-subset.woff"] = webfont(stem, glyphs)
     return out

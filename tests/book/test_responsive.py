@@ -6,7 +6,7 @@
 - At 1280 px every code cell and output box fits its column; one wider than its box scrolls inside
   it, and one that fits shows no scroll bar.
 - A page's cold load, served as GitHub Pages serves it (text gzip-compressed), is under 1.5 MB at
-  the median (0.43 MB measured; 1.74 MB uncompressed, bounded at 2.0 MB); the theme's Font Awesome
+  the median (0.46 MB measured; 1.78 MB uncompressed, bounded at 2.0 MB); the theme's Font Awesome
   fonts are replaced by subsets holding every glyph a page draws with them.
 - The glossary's Chinese is marked lang="zh" and every glyph of it is drawn by a CJK font, the
   bundled subset included (book/_static/fonts/), never by a fallback box.
