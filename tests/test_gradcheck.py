@@ -145,12 +145,25 @@ def test_zero_dim_and_non_contiguous_inputs_like_torch(make):
     assert not broken.passed  # a wrong backward is still caught on such inputs
 
 
-def test_expanded_input_is_refused_like_torch():
-    x = torch.randn(3, 1, dtype=torch.float64, requires_grad=True).expand(3, 4)
+@pytest.mark.parametrize("width", [2, 4])
+def test_expanded_input_is_refused_like_torch(width):
+    x = torch.randn(3, 1, dtype=torch.float64, requires_grad=True).expand(3, width)
     with pytest.raises(ValueError, match=r"inputs\[0\].*stride 0"):
         gradcheck(torch.sin, x)
     with pytest.raises(RuntimeError, match="stride 0"):
         torch.autograd.gradcheck(torch.sin, (x,))
+    one = torch.randn(3, 1, dtype=torch.float64, requires_grad=True).expand(3, 1)  # stride 0, one entry
+    assert gradcheck(torch.sin, one) and torch.autograd.gradcheck(torch.sin, (one,))
+
+
+def test_an_empty_input_passes_with_zero_errors_like_torch():
+    empty = torch.empty(0, 3, dtype=torch.float64, requires_grad=True)
+    x = torch.randn(2, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda a, b: a.sum() * b, (empty, x))
+    result = check_gradients(lambda a, b: a.sum() * b, (empty, x))
+    assert result.passed and result.max_abs_error < 1e-8 and result.max_rel_error < 1e-8
+    alone = check_gradients(torch.sin, empty)
+    assert alone.passed and alone.max_abs_error == 0.0 and alone.max_rel_error == 0.0
 
 
 # Tests that kill what `make mutation` showed survived: each asserts a behaviour torch also has.

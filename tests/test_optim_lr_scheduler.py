@@ -111,6 +111,9 @@ def test_state_dict_round_trip():
         (lambda o: ours.MultiStepLR(o, milestones=[10, -1]), ValueError, "each milestone must be an int"),
         (lambda o: ours.CosineAnnealingLR(o, T_max=0), ValueError, "T_max must be an int >= 1"),
         (lambda o: ours.LinearLR(o, start_factor=0.0), ValueError, r"start_factor must be > 0\.0"),
+        (lambda o: ours.LinearLR(o, start_factor=1.5), ValueError, r"start_factor must be <= 1\.0, got 1\.5"),
+        (lambda o: ours.LinearLR(o, end_factor=1.5), ValueError, r"end_factor must be <= 1\.0, got 1\.5"),
+        (lambda o: ours.LinearLR(o, total_iters=0), ValueError, "total_iters must be an int >= 1, got 0"),
         (lambda o: ours.ReduceLROnPlateau(o, mode="lowest"), ValueError, "mode must be one of 'min', 'max'"),
         (lambda o: ours.ReduceLROnPlateau(o, factor=1.0), ValueError, r"factor must be < 1\.0"),
         (lambda o: ours.ReduceLROnPlateau(o, min_lr=[0.1, 0.2]), ValueError, "one value per param group"),
@@ -302,3 +305,34 @@ def test_reduce_on_plateau_state_before_any_step_and_milestone_zero_like_torch()
     mine = lr_sequence(ours, "MultiStepLR", kwargs, epochs=5, lrs=(1.0,))
     theirs = lr_sequence(torch.optim.lr_scheduler, "MultiStepLR", kwargs, epochs=5, lrs=(1.0,))
     assert torch.equal(mine, theirs)
+
+
+@pytest.mark.parametrize("eta_min", [0.0, 0.01])
+def test_a_rate_changed_by_hand_is_kept_like_torch_also_where_the_cosine_sits_on_its_floor(eta_min):
+    """Halving the rate by hand every fourth epoch: the next steps scale from the changed rate,
+    by the same ratio above ``eta_min`` or, from the cosine's floor (epoch T_max), by the same
+    step, as torch's chainable form does."""
+    def run(module):
+        optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        scheduler = module.CosineAnnealingLR(optimizer, T_max=4, eta_min=eta_min)
+        rates = []
+        for epoch in range(20):
+            if epoch % 4 == 0:  # epochs 4, 12: the cosine on its floor; 0, 8, 16: at its top
+                optimizer.param_groups[0]["lr"] *= 0.5
+            optimizer.step()
+            scheduler.step()
+            rates.append(optimizer.param_groups[0]["lr"])
+        return torch.tensor(rates, dtype=torch.float64)
+
+    mine, theirs = run(ours), run(torch.optim.lr_scheduler)
+    torch.testing.assert_close(mine, theirs, rtol=1e-10, atol=1e-14)
+    assert not torch.allclose(mine, lr_sequence(ours, "CosineAnnealingLR", {"T_max": 4, "eta_min": eta_min},
+                                               epochs=21, lrs=(0.1,))[1:, 0])
+
+
+def test_a_schedule_without_a_formula_says_so():
+    class NoFormula(ours._Schedule):
+        pass
+
+    with pytest.raises(NotImplementedError):
+        NoFormula(torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1), last_epoch=-1)

@@ -432,3 +432,58 @@ def test_early_stopping_without_restoring_keeps_the_last_weights():
                                                      (nn.BatchNorm2d, R.BatchNorm2d)])
 def test_batch_norm_repr_like_torch(torch_cls, ours_cls, kwargs):
     assert repr(ours_cls(3, **kwargs)) == repr(torch_cls(3, **kwargs))
+
+
+def test_functional_defaults_are_torchs():
+    """Called with only the input, each function does what torch's does with its defaults.
+
+    dropout and dropout2d: p = 0.5 in training, a new tensor (the input untouched); batch_norm:
+    evaluation with the running statistics (training=False), momentum 0.1 when training.
+    """
+    torch.manual_seed(0)
+    x = torch.rand(64, 50) + 1.0
+    before = x.clone()
+    y = R.dropout(x)
+    assert torch.equal(x, before), "dropout must not write into its input by default"
+    kept = y != 0
+    assert 0.35 < kept.float().mean().item() < 0.65, "default p is 0.5"
+    torch.testing.assert_close(y[kept], 2.0 * x[kept])  # 1 / (1 - 0.5)
+    x4 = torch.rand(32, 40, 2, 2) + 1.0
+    before = x4.clone()
+    y4 = R.dropout2d(x4)
+    assert torch.equal(x4, before), "dropout2d must not write into its input by default"
+    kept = y4[:, :, 0, 0] != 0
+    assert 0.35 < kept.float().mean().item() < 0.65, "default p is 0.5"
+    torch.testing.assert_close(y4[kept], 2.0 * x4[kept])
+    x = torch.randn(8, 3)
+    mean, var = torch.tensor([1.0, -1.0, 0.5]), torch.tensor([4.0, 0.25, 1.0])
+    ours_mean, ours_var = mean.clone(), var.clone()
+    torch.testing.assert_close(R.batch_norm(x, ours_mean, ours_var),
+                               torch.nn.functional.batch_norm(x, mean.clone(), var.clone()))
+    assert torch.equal(ours_mean, mean) and torch.equal(ours_var, var), "default is evaluation"
+    theirs_mean, theirs_var = mean.clone(), var.clone()
+    torch.nn.functional.batch_norm(x, theirs_mean, theirs_var, training=True)
+    R.batch_norm(x, ours_mean, ours_var, training=True)
+    torch.testing.assert_close(ours_mean, theirs_mean)  # momentum 0.1
+    torch.testing.assert_close(ours_var, theirs_var)
+
+
+def test_module_defaults_are_torchs_and_zero_eps_is_refused():
+    """The modules' defaults print and start as torch's; an eps of 0 (a 0 / 0 on a constant
+    channel) and a momentum above 1 are refused, with the argument named."""
+    assert repr(R.Dropout()) == repr(nn.Dropout()) == "Dropout(p=0.5, inplace=False)"
+    ours, theirs = R.BatchNorm1d(3), nn.BatchNorm1d(3)
+    assert ours.state_dict().keys() == theirs.state_dict().keys()
+    for name, value in theirs.state_dict().items():
+        assert torch.equal(ours.state_dict()[name], value), name  # num_batches_tracked starts at 0
+    x = torch.full((4, 3), 2.0) + 1e-3 * torch.randn(4, 3)  # variance ~1e-6: eps = 1e-5 matters
+    torch.testing.assert_close(R.layer_norm(x, (3,)), torch.nn.functional.layer_norm(x, (3,)))
+    for make in (lambda: R.BatchNorm1d(3, eps=0.0), lambda: R.LayerNorm(3, eps=0.0)):
+        with pytest.raises(ValueError, match=r"eps must be > 0\.0, got 0\.0"):
+            make()
+    with pytest.raises(ValueError, match=r"momentum must be <= 1\.0, got 1\.5"):
+        R.BatchNorm2d(3, momentum=1.5)
+    stopper = R.EarlyStopping()  # patience 5, min_delta 0: any decrease is an improvement
+    assert not stopper.step(1.0) and not stopper.step(1.0 - 1e-12)
+    assert [stopper.step(1.0) for _ in range(6)] == [False] * 5 + [True]
+    assert stopper.best_epoch == 1

@@ -165,9 +165,8 @@ def check_gradients(fn: Callable, inputs: Tensor | Sequence[Tensor], eps: float 
     :param rtol: the relative tolerance.
     :param n_worst: how many of the worst entries (>= 0) the result lists.
     """
-    eps = check_real(eps, "eps", min_value=0.0, allow_min=False)
     check_int(n_worst, "n_worst", min_value=0)
-    fn, inputs = _prepare(fn, inputs)
+    fn, inputs = _prepare(fn, inputs)  # numerical_jacobian checks eps
     analytic = _analytic_jacobian(fn, inputs)
     numeric = numerical_jacobian(fn, inputs, eps)
     entries, passed, max_abs, max_rel = [], True, 0.0, 0.0

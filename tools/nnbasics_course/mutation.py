@@ -65,6 +65,23 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("optim/lr_scheduler.py",
      "for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs, strict=True):",
      "True  ->  False"): _STRICT + " (min_lrs is resized to the groups just above)",
+    ("optim/lr_scheduler.py",
+     "for group, base in zip(self.optimizer.param_groups, self.base_lrs, strict=True):",
+     "True  ->  False"): _STRICT + " (torch's LRScheduler sets one base_lr per group)",
+    ("optim/__init__.py", "if mu:", "if mu:  ->  if True:"):
+        "with momentum 0 SGD keeps no state (_has_state), so the buffer is None at every step and "
+        "is the gradient itself: the update is the same",
+    ("regularization.py", "keep = (torch.rand(mask_shape, device=x.device) >= p).to(x.dtype)",
+     "torch.rand(mask_shape, device=x.device) >= p  ->  torch.rand(mask_shape, device=x.device) > p"):
+        "the two differ only where a uniform draw equals p exactly (chance 2**-24 per entry in "
+        "float32): no test can see it without fixing the random numbers to p",
+    ("regularization.py", "scale = (1.0 / (1.0 - p) if p < 1 else 0.0) if scaling == \"inverted\" else 1.0",
+     "0.0  ->  1.0"):
+        "p = 1 keeps no entry (rand >= 1 never holds): the mask is all zeros, so any scale gives "
+        "zeros, forward and backward",
+    ("regularization.py", "count = x.numel() // channels", "x.numel() // channels  ->  x.numel() / channels"):
+        "numel is a multiple of channels, so the quotient is the same number; it is only compared "
+        "with 1",
 }
 
 BINOP_SWAPS = {

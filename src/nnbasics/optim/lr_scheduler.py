@@ -51,7 +51,7 @@ class _Schedule(LRScheduler):
     ``e - 1`` to ``e`` (torch's "chainable" form), so that change is kept, as in torch.
     """
 
-    def __init__(self, optimizer: torch.optim.Optimizer, last_epoch: int = -1) -> None:
+    def __init__(self, optimizer: torch.optim.Optimizer, last_epoch: int) -> None:
         super().__init__(_check_optimizer(optimizer), last_epoch)
 
     def lr_at(self, base_lr: float, epoch: int) -> float:
