@@ -20,8 +20,9 @@ PY=$VENV/bin/python
 
 if [ ! -x "$PY" ]; then
     python3.11 -m venv "$VENV"
-    # Colab's pip, setuptools and wheel are recent (the launch cell builds with --no-build-isolation,
-    # which a bare venv's setuptools 65 without wheel cannot: "invalid command 'bdist_wheel'")
+    # Colab's pip, setuptools and wheel are recent, so the launch cell builds the course with them
+    # (--no-build-isolation, offline); a bare venv's setuptools 65 without wheel cannot, and the
+    # cell then falls back to pip's isolated build (which fetches setuptools from the index)
     nice -n 10 "$VENV/bin/pip" install --quiet --upgrade pip setuptools wheel
     nice -n 10 "$VENV/bin/pip" install --quiet "torch==$TORCH"
     nice -n 10 "$VENV/bin/pip" install --quiet numpy matplotlib ipywidgets ipykernel ipython nbclient \

@@ -48,7 +48,10 @@ if importlib.util.find_spec("nnbasics") is None or _missing:
     _pip = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     if importlib.util.find_spec("nnbasics") is None:  # --no-deps: keep the host's torch
         _source = os.environ.get("NNBASICS_SOURCE", "git+{repository}@v{version}")
-        subprocess.run([*_pip, "--no-deps", "--no-build-isolation", _source], check=True)
+        _course = [*_pip, "--no-deps", _source]
+        # build with the kernel's setuptools (offline); an old bare venv's cannot: pip's own build env
+        if subprocess.run([*_course, "--no-build-isolation"], capture_output=True).returncode:
+            subprocess.run(_course, check=True)
     if _missing:
         subprocess.run([*_pip, *_missing], check=True)
     importlib.invalidate_caches()
