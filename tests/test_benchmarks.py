@@ -31,3 +31,32 @@ def test_compare_times_both_sides_alternately():
     assert t.ours >= 0 and t.torch >= 0
     with pytest.raises(ValueError, match="repeat must be >= 1"):
         compare("x", lambda: None, lambda: None, repeat=0)
+
+
+def test_main_passes_quick_repeat_and_threads_to_the_run_and_prints_each_line(monkeypatch, capsys):
+    from nnbasics.benchmarks import main
+
+    seen = []
+
+    def run(quick, repeat, threads):
+        seen.append((quick, repeat, threads))
+        return [Timing("op", ours=0.003, torch=0.002)]
+
+    monkeypatch.setattr("sys.argv", ["bench", "--quick", "--repeat", "3", "--threads", "1"])
+    main(run)
+    monkeypatch.setattr("sys.argv", ["bench"])
+    main(run)
+    assert seen == [(True, 3, 1), (False, 5, 2)]
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "forward + backward, median of 3 runs, 1 thread, ratio = nnbasics / torch"
+    assert lines[2] == "forward + backward, median of 5 runs, 2 threads, ratio = nnbasics / torch"
+    assert lines[1].startswith("op") and "ratio  1.50×" in lines[1]
+
+
+def test_main_refuses_fewer_than_one_thread(monkeypatch, capsys):
+    from nnbasics.benchmarks import main
+
+    monkeypatch.setattr("sys.argv", ["bench", "--threads", "0"])
+    with pytest.raises(SystemExit):
+        main(lambda quick, repeat, threads: [])
+    assert "--threads must be at least 1, got 0" in capsys.readouterr().err

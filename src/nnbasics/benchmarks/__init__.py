@@ -78,13 +78,18 @@ def compare(name: str, ours: Callable[[], object], theirs: Callable[[], object],
 
 
 def main(run: Callable[..., list[Timing]], description: str | None = None) -> None:
-    """Command line of a benchmark module: ``--quick`` (tiny sizes) and ``--repeat N``."""
+    """Command line of a benchmark module: ``--quick`` (tiny sizes), ``--repeat N`` and ``--threads N``
+    (both sides get the same number of threads; 2 is the course's machine)."""
     import argparse
 
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="tiny sizes, to check that it runs")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
-    print(f"forward + backward, median of {args.repeat} runs, 2 threads, ratio = nnbasics / torch")
-    for timing in run(args.quick, args.repeat):
+    if args.threads < 1:
+        parser.error(f"--threads must be at least 1, got {args.threads}")
+    threads = "1 thread" if args.threads == 1 else f"{args.threads} threads"
+    print(f"forward + backward, median of {args.repeat} runs, {threads}, ratio = nnbasics / torch")
+    for timing in run(args.quick, args.repeat, args.threads):
         print(timing)

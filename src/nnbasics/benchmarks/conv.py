@@ -100,9 +100,9 @@ def throughput(quick: bool = False, repeat: int = 5, threads: int = 2) -> list[T
         torch.set_num_threads(previous)
 
 
-def run_all(quick: bool = False, repeat: int = 5) -> list[Timing | Throughput]:
+def run_all(quick: bool = False, repeat: int = 5, threads: int = 2) -> list[Timing | Throughput]:
     """The ratios of :func:`run`, then the throughputs of :func:`throughput`."""
-    return [*run(quick, repeat), *throughput(quick, repeat)]
+    return [*run(quick, repeat, threads), *throughput(quick, repeat, threads)]
 
 
 if __name__ == "__main__":

@@ -52,9 +52,9 @@ def run_conv(quick: bool = False, repeat: int = 5, threads: int = 2) -> list[Tim
             for name, op in CONVOLUTIONS.items()]
 
 
-def run_all(quick: bool = False, repeat: int = 5) -> list[Timing]:
+def run_all(quick: bool = False, repeat: int = 5, threads: int = 2) -> list[Timing]:
     """The convolutions, then the LSTM (fused, then clear)."""
-    return run_conv(quick, repeat) + recurrent_benchmark.run(quick, repeat)
+    return run_conv(quick, repeat, threads) + recurrent_benchmark.run(quick, repeat, threads)
 
 
 if __name__ == "__main__":

@@ -78,9 +78,9 @@ def run_gru_training(quick: bool = False, repeat: int = 5, threads: int = 2) -> 
     return [compare(name, training(GRU), training(nn.GRU), repeat=repeat, threads=threads)]
 
 
-def run_all(quick: bool = False, repeat: int = 5) -> list[Timing]:
+def run_all(quick: bool = False, repeat: int = 5, threads: int = 2) -> list[Timing]:
     """Both workloads, as the command line prints them."""
-    return run(quick, repeat) + run_gru_training(quick, repeat)
+    return run(quick, repeat, threads) + run_gru_training(quick, repeat, threads)
 
 
 if __name__ == "__main__":
