@@ -5,7 +5,8 @@ Run ``python -m nnbasics.benchmarks.fast`` (``--quick`` for tiny sizes, ``--repe
 backward of the 64-channel 3×3 layer (batch 32, 32×32, padding 1) with the clear im2col
 convolution the chapter "Convolutional neural networks" shows, the shifted-slice convolution of
 :mod:`nnbasics.fast.conv` and Winograd F(2×2, 3×3) of :mod:`nnbasics.fast.winograd`, each against
-:func:`torch.nn.functional.conv2d`; then the LSTM of :mod:`nnbasics.benchmarks.recurrent`, clear
+:func:`torch.nn.functional.conv2d`, and the shifted slices again with the batch cut into one slice per
+thread (:mod:`nnbasics.fast.threads`); then the LSTM of :mod:`nnbasics.benchmarks.recurrent`, clear
 and fused, against :class:`torch.nn.LSTM`. Every line is one alternating ``compare`` on 2 threads.
 """
 
@@ -18,18 +19,20 @@ from nnbasics.benchmarks import Timing, compare, main
 from nnbasics.benchmarks import recurrent as recurrent_benchmark
 from nnbasics.conv import conv2d
 from nnbasics.fast.conv import ShiftedConv2dFunction
+from nnbasics.fast.threads import threaded_conv2d
 from nnbasics.fast.winograd import winograd_conv2d
 
 # input shape, weight shape, padding
 LAYER = ((32, 64, 32, 32), (64, 64, 3, 3), 1)
 QUICK_LAYER = ((2, 4, 8, 8), (4, 4, 3, 3), 1)
 
-# name -> f(x, weight, bias, padding): the three convolutions the appendix compares (nnbasics.conv's
+# name -> f(x, weight, bias, padding): the four convolutions the appendix compares (nnbasics.conv's
 # conv2d is the clear im2col one; the Conv2d layer is the one that may take the shifted path)
 CONVOLUTIONS = {
     "im2col (clear)": lambda x, w, b, p: conv2d(x, w, b, padding=p),
     "shifted slices": lambda x, w, b, p: ShiftedConv2dFunction.apply(x, w, b, (p, p, p, p), (1, 1), 1),
     "Winograd F(2x2,3x3)": lambda x, w, b, p: winograd_conv2d(x, w, b, padding=p),
+    "batch slices on threads": lambda x, w, b, p: threaded_conv2d(x, w, b, padding=p),
 }
 
 
