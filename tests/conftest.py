@@ -31,3 +31,19 @@ def random_tensor(shape: tuple[int, ...], dtype: torch.dtype, seed: int, scale: 
     """A reproducible tensor of the given shape, with values spread over about [-3s, 3s]."""
     g = torch.Generator().manual_seed(seed)
     return torch.randn(shape, generator=g, dtype=torch.float64).mul(scale).to(dtype)
+
+
+def assert_same_values_and_gradients(fast, clear, tensors, grad_seed: int, **tol) -> None:
+    """``fast(*tensors)`` equals ``clear(*tensors)``, and so do the gradients of a random weighting
+    of the output with respect to every tensor that is not None (None is passed through)."""
+    results = []
+    for fn in (fast, clear):
+        leaves = [t.detach().clone().requires_grad_(True) if t is not None else None for t in tensors]
+        out = fn(*leaves)
+        g = random_tensor(out.shape, out.dtype, grad_seed, scale=1.0)
+        results.append((out.detach(), torch.autograd.grad(out, [t for t in leaves if t is not None], g)))
+    (fast_out, fast_grads), (clear_out, clear_grads) = results
+    torch.testing.assert_close(fast_out, clear_out, **tol)
+    assert len(fast_grads) == len(clear_grads) == sum(t is not None for t in tensors)
+    for a, e in zip(fast_grads, clear_grads, strict=True):
+        torch.testing.assert_close(a, e, **tol)

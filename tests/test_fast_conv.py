@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import random_tensor, seeds
+from conftest import assert_same_values_and_gradients, random_tensor, seeds
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -22,13 +22,6 @@ def _fast(x, w, b, pads, dilation, groups):
     return fast_conv.ShiftedConv2dFunction.apply(x, w, b, pads, dilation, groups)
 
 
-def _run(fn, tensors, args, grad_seed):
-    leaves = [t.detach().clone().requires_grad_(True) if t is not None else None for t in tensors]
-    out = fn(*leaves, *args)
-    g = random_tensor(out.shape, out.dtype, grad_seed, scale=1.0)
-    return out.detach(), torch.autograd.grad(out, [t for t in leaves if t is not None], g)
-
-
 @given(seed=seeds, double=st.booleans(), n=st.integers(1, 3), groups=st.sampled_from([1, 2, 3]),
        cg=st.integers(1, 4), og=st.integers(1, 3), h=st.integers(1, 9), w=st.integers(1, 9),
        k=st.tuples(st.integers(1, 3), st.integers(1, 3)), pads=st.tuples(*[st.integers(0, 2)] * 4),
@@ -43,12 +36,8 @@ def test_shifted_equals_clear_values_and_gradients(seed, double, n, groups, cg, 
     weight = random_tensor((og * groups, cg, *k), dtype, seed + 1)
     b = random_tensor((og * groups,), dtype, seed + 2) if bias else None
     args = (pads, dilation, groups)
-    fast_out, fast_grads = _run(_fast, [x, weight, b], args, seed + 3)
-    clear_out, clear_grads = _run(_clear, [x, weight, b], args, seed + 3)
-    torch.testing.assert_close(fast_out, clear_out, **tol)
-    assert len(fast_grads) == len(clear_grads) == (3 if bias else 2)
-    for a, e in zip(fast_grads, clear_grads, strict=True):
-        torch.testing.assert_close(a, e, **tol)
+    assert_same_values_and_gradients(lambda *t: _fast(*t, *args), lambda *t: _clear(*t, *args),
+                                     [x, weight, b], seed + 3, **tol)
 
 
 def test_gradcheck_shifted_and_clear():

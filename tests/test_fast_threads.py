@@ -5,19 +5,12 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import random_tensor, seeds
+from conftest import assert_same_values_and_gradients, random_tensor, seeds
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from nnbasics import conv as C
 from nnbasics.fast import threads as T
-
-
-def _run(fn, tensors, grad_seed):
-    leaves = [t.detach().clone().requires_grad_(True) if t is not None else None for t in tensors]
-    out = fn(*leaves)
-    g = random_tensor(out.shape, out.dtype, grad_seed, scale=1.0)
-    return out.detach(), torch.autograd.grad(out, [t for t in leaves if t is not None], g)
 
 
 @settings(max_examples=40, deadline=None)
@@ -32,14 +25,9 @@ def test_threaded_equals_clear_values_and_gradients(seed, double, n, parts, c, o
     x = random_tensor((n, c, h, w), dtype, seed)
     weight = random_tensor((o, c, k, k), dtype, seed + 1)
     b = random_tensor((o,), dtype, seed + 2) if bias else None
-    fast_out, fast_grads = _run(lambda x, w, *b: T.threaded_conv2d(x, w, *b, padding=padding, parts=parts),
-                                [x, weight, b], seed + 3)
-    clear_out, clear_grads = _run(lambda x, w, *b: C.conv2d(x, w, *b, padding=padding),
-                                  [x, weight, b], seed + 3)
-    torch.testing.assert_close(fast_out, clear_out, **tol)
-    assert len(fast_grads) == len(clear_grads) == (3 if bias else 2)
-    for a, e in zip(fast_grads, clear_grads, strict=True):
-        torch.testing.assert_close(a, e, **tol)
+    assert_same_values_and_gradients(lambda x, w, b: T.threaded_conv2d(x, w, b, padding=padding, parts=parts),
+                                     lambda x, w, b: C.conv2d(x, w, b, padding=padding),
+                                     [x, weight, b], seed + 3, **tol)
 
 
 def test_gradcheck_threaded():
