@@ -68,26 +68,29 @@ def test_the_callers_thread_count_is_restored_also_after_an_error(two_threads):
     assert torch.get_num_threads() == before
 
 
-def test_more_parts_than_images_and_an_empty_batch():
+def test_more_parts_than_images_an_empty_batch_and_conv2ds_other_arguments():
     x, w = torch.randn(2, 3, 5, 5), torch.randn(4, 3, 3, 3)
     torch.testing.assert_close(T.threaded_conv2d(x, w, parts=8), C.conv2d(x, w))
+    torch.testing.assert_close(T.threaded_conv2d(x[0], w, parts=2), C.conv2d(x[0], w))  # one image
+    for padding in ((1, 2), "same", "valid"):
+        torch.testing.assert_close(T.threaded_conv2d(x, w, padding=padding), C.conv2d(x, w, padding=padding))
     assert T.threaded_conv2d(torch.randn(0, 3, 5, 5), w).shape == (0, 4, 3, 3)
 
 
 @pytest.mark.parametrize(("call", "message"), [
-    (lambda: T.threaded_conv2d(torch.randn(3, 5, 5), torch.randn(4, 3, 3, 3)),
-     r"input must be \[N, C_in, H, W\]"),
+    (lambda: T.threaded_conv2d(torch.randn(5, 5), torch.randn(4, 3, 3, 3)),
+     r"input must be 4-D \[N, C, H, W\] \(or 3-D without N, one sample\), got shape \(5, 5\)"),
     (lambda: T.threaded_conv2d("x", torch.randn(4, 3, 3, 3)), "input must be a torch.Tensor"),
     (lambda: T.threaded_conv2d(torch.randn(1, 3, 5, 5), torch.randn(4, 2, 3, 3)),
-     "weight expects 2 input channels"),
+     "channel mismatch: input has 3 channels but weight"),
     (lambda: T.threaded_conv2d(torch.randn(1, 3, 5, 5), torch.randn(4, 3, 3, 3), torch.randn(3)),
      r"bias must have shape \(4,\)"),
     (lambda: T.threaded_conv2d(torch.randn(1, 3, 5, 5), torch.randn(4, 3, 3, 3), padding=-1),
-     "padding must be a non-negative int"),
+     "padding must be an int >= 0 or a tuple of 2 of them, got -1"),
     (lambda: T.threaded_conv2d(torch.randn(1, 3, 5, 5), torch.randn(4, 3, 3, 3), parts=0),
      "parts must be a positive int"),
     (lambda: T.threaded_conv2d(torch.randn(1, 3, 2, 2), torch.randn(4, 3, 3, 3)),
-     r"kernel \(3, 3\) is larger than the padded input \(2, 2\)"),
+     r"kernel of size 3 \(dilation 1\) is larger than the padded input of size 2"),
 ])
 def test_bad_input_is_refused_clearly(call, message):
     with pytest.raises((ValueError, TypeError), match=message):

@@ -25,7 +25,8 @@ from contextlib import contextmanager
 
 import torch
 
-from nnbasics._checks import check_int, check_tensor
+from nnbasics._checks import check_int
+from nnbasics.conv import _as_batch, _conv2d_arguments
 from nnbasics.fast.conv import ShiftedConv2dFunction
 
 __all__ = ["ThreadedShiftedConv2dFunction", "threaded_conv2d"]
@@ -73,6 +74,7 @@ class ThreadedShiftedConv2dFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, weight, bias, pads, dilation, groups, parts):
         slices = x.chunk(parts)  # views, [N_s, C_in, H, W], N_s about N / parts
+        ctx.sizes = [x_s.shape[0] for x_s in slices]
         ctx.slices = [_Context(ctx.needs_input_grad[:6]) for _ in slices]
         outputs = _on_threads(
             lambda c, x_s: ShiftedConv2dFunction.forward(c, x_s, weight, bias, pads, dilation, groups),
@@ -81,9 +83,8 @@ class ThreadedShiftedConv2dFunction(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        sizes = [c.meta[0][0] for c in ctx.slices]  # each slice's N_s
         grads = _on_threads(ShiftedConv2dFunction.backward,
-                            list(zip(ctx.slices, grad_out.split(sizes), strict=True)))
+                            list(zip(ctx.slices, grad_out.split(ctx.sizes), strict=True)))
         grad_x = torch.cat([g[0] for g in grads]) if ctx.needs_input_grad[0] else None
         grad_w = sum(g[1] for g in grads) if ctx.needs_input_grad[1] else None
         grad_b = sum(g[2] for g in grads) if ctx.needs_input_grad[2] else None
@@ -91,29 +92,20 @@ class ThreadedShiftedConv2dFunction(torch.autograd.Function):
 
 
 def threaded_conv2d(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None,
-                    padding: int = 0, parts: int | None = None) -> torch.Tensor:
-    r"""Stride-1 ``conv2d`` with equal ``padding`` on every side, its batch cut into ``parts``
-    slices run on as many threads (default: :func:`torch.get_num_threads`); ``[N, C_in, H, W]`` ->
-    ``[N, C_out, H + 2p - k_h + 1, W + 2p - k_w + 1]``.
+                    padding: int | tuple[int, int] | str = 0, parts: int | None = None) -> torch.Tensor:
+    r"""Stride-1 :func:`nnbasics.conv.conv2d` (its arguments, checked by the same code), its batch cut
+    into ``parts`` slices run on as many threads (default: :func:`torch.get_num_threads`);
+    ``[N, C_in, H, W]`` -> ``[N, C_out, H + 2p_h - k_h + 1, W + 2p_w - k_w + 1]`` (or one image
+    without ``N``).
 
-    :param input: the images, ``[N, C_in, H, W]``.
+    :param input: the images, ``[N, C_in, H, W]``, or one image ``[C_in, H, W]``.
     :param weight: the kernels, ``[C_out, C_in, k_h, k_w]``.
     :param bias: one per output channel, ``[C_out]``, or None.
-    :param padding: the zeros $p$ added on each side.
+    :param padding: an int, a pair, ``"valid"`` or ``"same"``, as in :func:`nnbasics.conv.conv2d`.
     :param parts: how many slices and threads; at most ``N`` are used.
     """
-    x, w = check_tensor(input, "input"), check_tensor(weight, "weight")
-    if x.dim() != 4 or w.dim() != 4:
-        raise ValueError(f"input must be [N, C_in, H, W] and weight [C_out, C_in, k_h, k_w], got "
-                         f"{tuple(x.shape)} and {tuple(w.shape)}")
-    if bias is not None and check_tensor(bias, "bias").shape != (w.shape[0],):
-        raise ValueError(f"bias must have shape ({w.shape[0]},), got {tuple(bias.shape)}")
-    if w.shape[1] != x.shape[1]:
-        raise ValueError(f"weight expects {w.shape[1]} input channels, input has {x.shape[1]}")
-    check_int(padding, "padding", 0)
+    x, unbatched = _as_batch(input, 4, "[N, C, H, W]")
+    _, pads, _ = _conv2d_arguments(x, weight, bias, 1, padding, 1, 1)
     parts = check_int(torch.get_num_threads() if parts is None else parts, "parts", 1)
-    h, w_in = x.shape[2] + 2 * padding, x.shape[3] + 2 * padding
-    if w.shape[2] > h or w.shape[3] > w_in:
-        raise ValueError(f"kernel {tuple(w.shape[2:])} is larger than the padded input ({h}, {w_in})")
-    return ThreadedShiftedConv2dFunction.apply(x, w, bias, (padding,) * 4, (1, 1), 1,
-                                               max(1, min(parts, x.shape[0])))
+    y = ThreadedShiftedConv2dFunction.apply(x, weight, bias, pads, (1, 1), 1, max(1, min(parts, x.shape[0])))
+    return y.squeeze(0) if unbatched else y
