@@ -1,3 +1,2 @@
-# sigma where sigma' is asked
-def sigmoid_prime(x):
-    return 1 / (1 + torch.exp(-x))
+# Wrong: sigma itself where its derivative is asked.
+SIGMOID_PRIME = [1 / 2, 3 / 4, 1 / 4, 9 / 10]

@@ -1,6 +1,2 @@
-# swaps the multiply gate's gradients
-def backward_by_hand(x, y, z):
-    q = x + y
-    s = 1 / (1 + math.exp(-q * z))
-    df = s * (1 - s)
-    return df * q, df * q, df * z
+# Wrong: swaps the multiply gate's gradients (dL/dq = dL/df * q, dL/dz = dL/df * z).
+GRADS = (0.1966 * 2, 0.1966 * 2, 0.1966 * 0.5)

@@ -1,8 +1,3 @@
-# fan_in and fan_out swapped
-def fans(shape):
-    r = math.prod(shape[2:])
-    return shape[0] * r, shape[1] * r
-
-
-def kaiming_bound(shape):
-    return math.sqrt(6 / fans(shape)[0])
+# Wrong: forgets the kernel's size in the fans (right for Linear only).
+FANS = [(784, 100), (3, 64), (4, 8)]
+BOUNDS = [math.sqrt(6 / 784), math.sqrt(6 / 3), math.sqrt(6 / 4)]

@@ -1,2 +1,3 @@
-def mlp_parameters(sizes):
-    return sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+# Wrong: counts the weights only, forgetting every layer's biases.
+PARAMETER_COUNTS = [3 * 3 + 3 * 2 + 2 * 2, 784 * 500 + 500 * 10, 13 * 7 + 7 * 5 + 5 * 2,
+                    2 * 16 + 3 * 16 * 16 + 16 * 2, 10]

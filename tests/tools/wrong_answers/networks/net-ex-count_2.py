@@ -1,2 +1,3 @@
-def mlp_parameters(sizes):
-    return sum(a * b + a for a, b in zip(sizes[:-1], sizes[1:]))
+# Wrong: one bias per input instead of per output (n_in * n_out + n_in).
+PARAMETER_COUNTS = [26, 784 * 500 + 784 + 500 * 10 + 500, 13 * 7 + 13 + 7 * 5 + 7 + 5 * 2 + 5,
+                    2 * 16 + 2 + 3 * (16 * 16 + 16) + 16 * 2 + 16, 10 + 10]

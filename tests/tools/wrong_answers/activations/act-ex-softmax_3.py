@@ -1,0 +1,3 @@
+# Wrong: the library's softmax, by its method form, where the statement asks for torch.exp.
+def stable_softmax(scores):
+    return scores.softmax(0)
