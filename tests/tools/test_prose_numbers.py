@@ -160,14 +160,11 @@ ALLOWED: dict[str, dict[str, str]] = {
         "0.0312": "figure alt text: the blue row's last variance 1/2**5, drawn by the figure script",
     },
     "losses/losses.ipynb": {
-        "0.01": "worked arithmetic: the squared error 0.1², shown step by step",
         "0.36": "worked arithmetic: 0.6² inside Smooth L1's 0.5 · 0.36 = 0.18",
         "2.6": "worked arithmetic: Smooth L1's second error |-2.6|",
         "1.1715": "worked arithmetic: -log 0.3099, summed step by step to the printed 0.6868",
         "0.6053": "worked arithmetic: -log 0.5459, summed step by step to the printed 0.6868",
         "0.2836": "worked arithmetic: -log 0.7531, summed step by step to the printed 0.6868",
-        "0.92": "figure alt text: label smoothing 1 - 0.1 + 0.1/5 on the figure's 5 classes",
-        "0.02": "figure alt text: label smoothing 0.1/5 on the figure's 5 classes",
     },
     "gradient-descent/gradient-descent.ipynb": {
         "0.136": "the source's reading of its own sweep, quoted; the grid's 0.1367 is printed beside it",
