@@ -247,7 +247,7 @@ def forbid(*names: str, rule: str = _DEFAULT_RULE) -> Iterator[None]:
     A call is caught however the reader reached the function, because the check looks at the
     function called, not at the name it was called by:
 
-    - a torch function is caught by a :class:`torch.overrides.TorchFunctionMode`, which sees every
+    - a torch function is caught by a ``torch.overrides.TorchFunctionMode``, which sees every
       call into torch (an alias made earlier, ``from torch.nn.functional import linear as f``, a
       module such as ``torch.nn.Linear`` that calls it). A name of torch's op namespaces
       (``torch``, ``torch.Tensor``, ``torch.nn.functional``, ``torch.special``) forbids the op in
@@ -257,7 +257,7 @@ def forbid(*names: str, rule: str = _DEFAULT_RULE) -> Iterator[None]:
     - a Python function (the course's own ``nnbasics`` functions, whose autograd Functions are
       plain Python that the mode cannot see, and torch's Python functions such as
       ``torch.autograd.grad``, which ``torch.func.grad`` and ``torch.autograd.functional`` call) is
-      also caught by a profile hook (:func:`sys.setprofile`) that watches its code: every call
+      also caught by a profile hook (``sys.setprofile``) that watches its code: every call
       during the block counts, even one made by another library function. A class forbids every
       function it defines: an autograd Function's ``forward`` and ``backward``, a module's
       ``__init__`` and ``forward``.
