@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import math
 
 import pytest
@@ -224,6 +225,23 @@ def test_early_stopping_stops_after_patience_and_restores_the_best_weights():
             break
     assert stopped_at == 4 and stopper.best_epoch == 1 and stopper.best == 0.8
     assert torch.all(model.weight == 1.0)  # the weights of epoch 1
+
+
+def test_early_stopping_docstring_states_the_rule_the_code_follows():
+    # Issue 32: the docstring said "not improved for patience epochs" while step() stops at the
+    # (patience + 1)-th epoch without improvement (patience tolerated, as ReduceLROnPlateau counts).
+    # Its example runs here, so a docstring and a code that disagree fail together.
+    assert "more than ``patience`` epochs" in R.EarlyStopping.__doc__.splitlines()[0]
+    report: list[str] = []
+    runner = doctest.DocTestRunner()
+    tests = doctest.DocTestFinder().find(R.EarlyStopping, globs={"EarlyStopping": R.EarlyStopping})
+    for test in tests:
+        runner.run(test, out=report.append)
+    failed, attempted = runner.summarize(verbose=False)
+    assert attempted >= 2 and failed == 0, "".join(report)
+    # the same rule by hand: best at epoch 0, patience 3 -> epochs 1, 2, 3 tolerated, stop at 4
+    stopper = R.EarlyStopping(patience=3)
+    assert [stopper.step(v) for v in (1.0, 2.0, 2.0, 2.0, 2.0)] == [False, False, False, False, True]
 
 
 def test_early_stopping_errors():

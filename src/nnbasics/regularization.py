@@ -474,12 +474,21 @@ def l2_penalty(model: nn.Module, weights_only: bool = True) -> Tensor:
 
 
 class EarlyStopping:
-    """Stop training once a monitored value has not improved for ``patience`` epochs.
+    """Stop training once a monitored value has gone more than ``patience`` epochs without improving.
 
     An epoch improves if the value beats the best so far by more than ``min_delta`` (lower is
-    better with ``mode="min"``). With ``restore_best_weights`` the model gets back the weights
+    better with ``mode="min"``). ``patience`` epochs in a row without improvement are tolerated,
+    as torch's ``ReduceLROnPlateau`` counts its ``patience``; :meth:`step` returns True at the
+    next one, the (patience + 1)-th. (Keras's and Lightning's ``EarlyStopping`` stop one epoch
+    earlier, at the ``patience``-th.) With ``restore_best_weights`` the model gets back the weights
     of its best epoch when training stops. Use it by hand, ``if stopper.step(val_loss, model):
     break``, or as a training-loop callback through ``on_epoch_end(epoch, logs, model)``.
+
+    >>> stopper = EarlyStopping(patience=2)
+    >>> [stopper.step(loss) for loss in (1.0, 0.9, 0.95, 0.97, 0.99)]
+    [False, False, False, False, True]
+    >>> stopper.best_epoch, stopper.stopped_epoch
+    (1, 4)
 
     :param patience: how many epochs without improvement are tolerated (>= 0).
     :param min_delta: how much better (>= 0) a value must be to count as an improvement.
