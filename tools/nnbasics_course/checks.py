@@ -5,8 +5,8 @@ then rewrites every graded test cell so that
 
 - ``restore()`` runs before each of its top-level statements: every attribute a submission
   replaced since the snapshot in ``builtins``, ``math``, ``operator``, ``torch``,
-  ``torch.testing``, ``torch.nn.functional``, ``numpy``, ``numpy.testing`` and on ``torch.Tensor``
-  is put back (``torch.testing.assert_close = lambda *a, **k: None`` is undone);
+  ``torch.testing``, ``torch.nn.functional``, ``nnbasics.utils`` (whose ``forbid`` enforces the
+  exercises' "use only" limits), ``numpy``, ``numpy.testing`` and on ``torch.Tensor`` is put back (``torch.testing.assert_close = lambda *a, **k: None`` is undone);
 - every comparison (``==``, ``<``, ...) inside an ``assert`` goes through ``compare()``, which
   accepts only values of plain types (``int``, ``float``, ``str``, containers of them, exact
   ``torch.Tensor``/``Parameter``/``Size``, numpy arrays and scalars): a ``float`` subclass whose
@@ -24,7 +24,7 @@ import sys as _sys
 _OPS = {"==": _operator.eq, "!=": _operator.ne, "<": _operator.lt, "<=": _operator.le,
         ">": _operator.gt, ">=": _operator.ge}
 _MODULES = ("builtins", "math", "operator", "torch", "torch.testing", "torch.nn.functional",
-            "numpy", "numpy.testing")
+            "nnbasics.utils", "numpy", "numpy.testing")
 _type, _isinstance, _len, _dict, _list, _getattr, _setattr, _delattr = (
     type, isinstance, len, dict, list, getattr, setattr, delattr)
 _saved: dict = {}
