@@ -1,0 +1,10 @@
+# Wrong: runs torch.optim.Adam, which the statement rules out (right values, forbidden call)
+def adam_first_steps(w0, grads, lr=0.001, betas=(0.9, 0.999), eps=1e-8):
+    w = torch.tensor([w0], dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.Adam([w], lr=lr, betas=betas, eps=eps)
+    out = []
+    for g in grads:
+        w.grad = torch.tensor([g], dtype=torch.float64)
+        opt.step()
+        out.append(w.item())
+    return out
