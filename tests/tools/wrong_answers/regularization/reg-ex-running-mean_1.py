@@ -1,6 +1,2 @@
-# momentum on the old value
-def running_mean(batch_means, momentum=0.1):
-    value = 0.0
-    for mu in batch_means:
-        value = momentum * value + (1 - momentum) * mu
-    return value
+# Wrong: the momentum weighs the old value (0.9 on the batch), as in an optimizer's EWMA
+RUNNING = {"mean": [4.5, 0.9 * 2 + 0.1 * 4.5], "var": [0.9 * 20 / 3 + 0.1 * 1, 0.9 * 2 + 0.1 * 6.1]}

@@ -1,3 +1,2 @@
-# the plain average of the batch means
-def running_mean(batch_means, momentum=0.1):
-    return sum(batch_means) / len(batch_means) if batch_means else 0.0
+# Wrong: the running variance averages the biased batch variance (divides by N, not N - 1)
+RUNNING = {"mean": [0.5, 0.65], "var": [0.9 * 1 + 0.1 * 5, 0.9 * 1.4 + 0.1 * 1]}
