@@ -1,4 +1,2 @@
-# forgets the bias
-def conv_at(image, kernel, bias, i, j):
-    k = kernel.shape[0]
-    return (image[i:i + k, j:j + k] * kernel).sum().item()
+# Wrong: forgets the bias
+CONV_OUT = [[6, 4], [1, 4]]
