@@ -1,5 +1,5 @@
-# gates in the order i, g, f, o (not torch's i, f, g, o)
-def lstm_step(x, h, c, w_ih, w_hh, b_ih, b_hh):
-    i, g, f, o = (x @ w_ih.T + b_ih + h @ w_hh.T + b_hh).chunk(4, dim=1)
-    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+# Wrong: the gates taken in the order (i, f, o, g): the third row read as the output gate
+i_gate, f_gate = 1 / (1 + math.exp(-2)), 1 / (1 + math.exp(-1))
+o_gate, g_cand = 1 / (1 + math.exp(1)), math.tanh(0)
+c_1 = f_gate * 0.5 + i_gate * g_cand
+LSTM_STEP = {"i": i_gate, "f": f_gate, "g": g_cand, "o": o_gate, "c": c_1, "h": o_gate * math.tanh(c_1)}

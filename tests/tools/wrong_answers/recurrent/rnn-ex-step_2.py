@@ -1,5 +1,5 @@
-# h from the cell state without tanh
-def lstm_step(x, h, c, w_ih, w_hh, b_ih, b_hh):
-    i, f, g, o = (x @ w_ih.T + b_ih + h @ w_hh.T + b_hh).chunk(4, dim=1)
-    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-    return torch.sigmoid(o) * c_new, c_new
+# Wrong: only bias_ih added; bias_hh (-0.5 on the candidate) forgotten
+i_gate, f_gate = 1 / (1 + math.exp(-2)), 1 / (1 + math.exp(-1))
+g_cand, o_gate = math.tanh(-0.5), 0.5
+c_1 = f_gate * 0.5 + i_gate * g_cand
+LSTM_STEP = {"i": i_gate, "f": f_gate, "g": g_cand, "o": o_gate, "c": c_1, "h": o_gate * math.tanh(c_1)}

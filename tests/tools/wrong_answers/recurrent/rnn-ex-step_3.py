@@ -1,0 +1,5 @@
+# Wrong: h_1 = o c_1, without the tanh of the cell state
+i_gate, f_gate = 1 / (1 + math.exp(-2)), 1 / (1 + math.exp(-1))
+g_cand, o_gate = math.tanh(-1), 0.5
+c_1 = f_gate * 0.5 + i_gate * g_cand
+LSTM_STEP = {"i": i_gate, "f": f_gate, "g": g_cand, "o": o_gate, "c": c_1, "h": o_gate * c_1}
