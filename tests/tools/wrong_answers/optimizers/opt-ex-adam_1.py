@@ -1,10 +1,5 @@
-# no bias correction
-def adam_first_steps(w0, grads, lr=0.001, betas=(0.9, 0.999), eps=1e-8):
-    b1, b2 = betas
-    w, m, v, out = w0, 0.0, 0.0, []
-    for g in grads:
-        m = b1 * m + (1 - b1) * g
-        v = b2 * v + (1 - b2) * g * g
-        w = w - lr * m / (math.sqrt(v) + eps)
-        out.append(w)
-    return out
+# Wrong: no bias correction: the first step is lr * 0.2 / sqrt(0.004) = 0.32, not lr
+m1, v1 = 0.1 * 2, 0.001 * 2**2
+m2, v2 = 0.9 * m1 + 0.1 * (-1), 0.999 * v1 + 0.001 * (-1) ** 2
+w1 = 1 - 0.1 * m1 / (math.sqrt(v1) + 1e-8)
+ADAM_WEIGHTS = [w1, w1 - 0.1 * m2 / (math.sqrt(v2) + 1e-8)]

@@ -1,10 +1,6 @@
-# betas swapped between the two moments
-def adam_first_steps(w0, grads, lr=0.001, betas=(0.9, 0.999), eps=1e-8):
-    b2, b1 = betas
-    w, m, v, out = w0, 0.0, 0.0, []
-    for t, g in enumerate(grads, start=1):
-        m = b1 * m + (1 - b1) * g
-        v = b2 * v + (1 - b2) * g * g
-        w = w - lr * (m / (1 - b1**t)) / (math.sqrt(v / (1 - b2**t)) + eps)
-        out.append(w)
-    return out
+# Wrong: the betas swapped between the two moments (beta_1 = 0.999 on m, 0.9 on v); the first
+# step is still lr, the second is not
+m1, v1 = 0.001 * 2, 0.1 * 2**2
+m2, v2 = 0.999 * m1 + 0.001 * (-1), 0.9 * v1 + 0.1 * (-1) ** 2
+w1 = 1 - 0.1 * (m1 / 0.001) / (math.sqrt(v1 / 0.1) + 1e-8)
+ADAM_WEIGHTS = [w1, w1 - 0.1 * (m2 / (1 - 0.999**2)) / (math.sqrt(v2 / (1 - 0.9**2)) + 1e-8)]

@@ -1,10 +1,5 @@
-# Wrong: runs torch.optim.Adam, which the statement rules out (right values, forbidden call)
-def adam_first_steps(w0, grads, lr=0.001, betas=(0.9, 0.999), eps=1e-8):
-    w = torch.tensor([w0], dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.Adam([w], lr=lr, betas=betas, eps=eps)
-    out = []
-    for g in grads:
-        w.grad = torch.tensor([g], dtype=torch.float64)
-        opt.step()
-        out.append(w.item())
-    return out
+# Wrong: the second step bias-corrected with t = 1 again (1 - beta^1), not t = 2
+m1, v1 = 0.1 * 2, 0.001 * 2**2
+m2, v2 = 0.9 * m1 + 0.1 * (-1), 0.999 * v1 + 0.001 * (-1) ** 2
+w1 = 1 - 0.1 * (m1 / 0.1) / (math.sqrt(v1 / 0.001) + 1e-8)
+ADAM_WEIGHTS = [w1, w1 - 0.1 * (m2 / 0.1) / (math.sqrt(v2 / 0.001) + 1e-8)]

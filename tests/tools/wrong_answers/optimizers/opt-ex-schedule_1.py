@@ -1,7 +1,3 @@
-# off by one at the milestone
-def multistep_lr(base_lr, milestones, gamma, epoch):
-    return base_lr * gamma ** sum(1 for m in milestones if m < epoch)
-
-
-def cosine_lr(base_lr, T_max, epoch, eta_min=0.0):
-    return eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * epoch / T_max)) / 2
+# Wrong: off by one at the milestones: the rate drops only after epoch m, not from epoch m on
+MULTISTEP = [0.1, 0.1, 0.1, 0.01, 0.01, 0.0001]
+COSINE = [0.001 + 0.099 * (1 + math.cos(math.pi * e / 200)) / 2 for e in (0, 50, 100, 150, 200)]

@@ -1,7 +1,3 @@
-# cosine ignores eta_min
-def multistep_lr(base_lr, milestones, gamma, epoch):
-    return base_lr * gamma ** sum(1 for m in milestones if m <= epoch)
-
-
-def cosine_lr(base_lr, T_max, epoch, eta_min=0.0):
-    return base_lr * (1 + math.cos(math.pi * epoch / T_max)) / 2
+# Wrong: the cosine ignores eta_min (it ends at 0, not at 0.001)
+MULTISTEP = [0.1, 0.1, 0.01, 0.01, 0.001, 0.0001]
+COSINE = [0.1 * (1 + math.cos(math.pi * e / 200)) / 2 for e in (0, 50, 100, 150, 200)]
