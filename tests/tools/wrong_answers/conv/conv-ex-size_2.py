@@ -1,2 +1,2 @@
-def output_size(n, k, stride=1, padding=0):
-    return (n + padding - k) // stride + 1
+# Wrong: adds the padding once (n + p - k) instead of on both sides (n + 2p - k)
+OUTPUT_SIZES = [28, 26, 14, 2, 111, 4]
