@@ -1,6 +1,3 @@
-# the bias itself as the retained fraction per step
-def retained(bias, steps):
-    return 0.5 * (1 + math.tanh(bias)) ** steps
-
-
-RETAINED_RATIO = retained(1.0, 20) / retained(0.0, 20)
+# Wrong: one step only: sigma(b) instead of sigma(b) ** 20
+RETAINED = [1 / (1 + math.exp(-b)) for b in (0.0, 1.0, 3.0)]
+RETAINED_RATIO = RETAINED[1] / RETAINED[0]
