@@ -6,7 +6,8 @@ then rewrites every graded test cell so that
 - ``restore()`` runs before each of its top-level statements: every attribute a submission
   replaced since the snapshot in ``builtins``, ``math``, ``operator``, ``torch``,
   ``torch.testing``, ``torch.nn.functional``, ``nnbasics.utils`` (whose ``forbid`` enforces the
-  exercises' "use only" limits), ``numpy``, ``numpy.testing`` and on ``torch.Tensor`` is put back (``torch.testing.assert_close = lambda *a, **k: None`` is undone);
+  exercises' "use only" limits), ``numpy``, ``numpy.testing`` and on ``torch.Tensor`` is put back
+  (``torch.testing.assert_close = lambda *a, **k: None`` is undone);
 - every comparison (``==``, ``<``, ...) inside an ``assert`` goes through ``compare()``, which
   accepts only values of plain types (``int``, ``float``, ``str``, containers of them, exact
   ``torch.Tensor``/``Parameter``/``Size``, numpy arrays and scalars): a ``float`` subclass whose
