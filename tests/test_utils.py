@@ -295,3 +295,14 @@ def test_forbid_rejects_names_that_name_nothing():
     with pytest.raises(TypeError, match="rule must be"), forbid("torch.softmax", rule=""):
         pass
     assert _no_hooks_left()
+
+
+def test_forbid_tells_apart_functions_that_share_a_decorator():
+    # torch.optim's step() methods share one wrapper's code: forbidding Adam must not refuse SGD
+    w = torch.zeros(2, requires_grad=True)
+    w.grad = torch.ones(2)
+    with forbid("torch.optim.Adam"):
+        torch.optim.SGD([w], lr=0.1).step()
+    torch.testing.assert_close(w.detach(), torch.full((2,), -0.1))
+    with pytest.raises(AssertionError, match="Adam"), forbid("torch.optim.Adam"):
+        torch.optim.Adam([w], lr=0.1).step()

@@ -210,7 +210,9 @@ def _code_objects(obj: object) -> list[object]:
         members = [m.__func__ if isinstance(m, staticmethod | classmethod) else m for m in vars(obj).values()]
     else:
         members = [getattr(obj, "__func__", obj)]
-    return [m.__code__ for m in members if inspect.isfunction(m)]
+    # a decorated function's wrapper code is shared by every function with that decorator
+    # (sklearn's validate_params, torch.optim's step): watch the function it wraps instead
+    return [inspect.unwrap(m).__code__ for m in members if inspect.isfunction(m)]
 
 
 class _ForbiddenMode(TorchFunctionMode):
