@@ -172,9 +172,8 @@ ALLOWED: dict[str, dict[str, str]] = {
     "optimizers/optimizers.ipynb": {
         "0.0189": "worked arithmetic: momentum's second step 0.01 · 1.89",
         "1.701": "worked arithmetic: momentum's 0.9 · 1.89",
-        "0.09": "worked arithmetic: SGD's second step 0.1 · 0.9, and the L2-pulled weight 0.01/0.11",
+        "0.09": "worked arithmetic: SGD's second step 0.1 · 0.9",
         "0.0032": "worked arithmetic: Adadelta's first step √ε/√(0.1 + ε) (1 - 0.996838 in the printout)",
-        "100.1": "worked arithmetic: the denominator 100 + 0.1",
     },
     "regularization/regularization.ipynb": {
         "1.67": "figure alt text: the dropout scale 1/(1 - 0.4)",
