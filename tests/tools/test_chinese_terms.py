@@ -317,7 +317,7 @@ PENDING_FIRST_USE = {f"book/{name}.ipynb" for name in (
 # Boxes that use the sources' names: S型函数, 双曲正切, 归一化指数函数 (activations); 偏差修正, 学习率衰减
 # (optimizers); 随机失活 (regularization); 细胞状态, 隐藏状态 (recurrent).
 PENDING_ALTERNATES = {f"book/{name}.ipynb" for name in (
-    "regularization/regularization", "recurrent/recurrent")}
+    "regularization/regularization",)}
 
 
 def _params(pending: set[str]) -> list:
