@@ -81,6 +81,10 @@ RAISES = [
     R("utils.show_source", lambda: utils.show_source(3), TypeError, "source|int", id="show_source-int"),
     R("utils.Source", lambda: utils.Source(3), TypeError, "source|int", id="Source-int"),
     R("utils.evaluating", lambda: utils.evaluating("net").__enter__(), TypeError, "model", id="evaluating-str"),
+    R("utils.forbid", lambda: utils.forbid().__enter__(), ValueError, "at least one name", id="forbid-none"),
+    R("utils.forbid", lambda: utils.forbid(3).__enter__(), TypeError, "dotted names", id="forbid-int"),
+    R("utils.forbid", lambda: utils.forbid("torch.nosuch").__enter__(), ValueError, "names nothing",
+      id="forbid-missing"),
     R("widgets.Explorer", lambda: widgets.Explorer(3), TypeError, "draw", id="Explorer-draw"),
     # activations
     *[R(f"activations.{n}", (lambda n=n: getattr(activations, n)([1.0, 2.0])), TypeError, "input",
