@@ -397,9 +397,7 @@ ALLOWED: dict[str, dict[str, str]] = {
     },
 }
 # Chapters still being backed (issue 32); the lead removes each mark when its chapter is done.
-STILL_BEING_BACKED = {
-    "regularization/regularization.ipynb", "recurrent/language-model.ipynb", "capstone/mnist1d.ipynb",
-}
+STILL_BEING_BACKED: set[str] = set()
 
 
 # --- The check ------------------------------------------------------------------------------------
