@@ -183,12 +183,16 @@ def init_variance():
         for k in range(layers + 1):
             v = factor ** k
             x = 1.0 + 1.9 * k
-            h = min(1.2, 0.5 * np.sqrt(v))  # height ~ standard deviation
-            ax.add_patch(FancyBboxPatch((x - 0.25, y - h / 2), 0.5, h, boxstyle="round,pad=0,rounding_size=0.05",
-                                        fc=color, ec=color, alpha=0.8))
+            h = 0.5 * np.sqrt(v)  # height ~ standard deviation, capped to fit the row: hatched
+            capped = int(h > 1.2)
+            for fc, ec, hatch in [(color, color, None)] + [("none", "white", "///")] * capped:
+                ax.add_patch(FancyBboxPatch((x - 0.25, y - min(h, 1.2) / 2), 0.5, min(h, 1.2),
+                                            boxstyle="round,pad=0,rounding_size=0.05", fc=fc, ec=ec,
+                                            alpha=0.8, hatch=hatch, lw=0 if hatch else 1))
             label(ax, x + 0.75, y, f"{v:.3g}", fs=FS - 1, color=INK)
     for k in range(layers + 1):
         label(ax, 1.0 + 1.9 * k, 0.35, "input" if k == 0 else f"layer {k}", fs=FS - 1, color=GREY)
+    label(ax, 11.6, 5.05, "hatched: taller than drawn", ha="right", fs=FS - 2, color=GREY)
     return fig
 
 
@@ -197,7 +201,7 @@ def init_fans():
     label(ax, 6, 4.6, "fan_in: inputs each output sums over; fan_out: outputs each input feeds", fs=FS)
     _dense(ax, [4, 3], [1.5, 4.5], 4.2, 0.6, r=0.25)
     ax.plot([1.5 + 0.25, 4.5 - 0.25], [np.linspace(4.2, 0.6, 5)[2]] * 2, lw=0)
-    label(ax, 3.0, 0.35, "dense layer [3, 4]:  fan_in = 4,  fan_out = 3", fs=FS - 1, color=GREY)
+    label(ax, 0.3, 0.35, "dense layer [3, 4]:  fan_in = 4,  fan_out = 3", ha="left", fs=FS - 1, color=GREY)
     box(ax, 8.7, 2.4, 5.4, 2.6, "", fc="#f3f3f3", ec=GREY)
     label(ax, 8.7, 3.2, r"Xavier: $\sigma_w^2=\dfrac{2}{\mathrm{fan\_in}+\mathrm{fan\_out}}$", color=BLUE)
     label(ax, 8.7, 1.8, r"Kaiming (ReLU): $\sigma_w^2=\dfrac{2}{\mathrm{fan\_in}}$", color=ORANGE)
@@ -330,7 +334,7 @@ def optimizers_nesterov():
         label(ax, o[0] + 2.3, 3.9, name, color=BLUE if c == 0 else GREEN)
         circle(ax, *o, 0.08, fc=INK, ec=INK)
         label(ax, o[0], o[1] - 0.4, "$w$")
-        arrow(ax, o, o + v, color=BLUE, lw=2.2, text=r"$\mu b$", off=(0, 0.35))
+        arrow(ax, o, o + v, color=BLUE, lw=2.2, text=r"$-\alpha\mu b$", off=(0, 0.35))
         base = o + v if look else o
         g = np.array([1.0, -1.3])
         if look:
