@@ -196,8 +196,10 @@ ALLOWED: dict[str, dict[str, str]] = {
         "0.95": "a value of the formula: σ(3) = 0.9526",
         "100": "hyper-parameter: the paper's batch size, the default of capstone.train_steps",
         "91": "the MNIST-1D paper's GRU accuracy, quoted from the paper",
-        "2.6": "timing: the LSTM ratio's range over repeated runs on an idle machine",
-        "3.3": "timing: the LSTM ratio's range over repeated runs on an idle machine",
+        "2.5": "timing: the LSTM layer's ratio range in the README's benchmark table",
+        "2.8": "timing: the LSTM layer's ratio range in the README's benchmark table",
+        "3.2": "timing: the clear RecurrentFunction's ratio range in the README's benchmark table",
+        "3.5": "timing: the clear RecurrentFunction's ratio range in the README's benchmark table",
     },
     "recurrent/language-model.ipynb": {
         "10": "the validation share, 100 - 90 % (the code splits at 0.9)",
