@@ -7,7 +7,8 @@ and streaming it through the processor takes as long as the arithmetic. At strid
 way around it: in a flattened padded image, kernel tap $(i, j)$ reads, for *every* output
 position, the input position shifted by the same $i d_h W_p + j d_w$, so the convolution is a
 sum of $k_h k_w$ matrix products on shifted contiguous slices of the input, with no copy at all
-("implicit GEMM", :class:`ShiftedConv2dFunction`). Each of those products sums over only the
+(:class:`ShiftedConv2dFunction`; not cuDNN's "implicit GEMM", which is one product whose im2col
+tiles are built on the fly). Each of those products sums over only the
 $C_g$ input channels of a group, so it wins only with many channels and a large layer:
 :func:`use_shifted_slices` decides, from measurements with ``nnbasics.benchmarks.conv``.
 
@@ -28,7 +29,7 @@ _CHUNK_VALUES = 2**20
 
 
 class ShiftedConv2dFunction(torch.autograd.Function):
-    r"""Stride-1 2-D cross-correlation as $k_h k_w$ matrix products on shifted slices (implicit GEMM).
+    r"""Stride-1 2-D cross-correlation as $k_h k_w$ matrix products on shifted slices.
 
     ``input`` ``[N, C_in, H, W]``, ``weight`` ``[C_out, C_in / groups, k_h, k_w]``, ``bias``
     ``[C_out]`` or None, ``pads`` = (top, bottom, left, right), ``dilation`` = $(d_h, d_w)$
@@ -42,7 +43,7 @@ class ShiftedConv2dFunction(torch.autograd.Function):
     $Y_n = \sum_{i,j} W_{ij}\, X_n[:, s_{ij} : s_{ij} + \ell] + b$, with
     $\ell = (H_\text{out} - 1) W_p + W_\text{out}$ and $W_{ij}$ ``[O, C]`` the kernels' tap
     $(i, j)$: each term is a plain matrix product on a *contiguous slice* of the input,
-    and no im2col buffer is built ("implicit GEMM"). Backward, with the output gradient $G_n$
+    and no im2col buffer is built. Backward, with the output gradient $G_n$
     laid out like $Y_n$ and zero at the wasted columns:
     $\partial L/\partial W_{ij} = \sum_n G_n X_n[:, s_{ij} : s_{ij} + \ell]^\top$ and
     $\partial L/\partial X_n[:, s_{ij} : s_{ij} + \ell] \mathrel{+}= W_{ij}^\top G_n$. Groups are
