@@ -230,6 +230,7 @@ ALLOWED: dict[str, dict[str, str]] = {
         "2.4": FAST_RANGE,
         "3.5": FAST_RANGE,
         "1.3": FAST_RANGE,
+        "2.0": FAST_RANGE,
     },
 }
 # The exercises notebooks quote only their own code's parameters, pass marks and formula values, no

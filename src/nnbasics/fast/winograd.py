@@ -100,7 +100,8 @@ class WinogradConv2dFunction(torch.autograd.Function):
 
     - each two-sided transform is *one* matrix product on the flattened tiles (the Kronecker form
       of ``_matrices``): more multiplies than the additions-only form, but one BLAS call
-      instead of twenty strided elementwise passes;
+      instead of eight strided elementwise passes (one per addition or subtraction, four on the
+      rows and then four on the columns, for $B^\top d B$ and for $A^\top M A$ alike);
     - the tiles are channels-last (``[16, T, C]``), so the 16 products are tall, thin matrix
       products, and copying out a tile reads whole runs of channels;
     - the images go through in chunks small enough for the cache (``_CHUNK_VALUES``), each chunk
