@@ -361,7 +361,7 @@ ALLOWED: dict[str, dict[str, str]] = {
     "regularization/regularization.ipynb": {
         "then does worse on new data: it overfits":
             "a definition (of overfitting), measured later in the chapter",
-        "trades a little fit on the training data for better generalization":
+        "trades some fit on the training data for better generalization":
             "a definition (of regularization)",
     },
     "conv/conv.ipynb": {
