@@ -460,10 +460,11 @@ def l1_penalty(model: nn.Module, weights_only: bool = True) -> Tensor:
 
 
 def l2_penalty(model: nn.Module, weights_only: bool = True) -> Tensor:
-    r"""$R_2(w) = \sum w^2 = \lVert w \rVert_2^2$ over the model's weights.
+    r"""$\lVert w \rVert_2^2 = \sum w^2$ over the model's weights, a scalar tensor.
 
-    Adding $\tfrac{\lambda}{2} R_2$ to the loss gives the gradient $\lambda w$, which is what
-    ``SGD(weight_decay=λ)`` adds (to every parameter, biases included).
+    That is twice the chapter's penalty $R_2(w) = \tfrac12 \lVert w \rVert_2^2$. Adding
+    $\tfrac{\lambda}{2} \lVert w \rVert_2^2 = \lambda R_2(w)$ to the loss gives the gradient
+    $\lambda w$, which is what ``SGD(weight_decay=λ)`` adds (to every parameter, biases included).
 
     :param model: the network.
     :param weights_only: only the weight matrices and kernels (2+ dimensions), not the biases and
