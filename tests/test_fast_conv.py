@@ -31,7 +31,9 @@ def test_shifted_equals_clear_values_and_gradients(seed, double, n, groups, cg, 
     assume(h + pads[0] + pads[1] >= dilation[0] * (k[0] - 1) + 1)
     assume(w + pads[2] + pads[3] >= dilation[1] * (k[1] - 1) + 1)
     dtype = torch.float64 if double else torch.float32
-    tol = {"rtol": 1e-12, "atol": 1e-12} if double else {"rtol": 1e-5, "atol": 1e-5}
+    # float32: the two sum k_h k_w C_g products in different orders, so an element that cancels to
+    # near zero can differ by a few ulps of the terms (1.19e-05 seen on seed 194); a wrong index is O(1).
+    tol = {"rtol": 1e-12, "atol": 1e-12} if double else {"rtol": 1e-4, "atol": 1e-4}
     x = random_tensor((n, cg * groups, h, w), dtype, seed)
     weight = random_tensor((og * groups, cg, *k), dtype, seed + 1)
     b = random_tensor((og * groups,), dtype, seed + 2) if bias else None

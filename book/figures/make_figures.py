@@ -620,7 +620,7 @@ def _gate(ax, x, y, t, col):
 
 def recurrent_lstm():
     fig, ax = canvas(12, 6.6)
-    label(ax, 6, 6.25, "The LSTM cell: the cell-state line $c$ is updated by addition", fs=FS)
+    label(ax, 6, 6.25, "The LSTM cell: the cell-state line $c$ is scaled by $f$, then added to", fs=FS)
     ax.add_patch(FancyBboxPatch((1.6, 0.9), 8.6, 4.8, boxstyle="round,pad=0,rounding_size=0.3", fc="#f4f7fb",
                                 ec=BLUE, lw=1.2))
     y_c = 5.0
