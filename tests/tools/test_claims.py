@@ -6,8 +6,12 @@ LSTM's advantage", "diverges", "real English words") is a *claim*, found by the 
 ``TRIGGERS``. A claim must be backed in one of three ways, so that a moved number fails the test
 command instead of leaving the sentence stale:
 
-1. the sentence quotes a number that ``test_prose_numbers`` verifies (a token its ``PROSE_NUMBER``
-   matches in the sentence, outside its ``NOT_PROSE`` parts): "0.59 against 0.30";
+1. the sentence quotes a number that a stored output prints (a token ``PROSE_NUMBER`` matches in
+   the sentence, outside its ``NOT_PROSE`` parts, that agrees with an output number as
+   ``test_prose_numbers`` compares them, rounding and declared tolerances included): "0.59 against
+   0.30". A number only the code has (a learning rate, a width) or only ``test_prose_numbers``'
+   ``ALLOWED`` excuses (a timing range from the README) says nothing about the result: it backs
+   nothing;
 2. an ``assert`` in a code cell of the same notebook has a message of at least three words (a
    plain string, or one literal part of an f-string) that the sentence contains verbatim,
    case-insensitively and whitespace-normalized: prose "... tanh keeps more of the gradient than
@@ -41,8 +45,19 @@ import subprocess
 from dataclasses import dataclass
 
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-from test_prose_numbers import NOT_PROSE, NOTEBOOKS, PROSE_NUMBER, ROOT, load, name
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from test_prose_numbers import (
+    APPROXIMATE,
+    NOT_PROSE,
+    NOTEBOOKS,
+    PERCENT,
+    PROSE_NUMBER,
+    ROOT,
+    load,
+    matches,
+    name,
+    notebook_numbers,
+)
 
 # --- What is prose --------------------------------------------------------------------------------
 
@@ -287,17 +302,32 @@ class Claim:
     backing: tuple[str, str] | None
 
 
+def printed_numbers(nb: dict):
+    """The notebook's output numbers, in the form ``test_prose_numbers.matches`` takes, without the
+    numbers of its code: a quoted number backs a claim only if an output prints it."""
+    _, printed = notebook_numbers(nb)
+    return {n for n, _ in printed}, printed
+
+
+def is_printed(text: str, at: int, token: str, printed) -> bool:
+    approximate = APPROXIMATE.search(text[max(0, at - 20):at]) is not None
+    percent = PERCENT.match(text, at + len(token)) is not None
+    return matches(token, approximate, percent, printed)
+
+
 def claims(nb: dict, allowed: dict[str, str] | None = None) -> list[Claim]:
     """Every comparative or quantitative sentence of the notebook's markdown, and what backs it."""
     allowed = allowed or {}
     messages = assert_messages(nb)
+    printed = printed_numbers(nb)
     found = []
     for index, cell in enumerate(nb["cells"]):
         if cell["cell_type"] != "markdown":
             continue
         source = "".join(cell["source"]).replace("{,}", ",")  # 397{,}510, as test_prose_numbers reads it
         checked = NOT_PROSE.sub(lambda m: " " * len(m.group()), source)
-        numbers = [(m.start(), m.group(0)) for m in PROSE_NUMBER.finditer(checked)]
+        numbers = [(m.start(), m.group(0)) for m in PROSE_NUMBER.finditer(checked)
+                   if is_printed(checked, m.start(), m.group(0), printed)]
         for sentence in sentences(source):
             words = triggers(sentence.text)
             if not words or not is_prose_claim(sentence):
@@ -328,6 +358,10 @@ TIMING = "timings are sanitized: the benchmark's same-run ranges in the README b
 FORMULA = "formula, not a result: "
 CITED = "the cited paper's result, not this notebook's: "
 ALLOWED: dict[str, dict[str, str]] = {
+    "activations/activations.ipynb": {
+        "which makes the linear part alone keep the signal's scale":
+            FORMULA + "Var(Wx) = fan_in (gain²/fan_in) Var(x) = Var(x) for gain 1 (the init chapter)",
+    },
     "init/init.ipynb": {
         "the signal keeps its scale only if":
             FORMULA + "Var(z) = fan_in σ_w² σ_x², derived just above",
@@ -365,6 +399,8 @@ ALLOWED: dict[str, dict[str, str]] = {
             "a definition (of regularization)",
     },
     "conv/conv.ipynb": {
+        "the clear im2col convolution took about 3 to 3.4 times": TIMING,
+        "1.7 to 3.4 times the time of pytorch's dedicated kernel": TIMING,
         "the appendix shows two faster ways to the same numbers": TIMING,
         "gets closer to pytorch's time by doing fewer multiplies": TIMING,
         "in practice plain deep networks train worse: he et al. found":
@@ -381,6 +417,11 @@ ALLOWED: dict[str, dict[str, str]] = {
             FORMULA + "four blocks of weights where the RNN has one (three for the GRU), as it says",
     },
     "fast/fast.ipynb": {
+        "each under a millisecond on average": TIMING,
+        "the clear im2col convolution takes about 3.2 times": TIMING,
+        "the medians hide a spread": TIMING,
+        "at least 1.5 times as fast as torch.matmul": TIMING,
+        "the fused lstm takes about 2.8 times": TIMING,
         "says more about the machine than about the code":
             "not a comparison of results: why ratios are measured",
         "so half its count is the number of multiplies":
@@ -518,9 +559,13 @@ CLAIM = "With these weights, tanh keeps more of the gradient than ReLU, as the n
 
 
 def tiny_notebook(*cells: str) -> dict:
-    """Markdown cells, and code cells written as "code: ..."."""
-    return new_notebook(cells=[new_code_cell(c[6:]) if c.startswith("code: ") else new_markdown_cell(c)
-                               for c in cells])
+    """Markdown cells, code cells written as "code: ...", and code cells that printed "printed: ..."."""
+    def cell(c: str):
+        if c.startswith("printed: "):
+            output = new_output("stream", name="stdout", text=c[9:] + "\n")
+            return new_code_cell(f"print({c[9:]!r})", outputs=[output])
+        return new_code_cell(c[6:]) if c.startswith("code: ") else new_markdown_cell(c)
+    return new_notebook(cells=[cell(c) for c in cells])
 
 
 def test_an_assert_message_backs_its_sentence_and_only_it():
@@ -539,9 +584,13 @@ def test_an_assert_message_backs_its_sentence_and_only_it():
 
 
 def test_a_quoted_number_backs_its_sentence_and_only_it():
-    quoted = tiny_notebook("Tanh keeps far more of the gradient than the sigmoid (0.59 against 2.1e-05).")
+    claim = "Tanh keeps far more of the gradient than the sigmoid (0.59 against 2.1e-05)."
+    quoted = tiny_notebook("printed: tanh 0.5912, sigmoid 2.1e-05", claim.replace("0.59", "about 0.59"))
     assert [c.backing for c in claims(quoted)] == [("number", "0.59")]
-    two = tiny_notebook("Tanh fares far better. The ratio is 0.59.")
+    # A number the outputs do not print backs nothing: here one only the code has, a hyper-parameter.
+    assert len(unbacked(tiny_notebook("code: lr = 0.59", claim))) == 1
+    assert len(unbacked(tiny_notebook("printed: tanh 0.6", claim))) == 1
+    two = tiny_notebook("printed: 0.59", "Tanh fares far better. The ratio is 0.59.")
     assert [c.sentence.text for c in unbacked(two)] == ["Tanh fares far better."]
     # No number says that a printed sample reads as real words: that takes an assertion.
     sample = "After 180 steps the samples are made of real English words."
