@@ -89,7 +89,7 @@ def _math_and_figures(app, config):
     if static not in config.html_static_path:
         config.html_static_path.append(static)
     app.add_css_file("math.css")
-    # Font Awesome's web fonts cut down to the glyphs CSS draws (make_fontawesome.py): loaded after
+    # Font Awesome's web fonts cut down to the glyphs CSS draws (tools/site/make_fontawesome.py): loaded after
     # the theme's stylesheet, its faces replace the theme's 157 KB and 118 KB fonts.
     app.add_css_file("fontawesome-subset.css")
     app.add_js_file("nnbasics-figures.js", loading_method="defer")

@@ -1,6 +1,6 @@
 """The bundled Chinese font covers the book: every CJK character in the sources is in the subset.
 
-book/_static/fonts/make_subset.py makes the subset (NotoSansSC-nnbasics.woff); after adding
+tools/site/make_subset.py makes the subset (NotoSansSC-nnbasics.woff); after adding
 Chinese text, re-run it. No browser needed; test_responsive.py checks the rendering in Chromium.
 """
 
@@ -13,10 +13,11 @@ from fontTools.ttLib import TTFont
 
 ROOT = Path(__file__).resolve().parents[2]
 FONTS = ROOT / "book" / "_static" / "fonts"
+MAKER = ROOT / "tools" / "site" / "make_subset.py"
 
 
 def load_maker():
-    spec = importlib.util.spec_from_file_location("make_subset", FONTS / "make_subset.py")
+    spec = importlib.util.spec_from_file_location("make_subset", MAKER)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -28,7 +29,7 @@ def test_every_cjk_character_of_the_book_is_in_the_bundled_subset():
     assert len(used) > 50, "the glossary's Chinese was not found: the scan is broken"
     cmap = TTFont(str(maker.OUT)).getBestCmap()
     missing = sorted(c for c in used if ord(c) not in cmap)
-    assert not missing, f"not in {maker.OUT.name}: {''.join(missing)} (re-run {FONTS / 'make_subset.py'})"
+    assert not missing, f"not in {maker.OUT.name}: {''.join(missing)} (re-run .venv/bin/python {MAKER.relative_to(ROOT)})"
 
 
 def test_the_scan_finds_chinese_it_is_given(tmp_path):

@@ -211,7 +211,7 @@ OVERFLOW_JS = """() => {
 EXERCISES_JS = """() => [...document.querySelectorAll('.exercise .admonition-title')]
   .map(t => t.textContent.trim())"""
 
-# Font Awesome (the theme's icons, subset by book/_static/make_fontawesome.py): every <i> icon
+# Font Awesome (the theme's icons, subset by tools/site/make_fontawesome.py): every <i> icon
 # became an <svg>, none drawn as FA's "missing" placeholder.
 ICONS_JS = """() => ({
   left: [...document.querySelectorAll('i[class*="fa-"]')].map(i => i.className),
@@ -220,7 +220,7 @@ ICONS_JS = """() => ({
 
 
 # Every glyph drawn with a Font Awesome web font (text or ::before/::after content): the
-# subsets of book/_static/make_fontawesome.py must hold each one.
+# subsets of tools/site/make_fontawesome.py must hold each one.
 FA_GLYPHS_JS = """() => {
   const out = new Set();
   for (const el of document.querySelectorAll('*')) {
@@ -305,7 +305,7 @@ def test_exercises_are_numbered_per_chapter(survey):
 
 def test_every_icon_is_drawn_by_the_font_awesome_subset(survey):
     problems = {path: r["icons"] for path, r in survey.items() if r["icons"]["left"] or r["icons"]["missing"]}
-    assert not problems, f"icons not drawn (add them to book/_static/make_fontawesome.py): {problems}"
+    assert not problems, f"icons not drawn (add them to tools/site/make_fontawesome.py): {problems}"
     assert all(r["icons"]["drawn"] >= 8 for r in survey.values()), {p: r["icons"] for p, r in survey.items()}
 
 

@@ -50,13 +50,14 @@ def test_svgs_keep_text_as_text_at_a_readable_size(generator):
 def test_font_awesome_subset_is_current():
     """book/_static/scripts/fontawesome.js is what make_fontawesome.py makes from the installed theme."""
     static = ROOT / "book" / "_static"
-    spec = importlib.util.spec_from_file_location("make_fontawesome", static / "make_fontawesome.py")
+    script = ROOT / "tools" / "site" / "make_fontawesome.py"
+    spec = importlib.util.spec_from_file_location("make_fontawesome", script)
     maker = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(maker)
     files = maker.made()
     for path, content in files.items():
         assert path.read_bytes() == content, \
-            f"{path.name} is stale: run .venv/bin/python book/_static/make_fontawesome.py"
+            f"{path.name} is stale: run .venv/bin/python tools/site/make_fontawesome.py"
     made = files[static / "scripts" / "fontawesome.js"].decode("utf-8")
     assert len(made) < 100_000 < maker.SOURCE.stat().st_size
     for icon in ("magnifying-glass", "github", "bars"):

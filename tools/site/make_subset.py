@@ -2,9 +2,9 @@
 
 The book's pages load it (book/_static/nnbasics.css) so Chinese text renders on a machine with
 no CJK font, offline. Source font: Debian's fonts-noto-cjk (`apt-get install fonts-noto-cjk`),
-SIL Open Font License 1.1 (OFL.txt beside this file). Re-run after adding Chinese text:
+SIL Open Font License 1.1 (book/_static/fonts/OFL.txt). Re-run after adding Chinese text:
 
-    .venv/bin/python book/_static/fonts/make_subset.py
+    .venv/bin/python tools/site/make_subset.py
 
 tests/book/test_fonts.py fails when the book uses a CJK character the subset lacks.
 """
@@ -15,8 +15,8 @@ import re
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[2]
+ROOT = Path(__file__).resolve().parents[2]
+HERE = ROOT / "book" / "_static" / "fonts"  # where the subset and its licence live
 OUT = HERE / "NotoSansSC-nnbasics.woff"
 SOURCE = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 FAMILY = "Noto Sans CJK SC"

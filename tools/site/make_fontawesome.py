@@ -6,7 +6,7 @@ pydata-sphinx-theme loads its Font Awesome bundle (every free icon, 1.49 MB) on 
 book shows about fifteen of them. This keeps the bundle's code as it is (the same <i> to <svg>
 replacement, styles and aliases) and drops every other icon's path from the three icon packs.
 Sphinx copies book/_static after the theme's static files, so this file replaces the theme's.
-Re-run after a theme upgrade or a new icon: `.venv/bin/python book/_static/make_fontawesome.py`;
+Re-run after a theme upgrade or a new icon: `.venv/bin/python tools/site/make_fontawesome.py`;
 tests/tools/test_figures.py checks the committed file is current, tests/book/test_page_weight.py
 that every icon on the book's pages is drawn.
 
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pydata_sphinx_theme
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[2] / "book" / "_static"  # what this script writes
 OUT = HERE / "scripts" / "fontawesome.js"
 THEME_STATIC = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme" / "static"
 SOURCE = THEME_STATIC / "scripts" / "fontawesome.js"
@@ -48,7 +48,8 @@ USED = {
     "fas": {"angle-left", "angle-right", "arrow-up", "bars", "chevron-down", "circle-half-stroke", "compress",
             "expand", "list", "magnifying-glass", "moon", "outdent", "rocket", "sun", "xmark"},
 }
-ENTRY = re.compile(r'(?:"([^"]+)"|([A-Za-z0-9_$]+)):(\[\d+,\d+,\[[^\]]*\],"[0-9a-f]+",(?:"[^"]*"|\[[^\]]*\])\])')
+ENTRY = re.compile(r'(?:"([^"]+)"|([A-Za-z0-9_$]+)):'
+                   r'(\[\d+,\d+,\[[^\]]*\],"[0-9a-f]+",(?:"[^"]*"|\[[^\]]*\])\])')
 PACK = re.compile(r'function\(\)\{d\("(fab|far|fas)",p\)')
 
 
