@@ -56,6 +56,7 @@ def main() -> int:
     subsetter.populate(text=text)
     subsetter.subset(font)
     font.flavor = "woff"
+    font.recalcTimestamp = False  # keep the source's date: the same text gives the same bytes
     font.save(str(OUT))
     print(f"{OUT.name}: {len(text)} characters, {OUT.stat().st_size} bytes")
     return 0
