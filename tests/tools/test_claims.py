@@ -47,16 +47,15 @@ from dataclasses import dataclass
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from test_prose_numbers import (
-    APPROXIMATE,
     NOT_PROSE,
     NOTEBOOKS,
-    PERCENT,
     PROSE_NUMBER,
     ROOT,
     load,
     matches,
     name,
     notebook_numbers,
+    reading,
 )
 
 # --- What is prose --------------------------------------------------------------------------------
@@ -309,12 +308,6 @@ def printed_numbers(nb: dict):
     return {n for n, _ in printed}, printed
 
 
-def is_printed(text: str, at: int, token: str, printed) -> bool:
-    approximate = APPROXIMATE.search(text[max(0, at - 20):at]) is not None
-    percent = PERCENT.match(text, at + len(token)) is not None
-    return matches(token, approximate, percent, printed)
-
-
 def claims(nb: dict, allowed: dict[str, str] | None = None) -> list[Claim]:
     """Every comparative or quantitative sentence of the notebook's markdown, and what backs it."""
     allowed = allowed or {}
@@ -327,7 +320,7 @@ def claims(nb: dict, allowed: dict[str, str] | None = None) -> list[Claim]:
         source = "".join(cell["source"]).replace("{,}", ",")  # 397{,}510, as test_prose_numbers reads it
         checked = NOT_PROSE.sub(lambda m: " " * len(m.group()), source)
         numbers = [(m.start(), m.group(0)) for m in PROSE_NUMBER.finditer(checked)
-                   if is_printed(checked, m.start(), m.group(0), printed)]
+                   if matches(m.group(0), *reading(checked, m), printed)]
         for sentence in sentences(source):
             words = triggers(sentence.text)
             if not words or not is_prose_claim(sentence):

@@ -109,14 +109,19 @@ def notebook_numbers(nb: dict) -> tuple[set[Decimal], list[tuple[Decimal, tuple[
     return exact, printed
 
 
+def reading(text: str, m: re.Match) -> tuple[bool, bool]:
+    """How the prose writes the number ``m`` found in ``text``: (as approximate, as a percentage)."""
+    approximate = APPROXIMATE.search(text[max(0, m.start() - 20):m.start()]) is not None
+    return approximate, PERCENT.match(text, m.end()) is not None
+
+
 def prose_numbers(markdown: str) -> list[tuple[str, bool, bool, str]]:
     """The numbers a markdown cell quotes: (token, written as approximate, a percentage, the words
     around it)."""
     text = NOT_PROSE.sub(lambda m: " " * len(m.group()), markdown.replace("{,}", ","))  # LaTeX's 397{,}510
     found = []
     for m in PROSE_NUMBER.finditer(text):
-        approximate = APPROXIMATE.search(text[max(0, m.start() - 20):m.start()]) is not None
-        percent = PERCENT.match(text, m.end()) is not None
+        approximate, percent = reading(text, m)
         context = " ".join(text[max(0, m.start() - 50):m.end() + 25].split())
         found.append((m.group(0), approximate, percent, context))
     return found

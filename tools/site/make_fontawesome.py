@@ -29,8 +29,8 @@ from pathlib import Path
 
 import pydata_sphinx_theme
 
-HERE = Path(__file__).resolve().parents[2] / "book" / "_static"  # what this script writes
-OUT = HERE / "scripts" / "fontawesome.js"
+STATIC = Path(__file__).resolve().parents[2] / "book" / "_static"  # what this script writes
+OUT = STATIC / "scripts" / "fontawesome.js"
 THEME_STATIC = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme" / "static"
 SOURCE = THEME_STATIC / "scripts" / "fontawesome.js"
 # Glyphs drawn by CSS with a Font Awesome font, besides the theme's --pst-icon-* variables:
@@ -39,8 +39,8 @@ CSS_GLYPHS = {0xF303, 0xF107}
 # (font file stem, CSS font-family, font-weight) of the theme's three web fonts.
 WEBFONTS = [("fa-solid-900", "Font Awesome 6 Free", 900), ("fa-regular-400", "Font Awesome 6 Free", 400),
             ("fa-brands-400", "Font Awesome 6 Brands", 400)]
-FONT_DIR = HERE / "fonts"
-FONT_CSS = HERE / "fontawesome-subset.css"
+FONT_DIR = STATIC / "fonts"
+FONT_CSS = STATIC / "fontawesome-subset.css"
 # The icons the book's pages (theme templates, sphinx-book-theme, pydata-sphinx-theme's script) use.
 USED = {
     "fab": {"github"},
@@ -137,7 +137,7 @@ def main() -> int:
     for path, content in made().items():
         path.parent.mkdir(exist_ok=True)
         path.write_bytes(content)
-        print(f"{path.relative_to(HERE)}: {len(content):,} bytes")
+        print(f"{path.relative_to(STATIC)}: {len(content):,} bytes")
     print(f"(the theme's script: {SOURCE.stat().st_size:,} bytes)")
     return 0
 

@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-HERE = ROOT / "book" / "_static" / "fonts"  # where the subset and its licence live
-OUT = HERE / "NotoSansSC-nnbasics.woff"
+FONTS = ROOT / "book" / "_static" / "fonts"  # where the subset and its licence live
+OUT = FONTS / "NotoSansSC-nnbasics.woff"
 SOURCE = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 FAMILY = "Noto Sans CJK SC"
 CJK = re.compile("[\u2e80-\u2fdf\u3000-\u303f\u3100-\u312f\u31a0-\u31bf\u3400-\u4dbf"
