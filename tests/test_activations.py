@@ -268,13 +268,6 @@ def test_softmax_over_an_empty_dim_works_like_torch(fn, theirs, shape, dim):
     assert x.grad.shape == x.shape
 
 
-def test_one_softplus_and_one_log_sum_exp_in_the_library():
-    from nnbasics import losses
-
-    assert losses._softplus is A._softplus
-    assert losses._log_softmax is A._log_softmax
-
-
 @pytest.mark.parametrize(("name", "kwargs"), [("relu", {}), ("elu", {"alpha": 0.7}),
                                               ("leaky_relu", {"negative_slope": 0.2}), ("silu", {})])
 def test_inplace_writes_into_the_input_and_backpropagates_like_torch(name, kwargs):

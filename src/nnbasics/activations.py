@@ -16,6 +16,7 @@ import math
 import torch
 from torch import Tensor, nn
 
+from nnbasics import numerics
 from nnbasics._checks import check_choice, check_dim, check_real, check_tensor
 
 __all__ = [
@@ -42,48 +43,12 @@ __all__ = [
 ]
 
 
-# --- Numerically stable building blocks (plain tensor code, no autograd graph) -------------
-# Each is written once here and used by the Functions below, by the losses and by the recurrent
-# cells.
-
-
-def _stable_sigmoid(x: Tensor) -> Tensor:
-    r"""$\sigma(x)$ without overflow: with $e = e^{-|x|} \in (0, 1]$,
-    $\sigma(x) = 1 / (1 + e)$ for $x \ge 0$ and $\sigma(x) = e / (1 + e)$ for $x < 0$."""
-    e = torch.exp(-x.abs())
-    return torch.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def _stable_tanh(x: Tensor) -> Tensor:
-    r"""$\tanh(x)$ without overflow: with $e = e^{-2|x|} \in (0, 1]$,
-    $\tanh|x| = (1 - e) / (1 + e)$, and $\tanh$ is odd. ``expm1`` computes $e - 1$ to full
-    precision near $x = 0$, where $1 - e$ written directly would lose digits."""
-    e = torch.exp(-2.0 * x.abs())
-    tanh_abs = -torch.expm1(-2.0 * x.abs()) / (1.0 + e)
-    return torch.where(x < 0, -tanh_abs, tanh_abs)
-
-
-def _softplus(z: Tensor) -> Tensor:
-    r"""$\log(1 + e^{z}) = \max(z, 0) + \log(1 + e^{-|z|})$: no overflow for any $z$."""
-    return torch.clamp(z, min=0.0) + torch.log1p(torch.exp(-z.abs()))
-
-
-def _log_softmax(x: Tensor, dim: int) -> Tensor:
-    r"""$x_i - \log\sum_j e^{x_j}$ via log-sum-exp: $\log\sum_j e^{x_j} = m + \log\sum_j e^{x_j - m}$
-    with $m = \max_j x_j$, so every exponent is $\le 0$. Shape in = shape out."""
-    if x.numel() == 0:  # nothing to normalise; amax would refuse an empty dim
-        return x.clone()
-    shifted = x - x.amax(dim=dim, keepdim=True)
-    return shifted - torch.log(torch.exp(shifted).sum(dim=dim, keepdim=True))
-
-
-def apply_maybe_inplace(function: type[torch.autograd.Function], input: Tensor, inplace: bool,
-                        *args: object) -> Tensor:
+def _apply(function: type[torch.autograd.Function], input: Tensor, inplace: bool, *args: object) -> Tensor:
     """``function.apply(input, *args)``; with ``inplace=True`` the result is written into ``input``.
 
-    torch's ``inplace=True`` saves memory; here it keeps torch's meaning (``input`` holds the
-    result, autograd follows the copy) while the Function works on a copy of ``input``, so what it
-    saves for its backward pass is never overwritten.
+    This keeps torch's meaning of ``inplace`` (``input`` holds the result, autograd follows the
+    copy) but not its memory saving: these Functions save their input for the backward pass, so
+    they run on a copy of it, which the write into ``input`` cannot overwrite.
     """
     if not inplace:
         return function.apply(input, *args)
@@ -98,7 +63,7 @@ class SigmoidFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x: Tensor) -> Tensor:
-        y = _stable_sigmoid(x)
+        y = numerics.sigmoid(x)
         ctx.save_for_backward(y)
         return y
 
@@ -124,7 +89,7 @@ class TanhFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x: Tensor) -> Tensor:
-        y = _stable_tanh(x)
+        y = numerics.tanh(x)
         ctx.save_for_backward(y)
         return y
 
@@ -184,7 +149,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
     :param input: any shape.
     :param inplace: write the result into ``input`` and return it, as in torch.
     """
-    return apply_maybe_inplace(ReLUFunction, check_tensor(input), inplace)
+    return _apply(ReLUFunction, check_tensor(input), inplace)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
@@ -195,7 +160,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     :param inplace: write the result into ``input`` and return it, as in torch.
     """
     slope = check_real(negative_slope, "negative_slope")
-    return apply_maybe_inplace(LeakyReLUFunction, check_tensor(input), inplace, slope)
+    return _apply(LeakyReLUFunction, check_tensor(input), inplace, slope)
 
 
 # --- ELU -----------------------------------------------------------------------------------------
@@ -230,7 +195,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     :param inplace: write the result into ``input`` and return it, as in torch.
     """
     a = check_real(alpha, "alpha", min_value=0.0)
-    return apply_maybe_inplace(ELUFunction, check_tensor(input), inplace, a)
+    return _apply(ELUFunction, check_tensor(input), inplace, a)
 
 
 # --- GELU ----------------------------------------------------------------------------------------
@@ -256,7 +221,7 @@ class GELUFunction(torch.autograd.Function):
         ctx.save_for_backward(x)
         ctx.approximate = approximate
         if approximate == "tanh":
-            t = _stable_tanh(_SQRT_2_OVER_PI * (x + _GELU_TANH_COEF * x**3))
+            t = numerics.tanh(_SQRT_2_OVER_PI * (x + _GELU_TANH_COEF * x**3))
             return 0.5 * x * (1.0 + t)
         return 0.5 * x * (1.0 + torch.erf(x * _INV_SQRT_2))
 
@@ -264,7 +229,7 @@ class GELUFunction(torch.autograd.Function):
     def backward(ctx, grad_out: Tensor) -> tuple[Tensor, None]:
         (x,) = ctx.saved_tensors
         if ctx.approximate == "tanh":
-            t = _stable_tanh(_SQRT_2_OVER_PI * (x + _GELU_TANH_COEF * x**3))
+            t = numerics.tanh(_SQRT_2_OVER_PI * (x + _GELU_TANH_COEF * x**3))
             du = _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_TANH_COEF * x * x)
             return grad_out * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * du), None
         cdf = 0.5 * (1.0 + torch.erf(x * _INV_SQRT_2))
@@ -291,12 +256,12 @@ class SiLUFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x: Tensor) -> Tensor:
         ctx.save_for_backward(x)
-        return x * _stable_sigmoid(x)
+        return x * numerics.sigmoid(x)
 
     @staticmethod
     def backward(ctx, grad_out: Tensor) -> Tensor:
         (x,) = ctx.saved_tensors
-        s = _stable_sigmoid(x)  # recomputed from x, so a second backward sees through it too
+        s = numerics.sigmoid(x)  # recomputed from x, so a second backward sees through it too
         return grad_out * s * (1.0 + x * (1.0 - s))
 
 
@@ -306,7 +271,7 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
     :param input: any shape.
     :param inplace: write the result into ``input`` and return it, as in torch.
     """
-    return apply_maybe_inplace(SiLUFunction, check_tensor(input), inplace)
+    return _apply(SiLUFunction, check_tensor(input), inplace)
 
 
 # --- Softplus ------------------------------------------------------------------------------------
@@ -323,13 +288,13 @@ class SoftplusFunction(torch.autograd.Function):
         z = beta * x
         ctx.save_for_backward(x)
         ctx.beta, ctx.threshold = beta, threshold
-        return torch.where(z > threshold, x, _softplus(z) / beta)
+        return torch.where(z > threshold, x, numerics.softplus(z) / beta)
 
     @staticmethod
     def backward(ctx, grad_out: Tensor) -> tuple[Tensor, None, None]:
         (x,) = ctx.saved_tensors
         z = ctx.beta * x
-        return torch.where(z > ctx.threshold, grad_out, grad_out * _stable_sigmoid(z)), None, None
+        return torch.where(z > ctx.threshold, grad_out, grad_out * numerics.sigmoid(z)), None, None
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -358,7 +323,7 @@ class SoftmaxFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x: Tensor, dim: int) -> Tensor:
-        y = torch.exp(_log_softmax(x, dim))
+        y = torch.exp(numerics.log_softmax(x, dim))
         ctx.save_for_backward(y)
         ctx.dim = dim
         return y
@@ -378,7 +343,7 @@ class LogSoftmaxFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x: Tensor, dim: int) -> Tensor:
-        y = _log_softmax(x, dim)
+        y = numerics.log_softmax(x, dim)
         ctx.save_for_backward(y)
         ctx.dim = dim
         return y

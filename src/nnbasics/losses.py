@@ -15,9 +15,8 @@ from collections.abc import Callable
 import torch
 from torch import Tensor, nn
 
+from nnbasics import numerics
 from nnbasics._checks import check_choice, check_real, check_tensor
-from nnbasics.activations import _log_softmax, _softplus
-from nnbasics.activations import _stable_sigmoid as _sigmoid
 
 __all__ = [
     "BCELoss",
@@ -327,9 +326,9 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     p = _weight_like(pos_weight, x, "pos_weight")
     with torch.no_grad():
         coef = 1 + (p - 1) * y if p is not None else torch.ones_like(y)
-        loss = (1 - y) * x + coef * _softplus(-x)
-        d_input = coef * _sigmoid(x) - (p * y if p is not None else y)
-        d_target = -x + (p - 1) * _softplus(-x) if p is not None else -x
+        loss = (1 - y) * x + coef * numerics.softplus(-x)
+        d_input = coef * numerics.sigmoid(x) - (p * y if p is not None else y)
+        d_target = -x + (p - 1) * numerics.softplus(-x) if p is not None else -x
         if w is not None:
             loss, d_input, d_target = loss * w, d_input * w, d_target * w
         args = (x, y, loss, d_input, d_target, r)
@@ -381,7 +380,7 @@ class CrossEntropyFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, target, coef, d_coef, reduction, denominator):
-        log_p = _log_softmax(x, dim=1)
+        log_p = numerics.log_softmax(x, dim=1)
         loss = -(coef * log_p).sum(dim=1)
         ctx.save_for_backward(log_p, coef, d_coef)
         ctx.reduction, ctx.denominator = reduction, denominator

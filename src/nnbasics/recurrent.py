@@ -23,12 +23,11 @@ import torch
 from torch import Tensor, nn
 
 from nnbasics._checks import check_choice, check_int, check_real, check_tensor
-from nnbasics.activations import _stable_sigmoid as _sigmoid
-from nnbasics.activations import _stable_tanh as _tanh
 from nnbasics.activations import softmax
 from nnbasics.fast.recurrent import FusedRecurrentFunction
 from nnbasics.layers import Linear
 from nnbasics.losses import cross_entropy
+from nnbasics.numerics import sigmoid, tanh
 from nnbasics.utils import evaluating
 
 __all__ = ["GRU", "LSTM", "RNN", "CharLSTM", "GRUCell", "LSTMCell", "RNNCell", "bits_per_char",
@@ -51,9 +50,9 @@ def _lstm_step(gi, h, c, w_hh_t, b_hh):
     $x_t W_{ih}^\top + h_{t-1} W_{hh}^\top + b$ (``gi`` already holds $b_{hh}$);
     $c_t = f_t \odot c_{t-1} + i_t \odot g_t$, $h_t = o_t \odot \tanh c_t$."""
     a_i, a_f, a_g, a_o = (gi + h @ w_hh_t).chunk(4, dim=-1)  # each [D, B, H]
-    i_t, f_t, g_t, o_t = _sigmoid(a_i), _sigmoid(a_f), _tanh(a_g), _sigmoid(a_o)
+    i_t, f_t, g_t, o_t = sigmoid(a_i), sigmoid(a_f), tanh(a_g), sigmoid(a_o)
     c_t = f_t * c + i_t * g_t
-    tanh_c_t = _tanh(c_t)
+    tanh_c_t = tanh(c_t)
     h_t = o_t * tanh_c_t
     return h_t, c_t, (i_t, f_t, g_t, o_t, c, tanh_c_t)
 
@@ -79,9 +78,9 @@ def _gru_step(gi, h, c, w_hh_t, b_hh):
     $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$."""
     gi_r, gi_z, gi_n = gi.chunk(3, dim=-1)
     gh_r, gh_z, gh_n = (h @ w_hh_t + b_hh).chunk(3, dim=-1)
-    r_t = _sigmoid(gi_r + gh_r)
-    z_t = _sigmoid(gi_z + gh_z)
-    n_t = _tanh(gi_n + r_t * gh_n)
+    r_t = sigmoid(gi_r + gh_r)
+    z_t = sigmoid(gi_z + gh_z)
+    n_t = tanh(gi_n + r_t * gh_n)
     h_t = (1 - z_t) * n_t + z_t * h
     return h_t, None, (r_t, z_t, n_t, gh_n, h)
 
@@ -101,7 +100,7 @@ def _gru_step_back(dh_t, dc_t, cache, w_hh):
 
 def _rnn_tanh_step(gi, h, c, w_hh_t, b_hh):
     r"""$h_t = \tanh(x_t W_{ih}^\top + h_{t-1} W_{hh}^\top + b)$ (``gi`` already holds $b_{hh}$)."""
-    h_t = _tanh(gi + h @ w_hh_t)
+    h_t = tanh(gi + h @ w_hh_t)
     return h_t, None, h_t
 
 

@@ -17,7 +17,6 @@ import torch
 from torch import Tensor, nn
 
 from nnbasics._checks import check_choice, check_int, check_real, check_tensor
-from nnbasics.activations import apply_maybe_inplace
 
 __all__ = [
     "BatchNorm1d",
@@ -68,7 +67,8 @@ def _dropout(x: Tensor, p: float, training: bool, inplace: bool, scaling: str,
         keep = (torch.rand(mask_shape, device=x.device) >= p).to(x.dtype)
         # p = 1 drops everything (torch returns zeros): no 1 / 0
         scale = (1.0 / (1.0 - p) if p < 1 else 0.0) if scaling == "inverted" else 1.0
-        return apply_maybe_inplace(DropoutFunction, x, inplace, keep, scale)
+        y = DropoutFunction.apply(x, keep, scale)  # saves only the mask, so x may be overwritten
+        return x.copy_(y) if inplace else y
     if not training and scaling == "at_inference":
         # the expected value of a unit kept with probability 1 - p
         return x.mul_(1.0 - p) if inplace else x * (1.0 - p)

@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import torch
 
-from nnbasics.activations import _stable_sigmoid as _sigmoid
-from nnbasics.activations import _stable_tanh as _tanh
+from nnbasics.numerics import sigmoid, tanh
 
 __all__ = ["FusedRecurrentFunction"]
 
@@ -40,11 +39,11 @@ def _lstm_step(gi, h, c, w_hh_t, b_hh):
     H = h.shape[-1]
     a = torch.baddbmm(gi, h, w_hh_t)  # [D, B, 4H] pre-activations of i, f, g, o
     a[..., 2 * H : 3 * H] *= 2
-    a = _sigmoid(a)  # σ(i), σ(f), σ(2 g), σ(o)
+    a = sigmoid(a)  # σ(i), σ(f), σ(2 g), σ(o)
     i, f, s, o = a.chunk(4, dim=-1)
     g = 2 * s - 1
     c_new = torch.addcmul(f * c, i, g)
-    tc = _tanh(c_new)
+    tc = tanh(c_new)
     return o * tc, c_new, (a, g, tc, c)
 
 
@@ -70,10 +69,10 @@ def _gru_step(gi, h, c, w_hh_t, b_hh):
     $n = \tanh(gi_n + r\,(h W_{hn}^\top + b_{hn}))$, $h' = (1 - z)\,n + z\,h$ (a lerp from n to h)."""
     H = h.shape[-1]
     gh = torch.baddbmm(b_hh, h, w_hh_t)
-    rz = _sigmoid(gi[..., : 2 * H] + gh[..., : 2 * H])
+    rz = sigmoid(gi[..., : 2 * H] + gh[..., : 2 * H])
     r, z = rz.chunk(2, dim=-1)
     hn = gh[..., 2 * H :]
-    n = _tanh(torch.addcmul(gi[..., 2 * H :], r, hn))
+    n = tanh(torch.addcmul(gi[..., 2 * H :], r, hn))
     return torch.lerp(n, h, z), None, (rz, n, hn, h)
 
 
@@ -97,7 +96,7 @@ def _gru_step_back(dh, dc, cache, w_hh, dgi, dgh):
 
 def _rnn_tanh_step(gi, h, c, w_hh_t, b_hh):
     r"""$h' = \tanh(gi + h W_{hh}^\top)$ (``gi`` already holds $b_{hh}$)."""
-    h_new = _tanh(torch.baddbmm(gi, h, w_hh_t))
+    h_new = tanh(torch.baddbmm(gi, h, w_hh_t))
     return h_new, None, h_new
 
 
