@@ -10,7 +10,7 @@ command instead of leaving the sentence stale:
    the sentence, outside its ``NOT_PROSE`` parts, that agrees with an output number as
    ``test_prose_numbers`` compares them, rounding and declared tolerances included): "0.59 against
    0.30". A number only the code has (a learning rate, a width) or only ``test_prose_numbers``'
-   ``ALLOWED`` excuses (a timing range from the README) says nothing about the result: it backs
+   ``ALLOWED`` excuses (a timing range from book/performance.md) says nothing about the result: it backs
    nothing;
 2. an ``assert`` in a code cell of the same notebook has a message of at least three words (a
    plain string, or one literal part of an f-string) that the sentence contains verbatim,
@@ -19,7 +19,8 @@ command instead of leaving the sentence stale:
    (the cell may be tagged ``remove-input``; nbval still runs it);
 3. an entry of ``ALLOWED`` (a distinctive snippet of the sentence, with the reason): formula facts
    the sentence derives, and timing comparisons, which are never asserted in cells (nbval sanitizes
-   timings) and cite the benchmark's same-run ranges in the README instead.
+   timings) and cite the benchmark's same-run ranges on the performance page (book/performance.md)
+   instead.
 
 A sentence that says what a printed sample is ("made of real English words") is not backed by a
 number it happens to quote (item 20's "After only 180 steps"): no number says that, an assertion
@@ -347,7 +348,7 @@ def unbacked(nb: dict, allowed: dict[str, str] | None = None) -> list[Claim]:
 # sentence (compared case-insensitively and whitespace-normalized with the prose as read): the
 # reason}. An entry whose sentence no longer needs it, or is gone, fails test_every_claim_is_backed,
 # so the list cannot rot. Never for a claim about a result: that quotes the output or asserts it.
-TIMING = "timings are sanitized: the benchmark's same-run ranges in the README back it"
+TIMING = "timings are sanitized: the benchmark's same-run ranges in book/performance.md back it"
 FORMULA = "formula, not a result: "
 CITED = "the cited paper's result, not this notebook's: "
 ALLOWED: dict[str, dict[str, str]] = {
@@ -457,7 +458,7 @@ def test_every_claim_is_backed(path):
         f"{name(path)}: comparative or quantitative sentences with nothing to back them:\n"
         + "\n".join(wrong) + "\nQuote the printed numbers in the sentence, in the output's terms; or "
         "assert the claim in the cell that computes it, with a message of three words or more copied "
-        "from the sentence; or rewrite the adjective away. A timing comparison cites the README's "
+        "from the sentence; or rewrite the adjective away. A timing comparison cites book/performance.md's "
         "ranges and goes into ALLOWED in tests/tools/test_claims.py, with the reason.")
     unused = stale(nb, allowed)
     assert not unused, f"{name(path)}: ALLOWED entries that excuse no sentence: {unused}"

@@ -22,7 +22,7 @@ What is left is in ``ALLOWED``: constants of a formula, the arithmetic a paragra
 numbers from the cited sources, hyper-parameters named in prose, each with a one-line reason. The
 appendix "Making it fast" quotes speed ratios measured on an idle machine while its stored outputs
 may come from a busy one; no tolerance would honestly cover that, so those ratios are allowed and
-checked instead against the README's table of the same measurement.
+checked instead against the performance page's table of the same measurement (book/performance.md).
 """
 
 from __future__ import annotations
@@ -152,8 +152,8 @@ def unmatched(nb: dict) -> list[tuple[str, str]]:
 
 # Numbers in prose that no output prints, each with why it is quoted anyway. An entry that the prose
 # no longer quotes fails test_every_allowed_number_is_still_quoted, so the list cannot rot.
-FAST_TIMING = "timing, re-measured on an idle machine, see README benchmark"
-FAST_RANGE = "timing: a range over runs on an idle machine (two threads, or one), as in the README"
+FAST_TIMING = "timing, re-measured on an idle machine, see the performance page's benchmark table"
+FAST_RANGE = "timing: a range over runs on an idle machine (two threads, or one), as on the performance page"
 ALLOWED: dict[str, dict[str, str]] = {
     "activations/activations.ipynb": {
         "0.75": "where GELU dips lowest (x ≈ -0.752): a property of the formula, quoted with the citation",
@@ -184,12 +184,12 @@ ALLOWED: dict[str, dict[str, str]] = {
         "1.67": "figure alt text: the dropout scale 1/(1 - 0.4)",
     },
     "conv/conv.ipynb": {
-        "1.7": "timing: max pooling's range over repeated runs on an idle machine, as in the README table",
-        "3.4": "timing: max pooling's range over repeated runs on an idle machine, as in the README table",
-        "200": "timing: matmul's throughput on an idle machine, as in the README (nbval ignores GFLOP/s)",
-        "140": "timing: matmul's throughput on an idle machine, as in the README (nbval ignores GFLOP/s)",
-        "215": "timing: conv2d's throughput on an idle machine, as in the README (nbval ignores GFLOP/s)",
-        "390": "timing: conv2d's throughput measured on earlier days of the shared machine, as in the README",
+        "1.7": "timing: max pooling's range over repeated runs on an idle machine, as in book/performance.md",
+        "3.4": "timing: max pooling's range over repeated runs on an idle machine, as in book/performance.md",
+        "200": "timing: matmul's throughput when idle, in book/performance.md (nbval ignores GFLOP/s)",
+        "140": "timing: matmul's throughput when idle, in book/performance.md (nbval ignores GFLOP/s)",
+        "215": "timing: conv2d's throughput when idle, in book/performance.md (nbval ignores GFLOP/s)",
+        "390": "timing: conv2d's throughput on earlier days of the shared machine, in book/performance.md",
         "1.5": "timing: the ratio of the two throughputs above, 215 / 140",
         "1,516": "the LeNet paper's own C3 weight count, quoted from the paper",
         "1,797": "the size of scikit-learn's digits; the split it gives, 1,347 and 450, is printed",
@@ -201,10 +201,10 @@ ALLOWED: dict[str, dict[str, str]] = {
         "0.95": "a value of the formula: σ(3) = 0.9526",
         "100": "hyper-parameter: the paper's batch size, the default of capstone.train_steps",
         "91": "the MNIST-1D paper's GRU accuracy, quoted from the paper",
-        "2.5": "timing: the LSTM layer's ratio range in the README's benchmark table",
-        "2.8": "timing: the LSTM layer's ratio range in the README's benchmark table",
-        "3.2": "timing: the clear RecurrentFunction's ratio range in the README's benchmark table",
-        "3.5": "timing: the clear RecurrentFunction's ratio range in the README's benchmark table",
+        "2.5": "timing: the LSTM layer's ratio range in the performance page's benchmark table",
+        "2.8": "timing: the LSTM layer's ratio range in the performance page's benchmark table",
+        "3.2": "timing: the clear RecurrentFunction's ratio range in the performance page's benchmark table",
+        "3.5": "timing: the clear RecurrentFunction's ratio range in the performance page's benchmark table",
     },
     "recurrent/language-model.ipynb": {
         "10": "the validation share, 100 - 90 % (the code splits at 0.9)",
@@ -230,8 +230,9 @@ ALLOWED: dict[str, dict[str, str]] = {
         "1.6": FAST_TIMING,
         "1.9": FAST_TIMING,
         "2.8": FAST_TIMING,
-        "1.5": "timing: a range over runs on an idle machine, and the README's floor of conv2d's throughput "
-               "over matmul's on the layer's im2col product (210 / 140 GFLOP/s), as in the conv chapter",
+        "1.5": "timing: a range over runs on an idle machine, and book/performance.md's floor of conv2d's "
+               "throughput over matmul's on the layer's im2col product (210 / 140 GFLOP/s), as in the conv "
+               "chapter",
         "2.4": FAST_RANGE,
         "3.5": FAST_RANGE,
         "1.3": FAST_RANGE,
@@ -293,14 +294,16 @@ def test_every_allowed_number_is_still_quoted():
     assert not stale, f"ALLOWED lists numbers the prose no longer quotes: {stale}"
 
 
-def test_the_appendix_quotes_the_readme_ratios():
+def test_the_appendix_quotes_the_performance_pages_ratios():
     """fast.ipynb's idle-machine ratios are allowed unchecked against its (busy-machine) outputs, so
-    they must at least be the README's measured ones: re-measuring means updating both."""
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("## Making it fast", 1)[1].split("\n## ", 1)[0]
+    they must at least be the medians the performance page (book/performance.md) records, in the
+    last column of its table of the appendix's benchmark: re-measuring means updating both."""
+    page = (ROOT / "book" / "performance.md").read_text()
+    section = page.split("\n## The appendix's faster paths\n", 1)[1].split("\n## ", 1)[0]
     table = [value(m.group(1)) for m in re.finditer(r"\|\s*\**(\d+\.\d+)\**\s*\|\s*$", section, re.MULTILINE)]
     ratios = {value(token) for token, reason in ALLOWED["fast/fast.ipynb"].items() if reason == FAST_TIMING}
-    assert len(table) == 6 and ratios == set(table), f"README: {sorted(table)}, fast.ipynb: {sorted(ratios)}"
+    assert len(table) == 6 and ratios == set(table), (
+        f"book/performance.md: {sorted(table)}, fast.ipynb: {sorted(ratios)}")
 
 
 # --- The check itself, on small notebooks: it finds a changed number and accepts honest ones ----------
