@@ -118,26 +118,92 @@ def test_gradcheck_through_time():
     assert torch.autograd.gradcheck(lambda t: gru(t)[1], (x,))
 
 
-@pytest.mark.parametrize("mode", ["lstm", "gru", "rnn_tanh", "rnn_relu"])
+# --- The step Functions, one time step with its hand-written backward -----------------------------
+
+STEP_CELLS = {  # kind: (step Function, torch cell, extra step arguments)
+    "rnn_tanh": (R.RNNStep, lambda i, h: nn.RNNCell(i, h, nonlinearity="tanh"), (False,)),
+    "rnn_relu": (R.RNNStep, lambda i, h: nn.RNNCell(i, h, nonlinearity="relu"), (True,)),
+    "lstm": (R.LSTMStep, nn.LSTMCell, ()),
+    "gru": (R.GRUStep, nn.GRUCell, ()),
+}
+
+
+def _step_inputs(kind, batch=3, size=2, hidden=4, seed=0):
+    torch.manual_seed(seed)
+    cell = STEP_CELLS[kind][1](size, hidden).double()
+    x = random_tensor((batch, size), torch.float64, seed + 1)
+    states = [random_tensor((batch, hidden), torch.float64, seed + 2 + k) for k in range(1 + (kind == "lstm"))]
+    return cell, x, states
+
+
+@pytest.mark.parametrize("kind", list(STEP_CELLS))
+def test_each_step_function_matches_torchs_cell_values_and_gradients(kind):
+    step, _, extra = STEP_CELLS[kind]
+    cell, x, states = _step_inputs(kind)
+    params = [p.detach().clone().requires_grad_(True) for p in cell.parameters()]
+    w_ih, w_hh, b_ih, b_hh = params
+    xs, ss = x.clone().requires_grad_(True), [s.clone().requires_grad_(True) for s in states]
+    ours = step.apply(xs @ w_ih.T + b_ih, *ss, w_hh, b_hh, *extra)
+    ours = ours if isinstance(ours, tuple) else (ours,)
+    xt, st = x.clone().requires_grad_(True), [s.clone().requires_grad_(True) for s in states]
+    theirs = cell(xt, tuple(st) if kind == "lstm" else st[0])
+    theirs = theirs if isinstance(theirs, tuple) else (theirs,)
+    weights = [random_tensor(o.shape, torch.float64, 10 + k) for k, o in enumerate(ours)]
+    for a, b in zip(ours, theirs, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+    got = torch.autograd.grad(sum((o * w).sum() for o, w in zip(ours, weights)), [xs, *ss, *params])
+    want = torch.autograd.grad(sum((o * w).sum() for o, w in zip(theirs, weights)), [xt, *st, *cell.parameters()])
+    for a, b in zip(got, want, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", list(STEP_CELLS))
+def test_each_step_function_passes_gradcheck_and_refuses_double_backward(kind):
+    step, _, extra = STEP_CELLS[kind]
+    cell, x, states = _step_inputs(kind, seed=5)
+    w_ih, w_hh, b_ih, b_hh = [p.detach() for p in cell.parameters()]
+    inputs = [(x @ w_ih.T + b_ih), *states, w_hh, b_hh]
+    inputs = [t.clone().requires_grad_(True) for t in inputs]
+    assert torch.autograd.gradcheck(lambda *a: step.apply(*a, *extra), inputs)
+    out = step.apply(*inputs, *extra)
+    h = out[0] if isinstance(out, tuple) else out
+    (grad,) = torch.autograd.grad(h.pow(2).sum(), inputs[1], create_graph=True)
+    with pytest.raises(RuntimeError, match="once_differentiable|twice"):
+        grad.sum().backward()
+
+
+@pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
 @pytest.mark.parametrize("bias", [True, False])
-def test_recurrent_function_gradcheck_both_directions_at_once(mode, bias):
-    # Two directions in one call (D = 2), every input differentiated: x [D, T, B, I],
-    # h0 and c0 [D, B, H], w_ih [D, G, I], w_hh [D, G, H], b_ih and b_hh [D, G].
-    g = R.GATES[mode] * 3
-    shapes = [(2, 3, 2, 2), (2, 2, 3), (2, 2, 3), (2, g, 2), (2, g, 3), (2, g), (2, g)]
-    inputs = [random_tensor(s, torch.float64, seed).requires_grad_(True) for seed, s in enumerate(shapes)]
-    if mode != "lstm":
-        inputs[2] = None  # no cell state
-    if not bias:
-        inputs[5:] = [None, None]
+def test_the_sequence_loops_match_torch_layers(kind, bias):
+    # rnn_forward / lstm_forward / gru_forward: one direction of one layer, h0 (and c0) given.
+    torch.manual_seed(3)
+    theirs = PAIRS[kind][1](2, 3, bias=bias).double()
+    x = random_tensor((6, 4, 2), torch.float64, 0)
+    states = [random_tensor((4, 3), torch.float64, 1 + k) for k in range(1 + (kind == "lstm"))]
+    w_ih, w_hh, *biases = theirs.parameters()
+    b_ih, b_hh = biases if bias else (None, torch.zeros(w_hh.shape[0], dtype=torch.float64))
+    loop = {"rnn": R.rnn_forward, "lstm": R.lstm_forward, "gru": R.gru_forward}[kind]
+    out, *last = loop(x, *states, w_ih, w_hh, b_ih, b_hh)
+    want_out, want = theirs(x, tuple(s[None] for s in states) if kind == "lstm" else states[0][None])
+    torch.testing.assert_close(out, want_out, rtol=1e-12, atol=1e-12)
+    for a, b in zip(last, want if kind == "lstm" else (want,), strict=True):
+        torch.testing.assert_close(a, b[0], rtol=1e-12, atol=1e-12)
+    got = torch.autograd.grad(out.pow(2).sum(), [w_ih, w_hh])
+    expected = torch.autograd.grad(want_out.pow(2).sum(), [w_ih, w_hh])
+    for a, b in zip(got, expected, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
 
-    def f(*tensors):
-        it = iter(tensors)
-        args = [None if t is None else next(it) for t in inputs]
-        out, h, c = R.RecurrentFunction.apply(mode, *args)
-        return (out, h, c) if mode == "lstm" else (out, h)
 
-    assert torch.autograd.gradcheck(f, [t for t in inputs if t is not None])
+def test_parameters_are_found_by_their_torch_names_and_drawn_by_nnbasics_init():
+    lstm = R.LSTM(2, 3, num_layers=2, bidirectional=True)
+    w_ih, w_hh, b_ih, b_hh, w_hr = lstm._weights(1, "_reverse")
+    assert w_ih is lstm.weight_ih_l1_reverse and b_hh is lstm.bias_hh_l1_reverse and w_hr is None
+    torch.manual_seed(0)
+    ours = R.GRU(2, 4)
+    torch.manual_seed(0)
+    bound = 1 / 4 ** 0.5
+    for p in ours.parameters():  # the same draws, in parameter order, as nnbasics.init.uniform_
+        torch.testing.assert_close(p.detach(), torch.empty(p.shape).uniform_(-bound, bound))
 
 
 @pytest.mark.parametrize("kind", list(PAIRS))

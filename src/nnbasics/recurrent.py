@@ -1,11 +1,15 @@
-"""Recurrent layers (RNN, LSTM, GRU) with backpropagation through time written by hand.
+r"""Recurrent layers (RNN, LSTM, GRU) built from one time step with its backward pass written by hand.
 
-Taught in the chapter "Recurrent networks and LSTM". One ``RecurrentFunction`` runs a
-whole sequence through one layer, both directions at once when it is bidirectional: the forward
-pass computes every input projection $x_t W_{ih}^\\top$ with a single matrix product, then loops
-over time; the backward pass loops over time in reverse (BPTT), collecting the gradients of the
-gates, and again forms the weight gradients with single matrix products. The module classes
-have ``torch.nn``'s constructor arguments, parameter names (``weight_ih_l0``,
+Taught in the chapter "Recurrent networks and LSTM". Each cell is one ``torch.autograd.Function``
+holding one time step, its forward and backward side by side, one equation a line
+(:class:`RNNStep`, :class:`LSTMStep`, :class:`GRUStep`). A layer runs a whole sequence as a visible
+loop over that step (:func:`rnn_forward`, :func:`lstm_forward`, :func:`gru_forward`):
+backpropagation through time is autograd calling each step's hand-written backward in reverse
+order. The input projections $x_t W_{ih}^\top + b_{ih}$ of all steps are one matrix product
+before the loop (as cuDNN does), so a step receives its row of them.
+
+The module classes (:class:`RNN`, :class:`LSTM`, :class:`GRU` and the cells) are thin wrappers
+around those loops with ``torch.nn``'s constructor arguments, parameter names (``weight_ih_l0``,
 ``bias_hh_l1_reverse``...), gate order and return values, so a torch module's ``state_dict``
 loads into them.
 
@@ -21,184 +25,188 @@ from collections.abc import Iterable
 
 import torch
 from torch import Tensor, nn
+from torch.autograd.function import once_differentiable
 
+from nnbasics import init
 from nnbasics._checks import check_choice, check_int, check_real, check_tensor
 from nnbasics.activations import softmax
-from nnbasics.fast.recurrent import FusedRecurrentFunction
-from nnbasics.layers import Linear
+from nnbasics.layers import Linear, LinearFunction
 from nnbasics.losses import cross_entropy
 from nnbasics.numerics import sigmoid, tanh
 from nnbasics.utils import evaluating
 
-__all__ = ["GRU", "LSTM", "RNN", "CharLSTM", "GRUCell", "LSTMCell", "RNNCell", "bits_per_char",
-           "clip_grad_norm_", "clip_grad_value_", "sample", "text_batch"]
+__all__ = ["GRU", "LSTM", "RNN", "CharLSTM", "GRUCell", "GRUStep", "LSTMCell", "LSTMStep", "RNNCell",
+           "RNNStep", "bits_per_char", "clip_grad_norm_", "clip_grad_value_", "gru_forward",
+           "lstm_forward", "rnn_forward", "sample", "text_batch"]
 
-GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}
+GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}  # blocks of H rows in weight_ih
 
-# One time step of each cell, forward and backward side by side, in the chapter's notation.
-# Every tensor has a leading direction dimension D (1, or 2 when a bidirectional layer runs both
-# directions together), so ``@`` is a batched matrix product. ``gi`` [D, B, G] is the step's input
-# projection $x_t W_{ih}^\top + b_{ih}$, ``h`` and ``c`` are $h_{t-1}$ and $c_{t-1}$ [D, B, H],
-# ``w_hh_t`` is $W_{hh}^\top$ [D, H, G], ``b_hh`` is [D, 1, G]. A step returns
-# ``(h_t, c_t, cache)``. Its backward gets $\partial L/\partial h_t$ and $\partial L/\partial c_t$
-# and returns the gradients w.r.t. the gates' input part ``d_gi`` and recurrent part ``d_gh``
-# (both [D, B, G]) and w.r.t. $h_{t-1}$ and $c_{t-1}$.
+# --- One time step of each cell, forward and backward side by side -------------------------------
 
 
-def _lstm_step(gi, h, c, w_hh_t, b_hh):
-    r"""$i_t = \sigma(\cdot)$, $f_t = \sigma(\cdot)$, $g_t = \tanh(\cdot)$, $o_t = \sigma(\cdot)$ of
-    $x_t W_{ih}^\top + h_{t-1} W_{hh}^\top + b$ (``gi`` already holds $b_{hh}$);
-    $c_t = f_t \odot c_{t-1} + i_t \odot g_t$, $h_t = o_t \odot \tanh c_t$."""
-    a_i, a_f, a_g, a_o = (gi + h @ w_hh_t).chunk(4, dim=-1)  # each [D, B, H]
-    i_t, f_t, g_t, o_t = sigmoid(a_i), sigmoid(a_f), tanh(a_g), sigmoid(a_o)
-    c_t = f_t * c + i_t * g_t
-    tanh_c_t = tanh(c_t)
-    h_t = o_t * tanh_c_t
-    return h_t, c_t, (i_t, f_t, g_t, o_t, c, tanh_c_t)
+class RNNStep(torch.autograd.Function):
+    r"""One step of the vanilla RNN: $h_t = \tanh(a_t)$ (or $\max(0, a_t)$), with
+    $a_t = x_t W_{ih}^\top + b_{ih} + h_{t-1} W_{hh}^\top + b_{hh}$.
 
+    Shapes: ``x_proj`` $= x_t W_{ih}^\top + b_{ih}$ ``(B, H)``, ``h`` $= h_{t-1}$ ``(B, H)``,
+    ``w_hh`` ``(H, H)``, ``b_hh`` ``(H,)`` ``-> h_t (B, H)``; ``relu`` picks the nonlinearity.
 
-def _lstm_step_back(dh_t, dc_t, cache, w_hh):
-    r"""$dc_t \mathrel{+}= dh_t\, o_t\, (1 - \tanh^2 c_t)$; then each gate's pre-activation gets
-    $do_t = dh_t \tanh c_t \cdot \sigma'$, $di_t = dc_t\, g_t \cdot \sigma'$,
-    $df_t = dc_t\, c_{t-1} \cdot \sigma'$, $dg_t = dc_t\, i_t\, (1 - g_t^2)$, with
-    $\sigma' = \sigma (1 - \sigma)$; $dh_{t-1} = da\, W_{hh}$, $dc_{t-1} = dc_t\, f_t$."""
-    i_t, f_t, g_t, o_t, c_prev, tanh_c_t = cache
-    dc_t = dc_t + dh_t * o_t * (1 - tanh_c_t * tanh_c_t)
-    d_i = dc_t * g_t * i_t * (1 - i_t)
-    d_f = dc_t * c_prev * f_t * (1 - f_t)
-    d_g = dc_t * i_t * (1 - g_t * g_t)
-    d_o = dh_t * tanh_c_t * o_t * (1 - o_t)
-    d_a = torch.cat([d_i, d_f, d_g, d_o], dim=-1)  # [D, B, 4H], gate order i, f, g, o
-    return d_a, d_a, d_a @ w_hh, dc_t * f_t
-
-
-def _gru_step(gi, h, c, w_hh_t, b_hh):
-    r"""$r_t = \sigma(\cdot)$, $z_t = \sigma(\cdot)$ of $gi + h_{t-1} W_{hh}^\top + b_{hh}$;
-    $n_t = \tanh(gi_n + r_t \odot (h_{t-1} W_{hn}^\top + b_{hn}))$,
-    $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$."""
-    gi_r, gi_z, gi_n = gi.chunk(3, dim=-1)
-    gh_r, gh_z, gh_n = (h @ w_hh_t + b_hh).chunk(3, dim=-1)
-    r_t = sigmoid(gi_r + gh_r)
-    z_t = sigmoid(gi_z + gh_z)
-    n_t = tanh(gi_n + r_t * gh_n)
-    h_t = (1 - z_t) * n_t + z_t * h
-    return h_t, None, (r_t, z_t, n_t, gh_n, h)
-
-
-def _gru_step_back(dh_t, dc_t, cache, w_hh):
-    r"""$dn = dh_t (1 - z_t)(1 - n_t^2)$, $dz = dh_t (h_{t-1} - n_t)\,\sigma'$,
-    $dr = dn\, (h_{t-1} W_{hn}^\top + b_{hn})\,\sigma'$; the recurrent part of n's gradient is
-    $dn\, r_t$; $dh_{t-1} = dh_t\, z_t + d_{gh} W_{hh}$."""
-    r_t, z_t, n_t, gh_n, h_prev = cache
-    d_n = dh_t * (1 - z_t) * (1 - n_t * n_t)
-    d_z = dh_t * (h_prev - n_t) * z_t * (1 - z_t)
-    d_r = d_n * gh_n * r_t * (1 - r_t)
-    d_gi = torch.cat([d_r, d_z, d_n], dim=-1)
-    d_gh = torch.cat([d_r, d_z, d_n * r_t], dim=-1)
-    return d_gi, d_gh, dh_t * z_t + d_gh @ w_hh, None
-
-
-def _rnn_tanh_step(gi, h, c, w_hh_t, b_hh):
-    r"""$h_t = \tanh(x_t W_{ih}^\top + h_{t-1} W_{hh}^\top + b)$ (``gi`` already holds $b_{hh}$)."""
-    h_t = tanh(gi + h @ w_hh_t)
-    return h_t, None, h_t
-
-
-def _rnn_tanh_step_back(dh_t, dc_t, h_t, w_hh):
-    r"""$da = dh_t\,(1 - h_t^2)$, $dh_{t-1} = da\, W_{hh}$."""
-    d_a = dh_t * (1 - h_t * h_t)
-    return d_a, d_a, d_a @ w_hh, None
-
-
-def _rnn_relu_step(gi, h, c, w_hh_t, b_hh):
-    r"""$h_t = \max(0, x_t W_{ih}^\top + h_{t-1} W_{hh}^\top + b)$ (``gi`` already holds $b_{hh}$)."""
-    h_t = torch.clamp(gi + h @ w_hh_t, min=0.0)
-    return h_t, None, h_t
-
-
-def _rnn_relu_step_back(dh_t, dc_t, h_t, w_hh):
-    r"""$da = dh_t$ where $h_t > 0$, else 0; $dh_{t-1} = da\, W_{hh}$."""
-    d_a = torch.where(h_t > 0, dh_t, torch.zeros_like(dh_t))
-    return d_a, d_a, d_a @ w_hh, None
-
-
-STEPS = {
-    "lstm": (_lstm_step, _lstm_step_back),
-    "gru": (_gru_step, _gru_step_back),
-    "rnn_tanh": (_rnn_tanh_step, _rnn_tanh_step_back),
-    "rnn_relu": (_rnn_relu_step, _rnn_relu_step_back),
-}
-
-
-class RecurrentFunction(torch.autograd.Function):
-    r"""A whole sequence through one recurrent layer, all its directions at once, with hand-written
-    BPTT.
-
-    Inputs: ``x`` [D, T, B, I] (direction 1 gets the reversed sequence), ``h0`` [D, B, H],
-    ``c0`` [D, B, H] (LSTM) or None, the weights ``w_ih`` [D, G, I], ``w_hh`` [D, G, H] and biases
-    [D, G] or None, stacked over the D directions (G = gates × H), and for an LSTM with
-    ``proj_size`` P the projection ``w_hr`` [D, P, H] (else None): then $h_t = m_t W_{hr}^\top$
-    with $m_t = o_t \odot \tanh c_t$ the cell's output, so ``h0`` and ``w_hh`` have P columns.
-    Outputs: every hidden state [D, T, B, H (or P)], the last hidden state and the last cell state.
-    One time step is ``STEPS[mode]``: a cell's step and its backward, side by side
-    (``_lstm_step`` and ``_lstm_step_back``, ...).
+    Backward, from $dh_t = \partial L/\partial h_t$: $da_t = dh_t \odot (1 - h_t^2)$ (tanh) or
+    $dh_t \odot [h_t > 0]$ (ReLU); $dh_{t-1} = da_t W_{hh}$, $dW_{hh} = da_t^\top h_{t-1}$,
+    $db_{hh} = \sum_b da_t$, and $da_t$ itself for ``x_proj``.
     """
 
     @staticmethod
-    def forward(ctx, mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr=None):
-        steps, batch = x.shape[1:3]
-        step = STEPS[mode][0]
-        # bias=False: zero biases keep one code path
-        b_ih = w_ih.new_zeros(w_ih.shape[:2]) if b_ih is None else b_ih
-        b_hh = w_hh.new_zeros(w_hh.shape[:2]) if b_hh is None else b_hh
-        if mode != "gru":  # both biases come before any nonlinearity: add b_hh once, here
-            b_ih = b_ih + b_hh
-        # all time steps' input projections in one matrix product: [D, T, B, G]
-        gi = torch.baddbmm(b_ih.unsqueeze(1), x.flatten(1, 2), w_ih.mT).unflatten(1, (steps, batch))
-        w_hh_t, b_hh = w_hh.mT, b_hh.unsqueeze(1)
-        h, c, hs, caches, ms = h0, c0, [h0], [], []
-        for t in range(steps):
-            h, c, cache = step(gi[:, t], h, c, w_hh_t, b_hh)
-            if w_hr is not None:  # projection: h_t = m_t W_hr^T, [D, B, H] -> [D, B, P]
-                ms.append(h)
-                h = h @ w_hr.mT
-            hs.append(h)
-            caches.append(cache)
-        ctx.mode, ctx.caches, ctx.ms = mode, caches, ms
-        ctx.save_for_backward(x, w_ih, w_hh, torch.stack(hs[:-1], dim=1), w_hr)  # h_{t-1}: [D, T, B, H]
-        c_last = c if mode == "lstm" else h.new_zeros(0)
-        return torch.stack(hs[1:], dim=1), h, c_last
+    def forward(ctx, x_proj, h, w_hh, b_hh, relu=False):
+        a_t = x_proj + h @ w_hh.T + b_hh
+        h_t = a_t.clamp(min=0) if relu else tanh(a_t)
+        ctx.save_for_backward(h, w_hh, h_t)
+        ctx.relu = relu
+        return h_t
 
     @staticmethod
-    def backward(ctx, grad_out, grad_h, grad_c):
-        x, w_ih, w_hh, h_prev, w_hr = ctx.saved_tensors
-        mode, caches = ctx.mode, ctx.caches
-        step_back = STEPS[mode][1]
-        steps = x.shape[1]
-        dh = grad_h
-        dc = grad_c if mode == "lstm" else None
-        d_gis, d_ghs, d_hs = [None] * steps, [None] * steps, [None] * steps
-        for t in reversed(range(steps)):  # backpropagation through time
-            dh_t = dh + grad_out[:, t]
-            if w_hr is not None:  # through the projection: dm_t = dh_t W_hr
-                d_hs[t] = dh_t
-                dh_t = dh_t @ w_hr
-            d_gis[t], d_ghs[t], dh, dc = step_back(dh_t, dc, caches[t], w_hh)
-        # the gate gradients of every step, [D, T, B, G], flattened to [D, T * B, G]
-        flat_i = torch.stack(d_gis, dim=1).flatten(1, 2)
-        flat_h = torch.stack(d_ghs, dim=1).flatten(1, 2)
-        need = ctx.needs_input_grad
-        grad_x = torch.bmm(flat_i, w_ih).view_as(x) if need[1] else None
-        # dW = dgates^T inputs, summed over steps and batch
-        grad_w_ih = torch.bmm(flat_i.mT, x.flatten(1, 2)) if need[4] else None
-        grad_w_hh = torch.bmm(flat_h.mT, h_prev.flatten(1, 2)) if need[5] else None
-        grad_b_ih = flat_i.sum(1) if need[6] else None
-        grad_b_hh = flat_h.sum(1) if need[7] else None
-        grad_w_hr = None
-        if w_hr is not None and need[8]:  # dW_hr = sum over steps and batch of dh_t^T m_t
-            flat_dh = torch.stack(d_hs, dim=1).flatten(1, 2)
-            grad_w_hr = torch.bmm(flat_dh.mT, torch.stack(ctx.ms, dim=1).flatten(1, 2))
-        return None, grad_x, dh, dc, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh, grad_w_hr
+    @once_differentiable
+    def backward(ctx, dh_t):
+        h, w_hh, h_t = ctx.saved_tensors
+        da_t = dh_t * (h_t > 0) if ctx.relu else dh_t * (1 - h_t * h_t)
+        return da_t, da_t @ w_hh, da_t.T @ h, da_t.sum(0), None
+
+
+class LSTMStep(torch.autograd.Function):
+    r"""One LSTM step, gates in torch's order $i, f, g, o$:
+    $(a_i, a_f, a_g, a_o) = x_t W_{ih}^\top + b_{ih} + h_{t-1} W_{hh}^\top + b_{hh}$,
+    $i_t = \sigma(a_i)$, $f_t = \sigma(a_f)$, $g_t = \tanh(a_g)$, $o_t = \sigma(a_o)$,
+    $c_t = f_t \odot c_{t-1} + i_t \odot g_t$, $h_t = o_t \odot \tanh c_t$.
+
+    Shapes: ``x_proj`` $= x_t W_{ih}^\top + b_{ih}$ ``(B, 4H)``, ``h`` $= h_{t-1}$ ``(B, H)``,
+    ``c`` $= c_{t-1}$ ``(B, H)``, ``w_hh`` ``(4H, H)``, ``b_hh`` ``(4H,)``
+    ``-> h_t, c_t`` each ``(B, H)``.
+
+    Backward, from $dh_t$ and $dc_t$ (the gradient reaching $c_t$ from step $t + 1$):
+    $dc_t \mathrel{+}= dh_t \odot o_t \odot (1 - \tanh^2 c_t)$; with $\sigma' = \sigma(1 - \sigma)$,
+    $da_i = dc_t\, g_t\, \sigma'(a_i)$, $da_f = dc_t\, c_{t-1}\, \sigma'(a_f)$,
+    $da_g = dc_t\, i_t\, (1 - g_t^2)$, $da_o = dh_t \tanh c_t\, \sigma'(a_o)$;
+    $dh_{t-1} = da\, W_{hh}$, $dc_{t-1} = dc_t \odot f_t$, $dW_{hh} = da^\top h_{t-1}$,
+    $db_{hh} = \sum_b da$.
+    """
+
+    @staticmethod
+    def forward(ctx, x_proj, h, c, w_hh, b_hh):
+        a_i, a_f, a_g, a_o = (x_proj + h @ w_hh.T + b_hh).chunk(4, dim=1)
+        i_t, f_t, g_t, o_t = sigmoid(a_i), sigmoid(a_f), tanh(a_g), sigmoid(a_o)
+        c_t = f_t * c + i_t * g_t
+        tanh_c_t = tanh(c_t)
+        h_t = o_t * tanh_c_t
+        ctx.save_for_backward(h, c, w_hh, i_t, f_t, g_t, o_t, tanh_c_t)
+        return h_t, c_t
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, dh_t, dc_t):
+        h, c, w_hh, i_t, f_t, g_t, o_t, tanh_c_t = ctx.saved_tensors
+        dc_t = dc_t + dh_t * o_t * (1 - tanh_c_t * tanh_c_t)
+        da_i = dc_t * g_t * i_t * (1 - i_t)
+        da_f = dc_t * c * f_t * (1 - f_t)
+        da_g = dc_t * i_t * (1 - g_t * g_t)
+        da_o = dh_t * tanh_c_t * o_t * (1 - o_t)
+        da = torch.cat([da_i, da_f, da_g, da_o], dim=1)  # (B, 4H), gate order i, f, g, o
+        return da, da @ w_hh, dc_t * f_t, da.T @ h, da.sum(0)
+
+
+class GRUStep(torch.autograd.Function):
+    r"""One GRU step, gates in torch's order $r, z, n$: with $(a_{ir}, a_{iz}, a_{in}) =
+    x_t W_{ih}^\top + b_{ih}$ and $(a_{hr}, a_{hz}, a_{hn}) = h_{t-1} W_{hh}^\top + b_{hh}$,
+    $r_t = \sigma(a_{ir} + a_{hr})$, $z_t = \sigma(a_{iz} + a_{hz})$,
+    $n_t = \tanh(a_{in} + r_t \odot a_{hn})$, $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$.
+
+    Shapes: ``x_proj`` $= x_t W_{ih}^\top + b_{ih}$ ``(B, 3H)``, ``h`` $= h_{t-1}$ ``(B, H)``,
+    ``w_hh`` ``(3H, H)``, ``b_hh`` ``(3H,)`` ``-> h_t (B, H)``.
+
+    Backward, from $dh_t$: $dn = dh_t (1 - z_t)(1 - n_t^2)$, $dz = dh_t (h_{t-1} - n_t)\,\sigma'$,
+    $dr = dn\, a_{hn}\, \sigma'$; ``x_proj`` gets $(dr, dz, dn)$ and $h_{t-1} W_{hh}^\top + b_{hh}$
+    gets $(dr, dz, dn \odot r_t)$ $= da_h$; $dh_{t-1} = dh_t \odot z_t + da_h W_{hh}$,
+    $dW_{hh} = da_h^\top h_{t-1}$, $db_{hh} = \sum_b da_h$.
+    """
+
+    @staticmethod
+    def forward(ctx, x_proj, h, w_hh, b_hh):
+        a_ir, a_iz, a_in = x_proj.chunk(3, dim=1)
+        a_hr, a_hz, a_hn = (h @ w_hh.T + b_hh).chunk(3, dim=1)
+        r_t = sigmoid(a_ir + a_hr)
+        z_t = sigmoid(a_iz + a_hz)
+        n_t = tanh(a_in + r_t * a_hn)
+        h_t = (1 - z_t) * n_t + z_t * h
+        ctx.save_for_backward(h, w_hh, r_t, z_t, n_t, a_hn)
+        return h_t
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, dh_t):
+        h, w_hh, r_t, z_t, n_t, a_hn = ctx.saved_tensors
+        dn = dh_t * (1 - z_t) * (1 - n_t * n_t)
+        dz = dh_t * (h - n_t) * z_t * (1 - z_t)
+        dr = dn * a_hn * r_t * (1 - r_t)
+        da_i = torch.cat([dr, dz, dn], dim=1)  # (B, 3H), gate order r, z, n
+        da_h = torch.cat([dr, dz, dn * r_t], dim=1)
+        return da_i, dh_t * z_t + da_h @ w_hh, da_h.T @ h, da_h.sum(0)
+
+
+# --- A whole sequence: a loop over the step ------------------------------------------------------
+# x is (T, B, I). The input projections of all T steps are one matrix product (LinearFunction);
+# then each step is one call of the cell's Function. Backpropagation through time is autograd
+# calling each step's backward in reverse order, and adding every step's dW_hh into W_hh.grad.
+# unbind cuts the projections into steps with one autograd node (indexing x_proj[t] of the tensor
+# would make each step's backward fill a (T, B, G) tensor of zeros around its row).
+
+
+def rnn_forward(x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None, b_hh: Tensor,
+                nonlinearity: str = "tanh") -> tuple[Tensor, Tensor]:
+    r"""An RNN layer over a sequence: ``x (T, B, I)``, $h_0$ ``(B, H)`` ``-> (T, B, H), h_T (B, H)``.
+
+    Weights as in :class:`RNNStep`, with ``w_ih`` ``(H, I)`` and ``b_ih`` ``(H,)`` (or None)."""
+    # x_t W_ih^T + b_ih for every t in one matrix product, (T, B, H), cut into T rows (B, H)
+    x_proj = LinearFunction.apply(x, w_ih, b_ih).unbind(0)
+    hs = []
+    for t in range(len(x)):
+        h = RNNStep.apply(x_proj[t], h, w_hh, b_hh, nonlinearity == "relu")
+        hs.append(h)
+    return torch.stack(hs), h
+
+
+def lstm_forward(x: Tensor, h: Tensor, c: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None,
+                 b_hh: Tensor, w_hr: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
+    r"""An LSTM layer over a sequence: ``x (T, B, I)``, $h_0$, $c_0$ ``(B, H)``
+    ``-> (T, B, H), h_T (B, H), c_T (B, H)``.
+
+    Weights as in :class:`LSTMStep`, with ``w_ih`` ``(4H, I)`` and ``b_ih`` ``(4H,)`` (or None).
+    With a projection ``w_hr`` ``(P, H)``, $h_t = (o_t \odot \tanh c_t)\, W_{hr}^\top$ has $P$
+    features (so $h_0$ and ``w_hh`` have $P$ columns), as torch's ``proj_size``."""
+    # x_t W_ih^T + b_ih for every t in one matrix product, (T, B, 4H), cut into T rows (B, 4H)
+    x_proj = LinearFunction.apply(x, w_ih, b_ih).unbind(0)
+    hs = []
+    for t in range(len(x)):
+        h, c = LSTMStep.apply(x_proj[t], h, c, w_hh, b_hh)
+        if w_hr is not None:
+            h = LinearFunction.apply(h, w_hr, None)
+        hs.append(h)
+    return torch.stack(hs), h, c
+
+
+def gru_forward(x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None,
+                b_hh: Tensor) -> tuple[Tensor, Tensor]:
+    r"""A GRU layer over a sequence: ``x (T, B, I)``, $h_0$ ``(B, H)`` ``-> (T, B, H), h_T (B, H)``.
+
+    Weights as in :class:`GRUStep`, with ``w_ih`` ``(3H, I)`` and ``b_ih`` ``(3H,)`` (or None)."""
+    # x_t W_ih^T + b_ih for every t in one matrix product, (T, B, 3H), cut into T rows (B, 3H)
+    x_proj = LinearFunction.apply(x, w_ih, b_ih).unbind(0)
+    hs = []
+    for t in range(len(x)):
+        h = GRUStep.apply(x_proj[t], h, w_hh, b_hh)
+        hs.append(h)
+    return torch.stack(hs), h
+
+
+# --- The torch-compatible modules: thin wrappers around the loops ---------------------------------
 
 
 def _check_dtypes(module: nn.Module, x: Tensor, states: list[Tensor]) -> None:
@@ -212,11 +220,14 @@ def _check_dtypes(module: nn.Module, x: Tensor, states: list[Tensor]) -> None:
             )
 
 
-class _RecurrentBase(nn.Module):
-    #: LSTM and GRU run the fused kernels of :mod:`nnbasics.fast.recurrent` (same numbers);
-    #: set ``layer.fast = False`` to run the clear ``RecurrentFunction`` the chapter shows.
-    fast = True
+def _reset_parameters(module: nn.Module) -> None:
+    r"""torch's initialization: every parameter from $\mathcal U(-1/\sqrt H, 1/\sqrt H)$."""
+    bound = 1 / math.sqrt(module.hidden_size)
+    for p in module.parameters():
+        init.uniform_(p, -bound, bound)
 
+
+class _RecurrentBase(nn.Module):
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
                  proj_size: int = 0, device: object = None, dtype: torch.dtype | None = None) -> None:
@@ -240,32 +251,61 @@ class _RecurrentBase(nn.Module):
         self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
         self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
         self.dropout, self.bidirectional, self.proj_size = 0.0, bidirectional, proj_size
-        directions = 2 if bidirectional else 1
         gate_size = GATES[mode] * hidden_size
         out_size = proj_size or hidden_size  # the size of h_t
-        self._names = []
+        factory = {"device": device, "dtype": dtype}
         for layer in range(num_layers):
-            layer_input = input_size if layer == 0 else out_size * directions
-            for suffix in ("", "_reverse")[:directions]:
-                names = [f"weight_ih_l{layer}{suffix}", f"weight_hh_l{layer}{suffix}"]
-                shapes = [(gate_size, layer_input), (gate_size, out_size)]
+            layer_input = input_size if layer == 0 else out_size * self.directions
+            for suffix in self.suffixes:
+                shapes = {"weight_ih": (gate_size, layer_input), "weight_hh": (gate_size, out_size)}
                 if bias:
-                    names += [f"bias_ih_l{layer}{suffix}", f"bias_hh_l{layer}{suffix}"]
-                    shapes += [(gate_size,), (gate_size,)]
+                    shapes |= {"bias_ih": (gate_size,), "bias_hh": (gate_size,)}
                 if proj_size:
-                    names.append(f"weight_hr_l{layer}{suffix}")
-                    shapes.append((proj_size, hidden_size))
-                for name, shape in zip(names, shapes, strict=True):
-                    empty = torch.empty(shape, device=device, dtype=dtype)
-                    self.register_parameter(name, nn.Parameter(empty))
-                self._names.append(names)
+                    shapes["weight_hr"] = (proj_size, hidden_size)
+                for name, shape in shapes.items():
+                    parameter = nn.Parameter(torch.empty(shape, **factory))
+                    self.register_parameter(f"{name}_l{layer}{suffix}", parameter)
         self.reset_parameters()
 
+    @property
+    def directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    @property
+    def suffixes(self) -> tuple[str, ...]:
+        """The parameter names' direction suffixes: ``""`` forwards, ``"_reverse"`` backwards."""
+        return ("", "_reverse")[: self.directions]
+
     def reset_parameters(self) -> None:
-        r"""torch's initialization: every parameter from $\mathcal U(-1/\sqrt H, 1/\sqrt H)$."""
-        bound = 1 / math.sqrt(self.hidden_size)
-        for p in self.parameters():
-            nn.init.uniform_(p, -bound, bound)
+        _reset_parameters(self)
+
+    def _weights(self, layer: int, suffix: str = ""):
+        """``w_ih, w_hh, b_ih, b_hh, w_hr`` of one layer and direction, by their torch names
+        (``b_ih`` is None and ``b_hh`` zeros with ``bias=False``; ``w_hr`` is None without
+        ``proj_size``)."""
+        w_ih = getattr(self, f"weight_ih_l{layer}{suffix}")
+        w_hh = getattr(self, f"weight_hh_l{layer}{suffix}")
+        b_ih = getattr(self, f"bias_ih_l{layer}{suffix}") if self.bias else None
+        b_hh = getattr(self, f"bias_hh_l{layer}{suffix}") if self.bias else w_hh.new_zeros(w_hh.shape[0])
+        w_hr = getattr(self, f"weight_hr_l{layer}{suffix}") if self.proj_size else None
+        return w_ih, w_hh, b_ih, b_hh, w_hr
+
+    def _sequence(self, x, h, c, w_ih, w_hh, b_ih, b_hh, w_hr):
+        """One direction of one layer over the sequence: the kind's loop (RNN, LSTM or GRU)."""
+        raise NotImplementedError
+
+    def _layer(self, layer: int, x: Tensor, h0: Tensor, c0: Tensor | None):
+        """One layer, every direction: ``x (T, B, I)``, ``h0``, ``c0`` ``(D, B, H)`` ``->``
+        ``(T, B, D * H)``, ``h_T`` and ``c_T`` ``(D, B, H)`` (``c_T`` None but for an LSTM)."""
+        outs, hs, cs = [], [], []
+        for k, suffix in enumerate(self.suffixes):
+            reverse = suffix == "_reverse"  # the reverse direction reads the sequence backwards
+            out, h, c = self._sequence(x.flip(0) if reverse else x, h0[k], None if c0 is None else c0[k],
+                                       *self._weights(layer, suffix))
+            outs.append(out.flip(0) if reverse else out)
+            hs.append(h)
+            cs.append(c)
+        return torch.cat(outs, dim=2), torch.stack(hs), None if c0 is None else torch.stack(cs)
 
     def forward(self, input: Tensor, hx: Tensor | tuple[Tensor, Tensor] | None = None):
         x = check_tensor(input)
@@ -284,34 +324,18 @@ class _RecurrentBase(nn.Module):
                 f"input_size mismatch: {type(self).__name__} expects {self.input_size} features "
                 f"in the last dimension, got input of shape {tuple(input.shape)}"
             )
-        directions = 2 if self.bidirectional else 1
+        directions = self.directions
         state_shape = (self.num_layers * directions, x.shape[1], self.hidden_size)
         h_shape = (*state_shape[:2], self.proj_size or self.hidden_size)
         h0, c0 = self._initial_state(hx, h_shape, state_shape, x, unbatched)
         _check_dtypes(self, x, [h0] if c0 is None else [h0, c0])
-        hn, cn, layer_input = [], [], x
+        hn, cn = [], []
         for layer in range(self.num_layers):
-            # both directions in one call: the reverse one reads the sequence backwards
-            xs = (
-                torch.stack([layer_input, layer_input.flip(0)])
-                if directions == 2
-                else layer_input.unsqueeze(0)
-            )
             k = slice(layer * directions, (layer + 1) * directions)
-            w_ih, w_hh, b_ih, b_hh, w_hr = self._stacked_weights(layer)
-            # LSTM and GRU (the layers the chapters train) run the fused kernels of the appendix
-            # "Making it fast"; tests/test_fast_recurrent.py checks that they equal RecurrentFunction.
-            # An LSTM with a projection (proj_size) runs the clear RecurrentFunction only.
-            use_fast = self.fast and self.mode in ("lstm", "gru") and w_hr is None
-            args = (self.mode, xs, h0[k], None if c0 is None else c0[k], w_ih, w_hh, b_ih, b_hh)
-            if use_fast:
-                out, h, c = FusedRecurrentFunction.apply(*args)
-            else:
-                out, h, c = RecurrentFunction.apply(*args, w_hr)
-            layer_input = torch.cat([out[0], out[1].flip(0)], dim=2) if directions == 2 else out[0]
+            x, h, c = self._layer(layer, x, h0[k], None if c0 is None else c0[k])
             hn.append(h)
             cn.append(c)
-        output, h_n = layer_input, torch.cat(hn)
+        output, h_n = x, torch.cat(hn)
         if unbatched:
             output, h_n = output.squeeze(1), h_n.squeeze(1)
         elif self.batch_first:
@@ -320,16 +344,6 @@ class _RecurrentBase(nn.Module):
             c_n = torch.cat(cn)
             return output, (h_n, c_n.squeeze(1) if unbatched else c_n)
         return output, h_n
-
-    def _stacked_weights(self, layer):
-        """``w_ih``, ``w_hh``, ``b_ih``, ``b_hh``, ``w_hr`` of one layer, stacked over its directions
-        (None for the biases with ``bias=False``, and for ``w_hr`` without ``proj_size``)."""
-        directions = 2 if self.bidirectional else 1
-        names = zip(*self._names[layer * directions : (layer + 1) * directions], strict=True)
-        # keyed by the name without the layer: "weight_ih", "bias_hh", "weight_hr", ...
-        weights = {same[0][: same[0].rindex("_l")]: torch.stack([getattr(self, n) for n in same])
-                   for same in names}
-        return [weights.get(k) for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")]
 
     def _initial_state(self, hx, h_shape, c_shape, x, unbatched):
         def check(t, name, shape):
@@ -369,7 +383,7 @@ class _RecurrentBase(nn.Module):
 
 
 class RNN(_RecurrentBase):
-    r"""Elman RNN, like :class:`torch.nn.RNN`.
+    r"""Elman RNN, like :class:`torch.nn.RNN`, a loop over :class:`RNNStep` (:func:`rnn_forward`).
 
     $h_t = \tanh(x_t W_{ih}^\top + b_{ih} + h_{t-1}W_{hh}^\top + b_{hh})$ (or ReLU).
 
@@ -398,13 +412,17 @@ class RNN(_RecurrentBase):
                          bidirectional, device=device, dtype=dtype)
         self.nonlinearity = act
 
+    def _sequence(self, x, h, c, w_ih, w_hh, b_ih, b_hh, w_hr):
+        return *rnn_forward(x, h, w_ih, w_hh, b_ih, b_hh, self.nonlinearity), None
+
 
 class LSTM(_RecurrentBase):
-    r"""LSTM, like :class:`torch.nn.LSTM` (gates in torch's order $i, f, g, o$):
+    r"""LSTM, like :class:`torch.nn.LSTM` (gates in torch's order $i, f, g, o$), a loop over
+    :class:`LSTMStep` (:func:`lstm_forward`):
     $c_t = f_t \odot c_{t-1} + i_t \odot g_t$, $h_t = o_t \odot \tanh(c_t)$.
 
     With ``proj_size`` $P > 0$, $h_t = (o_t \odot \tanh c_t)\,W_{hr}^\top$ has $P$ features
-    (``weight_hr_l0`` ``(P, H)``), as in torch; such a layer runs the clear ``RecurrentFunction``.
+    (``weight_hr_l0`` ``(P, H)``), as in torch.
 
     Shapes, with $D$ = 2 if ``bidirectional`` else 1: ``(T, N, I) -> (T, N, D * H_out)``
     (``(N, T, ...)`` with ``batch_first``; unbatched ``(T, I)``), and each of ``(h_0, c_0)``, ``(h_n, c_n)``
@@ -429,9 +447,13 @@ class LSTM(_RecurrentBase):
         super().__init__("lstm", input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, proj_size, device, dtype)
 
+    def _sequence(self, x, h, c, w_ih, w_hh, b_ih, b_hh, w_hr):
+        return lstm_forward(x, h, c, w_ih, w_hh, b_ih, b_hh, w_hr)
+
 
 class GRU(_RecurrentBase):
-    r"""GRU, like :class:`torch.nn.GRU` (gates $r, z, n$):
+    r"""GRU, like :class:`torch.nn.GRU` (gates $r, z, n$), a loop over :class:`GRUStep`
+    (:func:`gru_forward`):
     $n_t = \tanh(W_{in}x_t + b_{in} + r_t \odot (W_{hn}h_{t-1} + b_{hn}))$,
     $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$.
 
@@ -456,6 +478,9 @@ class GRU(_RecurrentBase):
         super().__init__("gru", input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, device=device, dtype=dtype)
 
+    def _sequence(self, x, h, c, w_ih, w_hh, b_ih, b_hh, w_hr):
+        return *gru_forward(x, h, w_ih, w_hh, b_ih, b_hh), None
+
 
 class _CellBase(nn.Module):
     def __init__(self, mode: str, input_size: int, hidden_size: int, bias: bool = True,
@@ -474,11 +499,10 @@ class _CellBase(nn.Module):
         else:
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)
-        bound = 1 / math.sqrt(hidden_size)
-        for p in self.parameters():
-            nn.init.uniform_(p, -bound, bound)
+        _reset_parameters(self)
 
-    def _run(self, input, hx):
+    def _run(self, step: type[torch.autograd.Function], input: Tensor, hx, *extra):
+        """Check the shapes, project $x W_{ih}^\\top + b_{ih}$ and call ``step`` once."""
         x = check_tensor(input)
         if x.dim() not in (1, 2) or x.shape[-1] != self.input_size:
             raise ValueError(
@@ -497,24 +521,15 @@ class _CellBase(nn.Module):
             if tuple(s.shape) != shape:
                 raise ValueError(f"hidden state must have shape {shape}, got {tuple(s.shape)}")
         _check_dtypes(self, x, states)
-        c0 = (states[1] if len(states) > 1 else x.new_zeros(shape)) if self.mode == "lstm" else None
-        # one time step, one direction: x is [1, 1, B, I], the states [1, B, H]
-        params = (self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
-        _, h, c = RecurrentFunction.apply(
-            self.mode,
-            x[None, None],
-            states[0][None],
-            None if c0 is None else c0[None],
-            *(None if p is None else p[None] for p in params),
-        )
-        h, c = h[0], c[0] if self.mode == "lstm" else c
-        if unbatched:
-            h, c = h.squeeze(0), c.squeeze(0) if self.mode == "lstm" else c
-        return (h, c) if self.mode == "lstm" else h
+        b_hh = self.bias_hh if self.bias else self.weight_hh.new_zeros(self.weight_hh.shape[0])
+        x_proj = LinearFunction.apply(x, self.weight_ih, self.bias_ih)
+        out = step.apply(x_proj, *states, self.weight_hh, b_hh, *extra)
+        return tuple(o.squeeze(0) for o in out) if unbatched and isinstance(out, tuple) else (
+            out.squeeze(0) if unbatched else out)
 
 
 class RNNCell(_CellBase):
-    r"""One RNN step, like :class:`torch.nn.RNNCell`: ``h' = cell(x, h)``.
+    r"""One RNN step, like :class:`torch.nn.RNNCell`: ``h' = cell(x, h)``, one call of :class:`RNNStep`.
 
     $h' = \tanh(x W_{ih}^\top + b_{ih} + h W_{hh}^\top + b_{hh})$ (or ReLU).
     ``forward(input, hx=None)``: ``(B, I), (B, H) -> (B, H)`` (or unbatched ``(I), (H) -> (H)``);
@@ -535,11 +550,12 @@ class RNNCell(_CellBase):
         self.nonlinearity = nonlinearity
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
-        return self._run(input, hx)
+        return self._run(RNNStep, input, hx, self.nonlinearity == "relu")
 
 
 class LSTMCell(_CellBase):
-    r"""One LSTM step, like :class:`torch.nn.LSTMCell`: ``h', c' = cell(x, (h, c))``.
+    r"""One LSTM step, like :class:`torch.nn.LSTMCell`: ``h', c' = cell(x, (h, c))``, one call of
+    :class:`LSTMStep`.
 
     $c' = f \odot c + i \odot g$, $h' = o \odot \tanh c'$, gates $i, f, g, o$ as in :class:`LSTM`.
     ``forward(input, hx=None)``: ``(B, I) -> (B, H)``: ``input`` and the pair ``(h, c)``, each
@@ -557,11 +573,11 @@ class LSTMCell(_CellBase):
         super().__init__("lstm", input_size, hidden_size, bias, device, dtype)
 
     def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
-        return self._run(input, (None, None) if hx is None else hx)
+        return self._run(LSTMStep, input, (None, None) if hx is None else hx)
 
 
 class GRUCell(_CellBase):
-    r"""One GRU step, like :class:`torch.nn.GRUCell`: ``h' = cell(x, h)``.
+    r"""One GRU step, like :class:`torch.nn.GRUCell`: ``h' = cell(x, h)``, one call of :class:`GRUStep`.
 
     $h' = (1 - z) \odot n + z \odot h$, gates $r, z, n$ as in :class:`GRU`.
     ``forward(input, hx=None)``: ``(B, I), (B, H) -> (B, H)`` (or unbatched ``(I), (H) -> (H)``);
@@ -579,7 +595,7 @@ class GRUCell(_CellBase):
         super().__init__("gru", input_size, hidden_size, bias, device, dtype)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
-        return self._run(input, hx)
+        return self._run(GRUStep, input, hx)
 
 
 # --- Gradient clipping ----------------------------------------------------------------------------
