@@ -377,3 +377,156 @@ def test_weighted_regression_losses_match_torch(name, reduction):
         torch.testing.assert_close(ours, theirs)
     with pytest.raises(ValueError, match="weight"):
         getattr(L, name)(x, y, weight=w[:2])
+
+
+# --- Issue 33: each family a Function; the derivative only in backward; double backward right -----
+
+
+def _pair(seed=7, shape=(4, 3)):
+    g = torch.Generator().manual_seed(seed)
+    return (torch.randn(shape, dtype=torch.float64, generator=g),
+            torch.randn(shape, dtype=torch.float64, generator=g))
+
+
+def _functions_against_torch():
+    x, y = _pair()
+    prob = torch.sigmoid(x)
+    target = torch.rand(4, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    p = torch.tensor([0.5, 1.0, 3.0], dtype=torch.float64)
+    labels = torch.tensor([[1, -1, 1]] * 4)
+    soft = torch.softmax(y, dim=1)
+    cls = torch.tensor([0, 2, 1, 2])
+    return [
+        ("mse", L.MSEFunction.apply, F.mse_loss, (x, y), {}, ()),
+        ("l1", L.L1Function.apply, F.l1_loss, (x, y), {}, ()),
+        ("smooth_l1", L.SmoothL1Function.apply, F.smooth_l1_loss, (x, y), {"beta": 0.7}, (0.7,)),
+        ("huber", L.HuberFunction.apply, F.huber_loss, (x, y), {"delta": 0.7}, (0.7,)),
+        ("bce", L.BCEFunction.apply, F.binary_cross_entropy, (prob, target), {}, ()),
+        ("bce_logits", lambda a, b: L.BCEWithLogitsFunction.apply(a, b, p),  # torch: no pos_weight gradient
+         lambda a, b: F.binary_cross_entropy_with_logits(a, b, pos_weight=p, reduction="none"),
+         (x, target), None, ()),
+        ("hinge", lambda a: L.HingeEmbeddingFunction.apply(a, labels.double(), 0.3),
+         lambda a: F.hinge_embedding_loss(a, labels, margin=0.3, reduction="none"), (x,), None, ()),
+        ("cross_entropy", L.CrossEntropyFunction.apply, F.cross_entropy, (x, soft), {}, ()),
+        ("nll", lambda a: L.NLLFunction.apply(a, F.one_hot(cls, 3).double()),
+         lambda a: F.nll_loss(a, cls, reduction="none"), (x,), None, ()),
+        ("kl_div", lambda a, b: L.KLDivFunction.apply(a, b, False),
+         lambda a, b: F.kl_div(a, b, reduction="none"), (x, soft), None, ()),
+        ("kl_div_log", lambda a, b: L.KLDivFunction.apply(a, b, True),
+         lambda a, b: F.kl_div(a, b, reduction="none", log_target=True), (x, y), None, ()),
+    ]
+
+
+@pytest.mark.parametrize(("name", "ours", "theirs", "args", "kwargs", "extra"), _functions_against_torch(),
+                         ids=[c[0] for c in _functions_against_torch()])
+def test_each_function_gives_torchs_unreduced_values_and_gradients(name, ours, theirs, args, kwargs, extra):
+    """The Functions themselves (no wrapper, no reduction) against torch's reduction="none"."""
+    results = []
+    for fn in (lambda *a: ours(*a, *extra),
+               (lambda *a: theirs(*a, reduction="none", **kwargs)) if kwargs is not None else theirs):
+        inputs = [a.clone().requires_grad_(True) for a in args]
+        out = fn(*inputs)
+        upstream = random_tensor(out.shape, out.dtype, 3, scale=1.0)
+        results.append([out.detach(), *torch.autograd.grad(out, inputs, upstream)])
+    for a, b in zip(*results, strict=True):
+        torch.testing.assert_close(a, b)
+
+
+def gradgradcheck_cases():
+    """Each loss, with every float input it differentiates, away from its kinks."""
+    x, y = _pair(11)
+    d = torch.where((x - y).abs() < 0.1, x - y + 0.3, x - y)  # |d| > 0.05, away from 0.7 below
+    d = torch.where(((d.abs() - 0.7).abs() < 0.05), d * 1.2, d)
+    prob = torch.rand(4, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(2)).mul(0.8).add(0.1)
+    w = torch.tensor([0.5, 1.0, 2.0], dtype=torch.float64)
+    cls = torch.tensor([0, 2, -100, 2])
+    soft = torch.softmax(y, dim=1)
+    margin_x = torch.where((x - 0.3).abs() < 0.05, x + 0.2, x)
+    return [
+        ("mse", lambda a, b: L.mse_loss(a, b), (y + d, y)),
+        ("mse_weighted", lambda a, b, c: L.mse_loss(a, b, weight=c), (y + d, y, prob)),
+        ("l1", lambda a, b: L.l1_loss(a, b, reduction="sum"), (y + d, y)),
+        ("smooth_l1", lambda a, b: L.smooth_l1_loss(a, b, beta=0.7, reduction="none"), (y + d, y)),
+        ("huber", lambda a, b: L.huber_loss(a, b, delta=0.7), (y + d, y)),
+        ("msle", lambda a, b: L.msle(a, b), (x.abs() + 0.1, y.abs() + 0.1)),
+        ("mape", lambda a, b: L.mape(a, b), (x, y.abs() + 0.5)),
+        ("bce", lambda a, b: L.binary_cross_entropy(a, b, weight=w), (prob, prob.flip(0))),
+        ("bce_logits", lambda a, b, c: L.binary_cross_entropy_with_logits(a, b, pos_weight=c), (x, prob, w)),
+        ("hinge", lambda a: L.hinge_embedding_loss(a, torch.tensor([[1, -1, 1]] * 4), margin=0.3),
+         (margin_x,)),
+        ("cross_entropy", lambda a: L.cross_entropy(a, cls, weight=w, label_smoothing=0.1), (x,)),
+        ("cross_entropy_prob", lambda a, b: L.cross_entropy(a, b, weight=w, label_smoothing=0.2), (x, soft)),
+        ("cross_entropy_nd", lambda a: L.cross_entropy(a, cls.reshape(2, 2) % 3, reduction="none"),
+         (x.reshape(2, 2, 3).transpose(1, 2),)),
+        ("nll", lambda a: L.nll_loss(a, cls, weight=w), (x,)),
+        ("kl_div", lambda a, b: L.kl_div(a, b, reduction="batchmean"), (x, soft)),
+        ("kl_div_log", lambda a, b: L.kl_div(a, b, log_target=True), (x, y)),
+    ]
+
+
+@pytest.mark.parametrize(("name", "fn", "args"), gradgradcheck_cases(),
+                         ids=[c[0] for c in gradgradcheck_cases()])
+def test_gradcheck_and_gradgradcheck(name, fn, args):
+    """The backward is written in differentiable ops on the saved inputs, so its own derivative is
+    right: double backward works (a Hessian-vector product, a gradient penalty)."""
+    inputs = tuple(a.detach().clone().requires_grad_(True) for a in args)
+    assert torch.autograd.gradcheck(fn, inputs)
+    assert torch.autograd.gradgradcheck(fn, inputs)
+
+
+class _RecordOutputs(torch.utils._python_dispatch.TorchDispatchMode):
+    """Every tensor an aten op produces while the mode is on."""
+
+    def __init__(self):
+        super().__init__()
+        self.outputs = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        self.outputs += [t.detach().clone() for t in torch.utils._pytree.tree_leaves(out)
+                         if isinstance(t, torch.Tensor) and t.is_floating_point()]
+        return out
+
+
+def derivative_cases():
+    x, y = _pair(13)
+    prob = torch.rand(4, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(4)).mul(0.8).add(0.1)
+    soft, cls, labels = torch.softmax(y, dim=1), torch.tensor([0, 2, 1, 2]), torch.tensor([[1, -1, 1]] * 4)
+    d = x - y
+    return [
+        ("mse", lambda: L.mse_loss(x, y, reduction="none"), 2 * d),
+        ("l1", lambda: L.l1_loss(x, y, reduction="none"), torch.sign(d)),
+        ("smooth_l1", lambda: L.smooth_l1_loss(x, y, reduction="none", beta=0.7),
+         torch.where(d.abs() < 0.7, d / 0.7, torch.sign(d))),
+        ("huber", lambda: L.huber_loss(x, y, reduction="none", delta=0.7),
+         torch.where(d.abs() <= 0.7, d, 0.7 * torch.sign(d))),
+        ("msle", lambda: L.msle(x.abs(), y.abs(), reduction="none"),
+         2 * (torch.log1p(x.abs()) - torch.log1p(y.abs())) / (1 + x.abs())),
+        ("mape", lambda: L.mape(x, y, reduction="none"), 100 * torch.sign(d) / y.abs()),
+        ("bce", lambda: L.binary_cross_entropy(prob, prob.flip(0), reduction="none"),
+         (prob - prob.flip(0)) / (prob * (1 - prob))),
+        ("bce_logits", lambda: L.binary_cross_entropy_with_logits(x, prob, reduction="none"),
+         torch.sigmoid(x) - prob),
+        ("hinge", lambda: L.hinge_embedding_loss(x, labels, margin=0.3, reduction="none"),
+         torch.where(labels == 1, 1.0, -(x < 0.3).double())),
+        ("cross_entropy", lambda: L.cross_entropy(x, cls, reduction="none"),
+         torch.softmax(x, 1) - F.one_hot(cls, 3)),
+        ("cross_entropy_prob", lambda: L.cross_entropy(x, soft, reduction="none"),
+         torch.softmax(x, 1) - soft),
+        ("nll", lambda: L.nll_loss(x, cls, reduction="none"), -F.one_hot(cls, 3).double()),
+        ("kl_div", lambda: L.kl_div(x, soft, reduction="none"), -soft),
+    ]
+
+
+@pytest.mark.parametrize(("name", "evaluate", "derivative"), derivative_cases(),
+                         ids=[c[0] for c in derivative_cases()])
+def test_evaluation_does_not_compute_the_derivative(name, evaluate, derivative):
+    """Under no_grad (evaluation) no op produces the loss's derivative: only backward computes it.
+    (Before issue 33 every loss but cross-entropy computed it in its forward pass.)"""
+    recorder = _RecordOutputs()
+    with torch.no_grad(), recorder:
+        evaluate()
+    assert recorder.outputs, "the recorder saw the forward pass's ops"
+    found = [t for t in recorder.outputs if t.shape == derivative.shape
+             and torch.allclose(t.to(derivative.dtype), derivative.to(t.dtype))]
+    assert not found, f"{name}: evaluation computed the derivative"

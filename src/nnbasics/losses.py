@@ -1,16 +1,15 @@
-"""Loss functions, each with its derivative written next to it.
+"""Loss functions: each a forward that computes the loss, beside a backward that computes its derivative.
 
-Taught in the chapter "Loss functions". Every loss is evaluated by ``LossFunction``, a
-:class:`torch.autograd.Function` that receives the elementwise loss *and its derivative*,
-computed by hand in the loss's own function below, then reduces them: ``"none"`` keeps one
-loss per element, ``"sum"`` adds them, ``"mean"`` divides by a denominator (the number of
-elements, or the sum of the class weights for weighted cross-entropy). The functions mirror
-:mod:`torch.nn.functional` and the module classes :mod:`torch.nn`, so either can be swapped in.
+Taught in the chapter "Loss functions" (``book/losses/losses.ipynb``). Each family is a
+:class:`torch.autograd.Function` in the chapter's symbols: ``forward`` returns one loss $\\ell$ per
+element (per sample for cross-entropy) and computes nothing else, so evaluation never pays for a
+derivative; ``backward`` multiplies the upstream gradient by $\\partial\\ell/\\partial x$, written with
+differentiable tensor ops on the saved inputs, so a second derivative (double backward) is right
+too. The functions named as in :mod:`torch.nn.functional` check their arguments, apply a Function,
+and end with :func:`_reduce`, the one reduction step; the module classes mirror :mod:`torch.nn`.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import torch
 from torch import Tensor, nn
@@ -47,39 +46,22 @@ REDUCTIONS = ("none", "mean", "sum")
 EPSILON = 1e-7  # the clipping constant of the common (Keras) definitions of MSLE and MAPE
 
 
-class LossFunction(torch.autograd.Function):
-    r"""Reduce an elementwise loss $\ell$ whose derivatives were computed by hand.
+def _reduce(loss: Tensor, reduction: str, count: Tensor | float | None = None) -> Tensor:
+    r"""The step every loss ends with: ``"none"`` keeps the losses $\ell$, ``"sum"`` gives $\sum\ell$,
+    ``"mean"`` gives $\sum\ell / D$, $D$ the number of losses or ``count`` (a sum of weights).
 
-    Forward: ``none`` $\to \ell$, ``sum`` $\to \sum \ell$, ``mean`` $\to \sum\ell / D$.
-    Backward: $\partial L/\partial x = g \cdot \partial\ell/\partial x$, times $1/D$ for ``mean``
-    ($g$ the upstream gradient, broadcast back over the elements for ``sum``/``mean``).
+    Plain tensor ops, so autograd scales the Functions' derivatives by $1/D$ itself.
+    Shapes: ``(*) -> ()``, or ``(*)`` with ``"none"``.
     """
-
-    @staticmethod
-    def forward(ctx, input, target, loss, d_input, d_target, reduction, denominator):
-        ctx.save_for_backward(d_input, d_target)
-        ctx.reduction, ctx.denominator = reduction, denominator
-        ctx.needs = (input.requires_grad, target is not None and target.requires_grad)
-        if reduction == "none":
-            return loss
-        total = loss.sum()
-        return total / denominator if reduction == "mean" else total
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        d_input, d_target = ctx.saved_tensors
-        scale = _mean_scale(grad_out, ctx.denominator) if ctx.reduction == "mean" else grad_out
-        if ctx.reduction == "none" and d_input.dim() > scale.dim():  # per-sample losses
-            scale = scale.unsqueeze(1)
-        grad_input = scale * d_input if ctx.needs[0] else None
-        grad_target = scale * d_target if ctx.needs[1] and d_target is not None else None
-        return grad_input, grad_target, None, None, None, None, None
-
-
-def _mean_scale(grad_out: Tensor, denominator: object) -> Tensor:
-    """``grad_out / denominator``, and 0 when nothing was averaged (torch: value NaN, gradient 0)."""
-    d = torch.as_tensor(denominator, dtype=grad_out.dtype)
-    return torch.where(d == 0, torch.zeros_like(grad_out), grad_out / torch.where(d == 0, 1, d))
+    if reduction == "none":
+        return loss
+    total = loss.sum()
+    if reduction == "sum":
+        return total
+    count = loss.numel() if count is None else count
+    if count == 0:  # nothing to average: the value is NaN as in torch, the gradient 0 (not NaN)
+        return total * 0.0 + torch.nan
+    return total / count
 
 
 def _reduction(reduction: object) -> str:
@@ -95,45 +77,150 @@ def _same_shape(input: object, target: object) -> tuple[Tensor, Tensor]:
     return x, y
 
 
-def _apply(x, y, loss, d_input, d_target, reduction, denominator=None):
-    n = denominator if denominator is not None else max(loss.numel(), 1)
-    return LossFunction.apply(x, y, loss.detach(), d_input.detach(),
-                              None if d_target is None else d_target.detach(), reduction, n)
+# --- Regression: losses of the error d = x - y, so that dl/dy = -dl/dx ----------------------------
 
 
-# --- Regression losses --------------------------------------------------------------------------
+class MSEFunction(torch.autograd.Function):
+    r"""Squared error $\ell = d^2$ of $d = x - y$: $\partial\ell/\partial x = 2d = -\partial\ell/\partial y$.
 
-
-def _regression_loss(input: object, target: object, reduction: object, weight: object,
-                     loss_and_grad: Callable[[Tensor], tuple[Tensor, Tensor]],
-                     weighted_mean: str = "sum of weights") -> Tensor:
-    r"""A loss of the difference $d = x - y$: ``loss_and_grad(d)`` gives $\ell(d)$ and
-    $\partial\ell/\partial d$ elementwise ($\partial\ell/\partial y = -\partial\ell/\partial d$).
-
-    ``input``, ``target`` and ``weight`` (optional) have one shape; with ``weight`` $w$ the losses
-    are $w\,\ell$ and ``"mean"`` divides their sum by $\sum w$ (``weighted_mean="count"``: by
-    the number of elements, torch's Huber loss), as torch >= 2.6 does.
+    Shapes: ``x, y: (*) -> (*)``, one loss per element.
     """
-    x, y = _same_shape(input, target)
-    r = _reduction(reduction)
-    with torch.no_grad():
-        loss, grad = loss_and_grad(x - y)
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return (x - y) ** 2
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        dx = grad * 2 * (x - y)
+        return dx, -dx
+
+
+class L1Function(torch.autograd.Function):
+    r"""Absolute error $\ell = |d|$: $\partial\ell/\partial x = \operatorname{sign}(d)
+    = -\partial\ell/\partial y$.
+
+    Shapes: ``x, y: (*) -> (*)``, one loss per element.
+    """
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return (x - y).abs()
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        dx = grad * torch.sign(x - y)
+        return dx, -dx
+
+
+class SmoothL1Function(torch.autograd.Function):
+    r"""Smooth L1: $\ell = d^2 / 2\beta$ where $|d| < \beta$, else $|d| - \beta/2$;
+    $\partial\ell/\partial x = d/\beta$ inside, $\operatorname{sign}(d)$ outside.
+
+    Shapes: ``x, y: (*) -> (*)``, one loss per element; ``beta`` $> 0$ a float.
+    """
+
+    @staticmethod
+    def forward(ctx, x, y, beta):
+        ctx.save_for_backward(x, y)
+        ctx.beta = beta
+        d = x - y
+        return torch.where(d.abs() < beta, 0.5 * d * d / beta, d.abs() - 0.5 * beta)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        d = x - y
+        dx = grad * torch.where(d.abs() < ctx.beta, d / ctx.beta, torch.sign(d))
+        return dx, -dx, None
+
+
+class HuberFunction(torch.autograd.Function):
+    r"""Huber: $\ell = d^2/2$ where $|d| \le \delta$, else $\delta(|d| - \delta/2)$;
+    $\partial\ell/\partial x = d$ inside, $\delta\operatorname{sign}(d)$ outside.
+
+    Shapes: ``x, y: (*) -> (*)``, one loss per element; ``delta`` $> 0$ a float.
+    """
+
+    @staticmethod
+    def forward(ctx, x, y, delta):
+        ctx.save_for_backward(x, y)
+        ctx.delta = delta
+        d = x - y
+        return torch.where(d.abs() <= delta, 0.5 * d * d, delta * (d.abs() - 0.5 * delta))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        d = x - y
+        dx = grad * torch.where(d.abs() <= ctx.delta, d, ctx.delta * torch.sign(d))
+        return dx, -dx, None
+
+
+class MSLEFunction(torch.autograd.Function):
+    r"""Squared log error $\ell = d^2$, $d = \log(1 + \hat x) - \log(1 + \hat y)$, clipped
+    $\hat x = \max(x, \epsilon)$: $\partial\ell/\partial x = 2d / (1 + \hat x)$ where $x > \epsilon$,
+    $\partial\ell/\partial y = -2d / (1 + \hat y)$ where $y > \epsilon$ (0 where clipped).
+
+    Shapes: ``x, y: (*) -> (*)``, one loss per element.
+    """
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        d = torch.log1p(x.clamp(min=EPSILON)) - torch.log1p(y.clamp(min=EPSILON))
+        return d * d
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        x_hat, y_hat = x.clamp(min=EPSILON), y.clamp(min=EPSILON)
+        d = torch.log1p(x_hat) - torch.log1p(y_hat)
+        dx = grad * 2 * d / (1 + x_hat) * (x > EPSILON)
+        dy = -grad * 2 * d / (1 + y_hat) * (y > EPSILON)
+        return dx, dy
+
+
+class MAPEFunction(torch.autograd.Function):
+    r"""Absolute percentage error $\ell = 100\,|y - x| / s$, $s = \max(|y|, \epsilon)$:
+    $\partial\ell/\partial x = 100\operatorname{sign}(x - y) / s$,
+    $\partial\ell/\partial y = -\partial\ell/\partial x - (\ell / s)\operatorname{sign}(y)$ where
+    $|y| > \epsilon$.
+
+    Shapes: ``x, y: (*) -> (*)``, one loss per element.
+    """
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return (y - x).abs() * (100.0 / y.abs().clamp(min=EPSILON))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        s = y.abs().clamp(min=EPSILON)
+        dx = grad * 100.0 * torch.sign(x - y) / s
+        dy = -dx - grad * 100.0 * (y - x).abs() / s**2 * torch.sign(y) * (y.abs() > EPSILON)
+        return dx, dy
+
+
+def _weighted(loss: Tensor, reduction: str, weight: object, mean_over: str = "weights") -> Tensor:
+    """Per-element weights $w$ (torch >= 2.6): the losses become $w\\ell$ and ``"mean"`` divides by
+    $\\sum w$ (``mean_over="count"``: by the number of elements, as torch's Huber loss)."""
     if weight is None:
-        return _apply(x, y, loss, grad, -grad, r)
+        return _reduce(loss, reduction)
     w = check_tensor(weight, "weight")
-    if w.shape != x.shape:
-        raise ValueError(f"weight must have the input's shape {tuple(x.shape)}, got {tuple(w.shape)}")
-    weighted = w * _apply(x, y, loss, grad, -grad, "none")
-    if r == "none":
-        return weighted
-    total = weighted.sum()
-    if r == "sum":
-        return total
-    return total / (w.sum() if weighted_mean == "sum of weights" else weighted.numel())
+    if w.shape != loss.shape:
+        raise ValueError(f"weight must have the input's shape {tuple(loss.shape)}, got {tuple(w.shape)}")
+    return _reduce(w * loss, reduction, w.sum() if mean_over == "weights" else None)
 
 
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
-    r"""Mean squared error: $\ell = (x - y)^2$, $\partial\ell/\partial x = 2(x - y)$.
+    r"""Mean squared error: :class:`MSEFunction` ($\ell = (x - y)^2$), then :func:`_reduce`.
 
     Shapes: ``(*), (*) -> ()``, or ``(*)`` with ``reduction="none"``.
 
@@ -142,11 +229,12 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean", weight: Ten
     :param reduction: ``"mean"`` (the average), ``"sum"``, or ``"none"`` (one loss per element).
     :param weight: per-element weights $w$ (``input``'s shape), or None: the losses become $w\,\ell$.
     """
-    return _regression_loss(input, target, reduction, weight, lambda d: (d * d, 2 * d))
+    x, y = _same_shape(input, target)
+    return _weighted(MSEFunction.apply(x, y), _reduction(reduction), weight)
 
 
 def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
-    r"""Mean absolute error: $\ell = |x - y|$, $\partial\ell/\partial x = \operatorname{sign}(x - y)$.
+    r"""Mean absolute error: :class:`L1Function` ($\ell = |x - y|$), then :func:`_reduce`.
 
     Shapes: ``(*), (*) -> ()``, or ``(*)`` with ``reduction="none"``.
 
@@ -155,15 +243,14 @@ def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", weight: Tens
     :param reduction: ``"mean"`` (the average), ``"sum"``, or ``"none"`` (one loss per element).
     :param weight: per-element weights $w$ (``input``'s shape), or None: the losses become $w\,\ell$.
     """
-    return _regression_loss(input, target, reduction, weight, lambda d: (d.abs(), torch.sign(d)))
+    x, y = _same_shape(input, target)
+    return _weighted(L1Function.apply(x, y), _reduction(reduction), weight)
 
 
 def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean",
                    beta: float = 1.0) -> Tensor:
-    r"""Smooth L1: $\ell = \tfrac{d^2}{2\beta}$ for $|d| < \beta$, else $|d| - \tfrac{\beta}{2}$.
-
-    Here $d = x - y$. The derivative is $d/\beta$ inside, $\operatorname{sign}(d)$ outside;
-    $\beta = 0$ is L1.
+    r"""Smooth L1: :class:`SmoothL1Function` ($d^2/2\beta$ for $|d| < \beta$, else
+    $|d| - \beta/2$), then :func:`_reduce`; $\beta = 0$ is L1.
 
     Shapes: ``(*), (*) -> ()``, or ``(*)`` with ``reduction="none"``.
 
@@ -172,24 +259,15 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean",
     :param reduction: ``"mean"`` (the average), ``"sum"``, or ``"none"`` (one loss per element).
     :param beta: the width $\beta \ge 0$ of the quadratic region.
     """
-    b = check_real(beta, "beta", min_value=0.0)
-    if b == 0.0:
-        return l1_loss(input, target, reduction)
-
-    def loss_and_grad(d: Tensor) -> tuple[Tensor, Tensor]:
-        inside = d.abs() < b
-        return (torch.where(inside, 0.5 * d * d / b, d.abs() - 0.5 * b),
-                torch.where(inside, d / b, torch.sign(d)))
-
-    return _regression_loss(input, target, reduction, None, loss_and_grad)
+    x, y = _same_shape(input, target)
+    r, b = _reduction(reduction), check_real(beta, "beta", min_value=0.0)
+    return _reduce(SmoothL1Function.apply(x, y, b) if b > 0 else L1Function.apply(x, y), r)
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
-    r"""Huber: $\ell = \tfrac12 d^2$ for $|d| \le \delta$, else $\delta(|d| - \tfrac{\delta}{2})$.
-
-    The derivative is $d$ inside and $\delta\operatorname{sign}(d)$ outside: $\delta$ times
-    smooth L1 with $\beta = \delta$.
+    r"""Huber: :class:`HuberFunction` ($d^2/2$ for $|d| \le \delta$, else $\delta(|d| - \delta/2)$),
+    then :func:`_reduce`. It is $\delta$ times smooth L1 with $\beta = \delta$.
 
     Shapes: ``(*), (*) -> ()``, or ``(*)`` with ``reduction="none"``.
 
@@ -200,21 +278,17 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     :param weight: per-element weights $w$ (``input``'s shape), or None; ``"mean"`` then still
         divides by the number of elements, as torch does.
     """
-    k = check_real(delta, "delta", min_value=0.0, allow_min=False)
-
-    def loss_and_grad(d: Tensor) -> tuple[Tensor, Tensor]:
-        inside = d.abs() <= k
-        return (torch.where(inside, 0.5 * d * d, k * (d.abs() - 0.5 * k)),
-                torch.where(inside, d, k * torch.sign(d)))
-
-    return _regression_loss(input, target, reduction, weight, loss_and_grad, weighted_mean="count")
+    x, y = _same_shape(input, target)
+    r, k = _reduction(reduction), check_real(delta, "delta", min_value=0.0, allow_min=False)
+    return _weighted(HuberFunction.apply(x, y, k), r, weight, mean_over="count")
 
 
 def msle(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    r"""Mean squared logarithmic error: $\ell = (\log(1 + \hat x) - \log(1 + \hat y))^2$.
+    r"""Mean squared logarithmic error: :class:`MSLEFunction`, then :func:`_reduce`.
 
-    Values are clipped below at $\epsilon = 10^{-7}$ first ($\hat x = \max(x, \epsilon)$), as in
-    the common (Keras) definition, so negative values count as 0. No torch twin.
+    $\ell = (\log(1 + \hat x) - \log(1 + \hat y))^2$, with values clipped below at
+    $\epsilon = 10^{-7}$ first ($\hat x = \max(x, \epsilon)$), as in the common (Keras) definition,
+    so negative values count as 0. No torch twin.
 
     Shapes: ``(*), (*) -> ()``, or ``(*)`` with ``reduction="none"``.
 
@@ -223,21 +297,14 @@ def msle(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     :param reduction: ``"mean"`` (the average), ``"sum"``, or ``"none"`` (one loss per element).
     """
     x, y = _same_shape(input, target)
-    r = _reduction(reduction)
-    with torch.no_grad():
-        xc, yc = x.clamp(min=EPSILON), y.clamp(min=EPSILON)
-        d = torch.log1p(xc) - torch.log1p(yc)
-        d_input = 2 * d / (1 + xc) * (x > EPSILON)
-        d_target = -2 * d / (1 + yc) * (y > EPSILON)
-        args = (x, y, d * d, d_input, d_target, r)
-    return _apply(*args)
+    return _reduce(MSLEFunction.apply(x, y), _reduction(reduction))
 
 
 def mape(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    r"""Mean absolute percentage error: $\ell = 100\,|y - x| / \max(|y|, \epsilon)$, in percent.
+    r"""Mean absolute percentage error: :class:`MAPEFunction`, then :func:`_reduce`.
 
-    The denominator is clipped at $\epsilon = 10^{-7}$ as in the common (Keras) definition.
-    Only the gradient with respect to ``input`` is provided. No torch twin.
+    $\ell = 100\,|y - x| / \max(|y|, \epsilon)$, in percent, the denominator clipped at
+    $\epsilon = 10^{-7}$ as in the common (Keras) definition. No torch twin.
 
     Shapes: ``(*), (*) -> ()``, or ``(*)`` with ``reduction="none"``.
 
@@ -246,14 +313,81 @@ def mape(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     :param reduction: ``"mean"`` (the average), ``"sum"``, or ``"none"`` (one loss per element).
     """
     x, y = _same_shape(input, target)
-    r = _reduction(reduction)
-    with torch.no_grad():
-        scale = 100.0 / y.abs().clamp(min=EPSILON)
-        args = (x, y, (y - x).abs() * scale, torch.sign(x - y) * scale, None, r)
-    return _apply(*args)
+    return _reduce(MAPEFunction.apply(x, y), _reduction(reduction))
 
 
 # --- Binary classification ----------------------------------------------------------------------
+
+
+class BCEFunction(torch.autograd.Function):
+    r"""Binary cross-entropy of a probability $x$: $\ell = -[y\log x + (1 - y)\log(1 - x)]$;
+    $\partial\ell/\partial x = (x - y) / (x(1 - x))$, $\partial\ell/\partial y = \log(1 - x) - \log x$.
+
+    As in torch, each log is clamped at $-100$ (so $x = 0$ or 1 gives a finite loss) and $x(1 - x)$
+    at $10^{-12}$. Shapes: ``x, y: (*) -> (*)``, one loss per element.
+    """
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        log_x, log_1mx = torch.log(x).clamp(min=-100), torch.log1p(-x).clamp(min=-100)
+        return -(y * log_x + (1 - y) * log_1mx)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        log_x, log_1mx = torch.log(x).clamp(min=-100), torch.log1p(-x).clamp(min=-100)
+        dx = grad * (x - y) / (x * (1 - x)).clamp(min=1e-12)
+        dy = grad * (log_1mx - log_x)
+        return dx, dy
+
+
+class BCEWithLogitsFunction(torch.autograd.Function):
+    r"""Binary cross-entropy of a logit $x$ (the sigmoid inside), stable for any $x$.
+
+    With $\log\sigma(x) = -\operatorname{softplus}(-x)$ and
+    $\log(1 - \sigma(x)) = -x - \operatorname{softplus}(-x)$:
+    $\ell = (1 - y)\,x + c\operatorname{softplus}(-x)$, $c = 1 + (p - 1)\,y$, where ``pos_weight`` $p$
+    weighs the positive term. $\partial\ell/\partial x = c\,\sigma(x) - p\,y$ ($\sigma(x) - y$ for
+    $p = 1$), $\partial\ell/\partial y = -x + (p - 1)\operatorname{softplus}(-x)$,
+    $\partial\ell/\partial p = y\operatorname{softplus}(-x)$.
+
+    Shapes: ``x, y: (*)``, ``p`` broadcastable to them ``-> (*)``, one loss per element.
+    """
+
+    @staticmethod
+    def forward(ctx, x, y, p):
+        ctx.save_for_backward(x, y, p)
+        return (1 - y) * x + (1 + (p - 1) * y) * numerics.softplus(-x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y, p = ctx.saved_tensors
+        dx = grad * ((1 + (p - 1) * y) * numerics.sigmoid(x) - p * y)
+        dy = grad * (-x + (p - 1) * numerics.softplus(-x))
+        dp = grad * y * numerics.softplus(-x) if ctx.needs_input_grad[2] else None
+        return dx, dy, dp
+
+
+class HingeEmbeddingFunction(torch.autograd.Function):
+    r"""$\ell = x$ where $y = 1$, $\max(0, m - x)$ where $y = -1$; $\partial\ell/\partial x = 1$
+    where $y = 1$, $-1$ where $y = -1$ and $x < m$, else 0. Labels other than $\pm1$ follow torch:
+    the first term where $y \ne -1$, the second where $y \ne 1$. No gradient for the labels.
+
+    Shapes: ``x, y: (*) -> (*)``, one loss per element; ``margin`` $m$ a float.
+    """
+
+    @staticmethod
+    def forward(ctx, x, y, margin):
+        ctx.save_for_backward(x, y)
+        ctx.margin = margin
+        return torch.where(y != -1, x, 0.0) + torch.where(y != 1, (margin - x).clamp(min=0), 0.0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        dx = grad * ((y != -1).to(x.dtype) - ((y != 1) & (x < ctx.margin)).to(x.dtype))
+        return dx, None, None
 
 
 def _weight_like(weight: Tensor | None, x: Tensor, name: str = "weight") -> Tensor | None:
@@ -270,10 +404,8 @@ def _weight_like(weight: Tensor | None, x: Tensor, name: str = "weight") -> Tens
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          reduction: str = "mean") -> Tensor:
-    r"""BCE of probabilities: $\ell = -w\,[y \log x + (1 - y)\log(1 - x)]$, $x, y \in [0, 1]$.
-
-    As in torch, each log is clamped at $-100$ so $x = 0$ or $1$ gives a finite loss, and the
-    derivative $w\,(x - y) / (x(1 - x))$ uses $\max(x(1-x), 10^{-12})$.
+    r"""BCE of probabilities: :class:`BCEFunction` ($-[y\log x + (1 - y)\log(1 - x)]$), times
+    ``weight`` $w$, then :func:`_reduce`.
 
     Shapes: ``(*), (*) -> ()``, or ``(*)`` with ``reduction="none"``.
 
@@ -283,33 +415,22 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     :param reduction: ``"mean"`` (the average), ``"sum"``, or ``"none"`` (one loss per element).
     """
     x, y = _same_shape(input, target)
-    r = _reduction(reduction)
-    w = _weight_like(weight, x)
+    r, w = _reduction(reduction), _weight_like(weight, x)
     if x.numel() and (x.min() < 0 or x.max() > 1):
         raise ValueError("input must hold probabilities in [0, 1]; for raw scores (logits) use "
                          "binary_cross_entropy_with_logits")
     if y.numel() and (y.min() < 0 or y.max() > 1):
         raise ValueError(f"target must be in [0, 1], got values from {y.min().item():g} to "
                          f"{y.max().item():g}")
-    with torch.no_grad():
-        log_x, log_1mx = torch.log(x).clamp(min=-100), torch.log1p(-x).clamp(min=-100)
-        loss = -(y * log_x + (1 - y) * log_1mx)
-        d_input = (x - y) / (x * (1 - x)).clamp(min=1e-12)
-        d_target = log_1mx - log_x
-        if w is not None:
-            loss, d_input, d_target = loss * w, d_input * w, d_target * w
-        args = (x, y, loss, d_input, d_target, r)
-    return _apply(*args)
+    loss = BCEFunction.apply(x, y)
+    return _reduce(loss if w is None else w * loss, r)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
                                      reduction: str = "mean", pos_weight: Tensor | None = None) -> Tensor:
-    r"""BCE of logits $x$ (the sigmoid is inside), stable for any $x$.
-
-    With $\log\sigma(x) = -\operatorname{softplus}(-x)$ and $\log(1-\sigma(x)) = -\operatorname{softplus}(x)$:
-    $\ell = w\,[(1 - y)\,x + (1 + (p - 1)\,y)\operatorname{softplus}(-x)]$, with ``pos_weight``
-    $p$ on the positive term, and
-    $\partial\ell/\partial x = w\,[(1 + (p-1)y)\,\sigma(x) - p\,y]$, which is $w(\sigma(x) - y)$ for $p = 1$.
+    r"""BCE of logits, stable for any $x$: :class:`BCEWithLogitsFunction`
+    ($(1 - y)\,x + (1 + (p - 1)\,y)\operatorname{softplus}(-x)$), times ``weight`` $w$, then
+    :func:`_reduce`.
 
     Shapes: ``(*), (*) -> ()``, or ``(*)`` with ``reduction="none"``.
 
@@ -321,25 +442,16 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
         (e.g. ``(C,)``, one per class), or None ($p = 1$).
     """
     x, y = _same_shape(input, target)
-    r = _reduction(reduction)
-    w = _weight_like(weight, x)
+    r, w = _reduction(reduction), _weight_like(weight, x)
     p = _weight_like(pos_weight, x, "pos_weight")
-    with torch.no_grad():
-        coef = 1 + (p - 1) * y if p is not None else torch.ones_like(y)
-        loss = (1 - y) * x + coef * numerics.softplus(-x)
-        d_input = coef * numerics.sigmoid(x) - (p * y if p is not None else y)
-        d_target = -x + (p - 1) * numerics.softplus(-x) if p is not None else -x
-        if w is not None:
-            loss, d_input, d_target = loss * w, d_input * w, d_target * w
-        args = (x, y, loss, d_input, d_target, r)
-    return _apply(*args)
+    loss = BCEWithLogitsFunction.apply(x, y, x.new_ones(()) if p is None else p)
+    return _reduce(loss if w is None else w * loss, r)
 
 
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
                          reduction: str = "mean") -> Tensor:
-    r"""$\ell = x$ where $y = 1$ and $\max(0, m - x)$ where $y = -1$ (targets are $\pm 1$).
-
-    The derivative is $1$ where $y = 1$, and $-1$ where $y = -1$ and $x < m$ (0 otherwise).
+    r"""Hinge embedding loss: :class:`HingeEmbeddingFunction` ($x$ where $y = 1$,
+    $\max(0, m - x)$ where $y = -1$), then :func:`_reduce`.
 
     Shapes: ``(*), (*) -> ()``, or ``(*)`` with ``reduction="none"``.
 
@@ -356,66 +468,79 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
     if not ok:
         raise ValueError("target must be a tensor of 1 and -1 with the input's shape "
                          f"{tuple(x.shape)} (or one that broadcasts to it)")
-    r = _reduction(reduction)
-    m = check_real(margin, "margin")
-    with torch.no_grad():
-        y = target.to(x.dtype).expand_as(x)
-        pos, neg = y != -1, y != 1  # torch's rule, also for values other than +-1
-        loss = torch.where(pos, x, 0.0) + torch.where(neg, (m - x).clamp(min=0), 0.0)
-        d_input = pos.to(x.dtype) - (neg & (m - x > 0)).to(x.dtype)
-        args = (x, None, loss, d_input, None, r)
-    return _apply(*args)
+    r, m = _reduction(reduction), check_real(margin, "margin")
+    return _reduce(HingeEmbeddingFunction.apply(x, target.to(x.dtype).expand_as(x), m), r)
 
 
 # --- Multi-class classification ----------------------------------------------------------------
 
 
 class CrossEntropyFunction(torch.autograd.Function):
-    r"""$\ell_i = -\sum_c a_{ic} \log\operatorname{softmax}(x_i)_c$ for per-sample coefficients $a$.
+    r"""Softmax cross-entropy of logits $x$ against target weights $a$, one loss per sample $i$:
 
-    $a$ is the (weighted, smoothed) target distribution; log-softmax uses log-sum-exp. The
-    gradient is $\partial\ell_i/\partial x_{ic} = \operatorname{softmax}(x_i)_c \sum_k a_{ik} - a_{ic}$,
-    which is $p - y$ for a one-hot target $y$ and weight 1.
+    $\ell_i = -\sum_c a_{ic} \log p_{ic}$, $p_i = \operatorname{softmax}(x_i)$ (log-sum-exp);
+    $\partial\ell_i/\partial x_{ic} = p_{ic}\sum_k a_{ik} - a_{ic}$, which is $p_i - y_i$ for a
+    one-hot $a = y_i$; $\partial\ell_i/\partial a_{ic} = -\log p_{ic}$.
+
+    Shapes: ``x, a: (N, C, d_1, ...) -> (N, d_1, ...)``, classes along dimension 1.
     """
 
     @staticmethod
-    def forward(ctx, x, target, coef, d_coef, reduction, denominator):
-        log_p = numerics.log_softmax(x, dim=1)
-        loss = -(coef * log_p).sum(dim=1)
-        ctx.save_for_backward(log_p, coef, d_coef)
-        ctx.reduction, ctx.denominator = reduction, denominator
-        ctx.target_grad = target is not None and target.requires_grad
-        if reduction == "none":
-            return loss
-        return loss.sum() / denominator if reduction == "mean" else loss.sum()
+    def forward(ctx, x, a):
+        ctx.save_for_backward(x, a)
+        return -(a * numerics.log_softmax(x, dim=1)).sum(dim=1)
 
     @staticmethod
-    def backward(ctx, grad_out):
-        # Probability targets t also get a gradient: a = d_coef * t + const, so
-        # d l_i / d t_ic = -d_coef_c * log softmax(x_i)_c.
-        log_p, coef, d_coef = ctx.saved_tensors
-        grad = torch.exp(log_p) * coef.sum(dim=1, keepdim=True) - coef
-        if ctx.reduction == "none":
-            scale = grad_out.unsqueeze(1)
-        else:
-            scale = _mean_scale(grad_out, ctx.denominator) if ctx.reduction == "mean" else grad_out
-        grad_target = -d_coef * log_p * scale if ctx.target_grad else None
-        return grad * scale, grad_target, None, None, None, None
+    def backward(ctx, grad):
+        x, a = ctx.saved_tensors
+        log_p, grad = numerics.log_softmax(x, dim=1), grad.unsqueeze(1)
+        dx = grad * (torch.exp(log_p) * a.sum(dim=1, keepdim=True) - a)
+        da = -grad * log_p if ctx.needs_input_grad[1] else None
+        return dx, da
 
 
-def _class_weight(weight: Tensor | None, classes: int, x: Tensor) -> Tensor:
+class NLLFunction(torch.autograd.Function):
+    r"""Negative log-likelihood of log-probabilities $x$: $\ell_i = -\sum_c a_{ic} x_{ic}$, with
+    $a_{ic} = w_c$ at the target class and 0 elsewhere; $\partial\ell_i/\partial x_{ic} = -a_{ic}$.
+
+    Shapes: ``x, a: (N, C, d_1, ...) -> (N, d_1, ...)``, classes along dimension 1.
+    """
+
+    @staticmethod
+    def forward(ctx, x, a):
+        ctx.save_for_backward(x, a)
+        return -(a * x).sum(dim=1)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, a = ctx.saved_tensors
+        grad = grad.unsqueeze(1)
+        return -grad * a, -grad * x
+
+
+def _batched(input: object, target: object) -> tuple[Tensor, Tensor, bool]:
+    """torch's unbatched call, input ``(C,)`` with target ``()`` or ``(C,)``, as a batch of one."""
+    x = check_tensor(input, "input")
+    if not isinstance(target, Tensor):
+        raise TypeError(f"target must be a torch.Tensor, got {type(target).__name__}")
+    if x.dim() == 0:
+        raise ValueError("input must have a class dimension: shape [C], [N, C] or [N, C, d1, ...]")
+    return (x.unsqueeze(0), target.unsqueeze(0), True) if x.dim() == 1 else (x, target, False)
+
+
+def _class_weight(weight: Tensor | None, x: Tensor) -> Tensor:
+    """The class weights $w_c$ shaped ``(1, C, 1, ...)`` to broadcast against ``x``; ones if None."""
+    classes = x.shape[1]
     if weight is None:
-        return torch.ones(classes, dtype=x.dtype, device=x.device)
+        return torch.ones(classes, dtype=x.dtype, device=x.device).reshape(1, classes, *[1] * (x.dim() - 2))
     w = check_tensor(weight, "weight")
     if w.shape != (classes,):
         raise ValueError(f"weight must have one value per class, shape ({classes},), got {tuple(w.shape)}")
-    return w.to(x.dtype)
+    return w.to(x.dtype).reshape(1, classes, *[1] * (x.dim() - 2))
 
 
-def _class_targets(x: Tensor, target: object, ignore_index: int) -> Tensor:
-    """Check class-index targets for input ``x`` of shape [N, C, ...]; return them as long."""
-    if not isinstance(target, Tensor):
-        raise TypeError(f"target must be a torch.Tensor, got {type(target).__name__}")
+def _one_hot(x: Tensor, target: Tensor, ignore_index: int) -> Tensor:
+    """Class indices ``(N, d_1, ...)``, checked, as one-hot rows ``(N, C, d_1, ...)``; 0 at ignore_index."""
     if target.is_floating_point():
         raise TypeError(f"target of dtype {target.dtype} and shape {tuple(target.shape)}: class indices "
                         f"must be integers (torch.long); probability targets must have the input's "
@@ -424,35 +549,25 @@ def _class_targets(x: Tensor, target: object, ignore_index: int) -> Tensor:
     if target.shape != expected:
         raise ValueError(f"target must have shape {expected} (the input {tuple(x.shape)} without its "
                          f"class dimension 1), got {tuple(target.shape)}")
-    valid = target[target != ignore_index]
+    kept = target != ignore_index
+    valid = target[kept]
     if valid.numel() and (valid.min() < 0 or valid.max() >= x.shape[1]):
         raise ValueError(f"target class indices must be in [0, {x.shape[1] - 1}] (or ignore_index="
                          f"{ignore_index}), got values from {valid.min().item()} to {valid.max().item()}")
-    return target.long()
-
-
-def _batched(input: object) -> tuple[Tensor, bool]:
-    x = check_tensor(input, "input")
-    if x.dim() == 0:
-        raise ValueError("input must have a class dimension: shape [C], [N, C] or [N, C, d1, ...]")
-    return (x.unsqueeze(0), True) if x.dim() == 1 else (x, False)
-
-
-def _one_hot(target: Tensor, classes: int, dtype: torch.dtype) -> Tensor:
-    safe = target.clamp(min=0, max=classes - 1)
-    return torch.zeros((*target.shape, classes), dtype=dtype, device=target.device).scatter_(
-        -1, safe.unsqueeze(-1), 1.0).movedim(-1, 1)
+    one_hot = torch.zeros((*target.shape, x.shape[1]), dtype=x.dtype, device=x.device)
+    one_hot.scatter_(-1, target.long().clamp(0, x.shape[1] - 1).unsqueeze(-1), 1.0)
+    return (one_hot * kept.unsqueeze(-1)).movedim(-1, 1)
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
-    r"""Cross-entropy of logits ``input`` ([N, C], [N, C, d...] or [C]) with class indices or probabilities.
+    r"""Cross-entropy of logits with class indices or probabilities: :class:`CrossEntropyFunction`
+    with target weights $a$, then :func:`_reduce`.
 
-    Class indices $y_i$: $\ell_i = -w_{y_i} \log \operatorname{softmax}(x_i)_{y_i}$, and ``mean``
-    divides by $\sum_i w_{y_i}$ over the samples not equal to ``ignore_index`` (not by $N$).
-    With label smoothing $\varepsilon$ the target becomes $(1 - \varepsilon)\,\text{onehot} +
-    \varepsilon / C$ (weighted per class), as in torch. Probability targets (``input``'s shape):
-    $\ell_i = -\sum_c w_c\, t_{ic} \log \operatorname{softmax}(x_i)_c$, and ``mean`` divides by $N$.
+    Class indices $y_i$: $a_i = w \odot ((1 - \varepsilon)\,\text{onehot}(y_i) + \varepsilon / C)$,
+    0 for ``ignore_index``, and ``mean`` divides by $\sum_i w_{y_i}$ over the kept samples (not by
+    $N$). Probabilities $t_i$: $a_i = w \odot ((1 - \varepsilon)\,t_i + \varepsilon / C)$, and
+    ``mean`` divides by $N$. Both as torch does.
 
     Shapes: ``(N, C), (N,) -> ()``, or ``(N,)`` with ``reduction="none"``; more generally
     ``(N, C, d_1, ...)`` with targets ``(N, d_1, ...)``, and unbatched ``(C,)`` with a ``()`` target.
@@ -466,42 +581,24 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, i
         (one loss per sample).
     :param label_smoothing: $\varepsilon \in [0, 1]$, the probability spread over all classes.
     """
-    x, unbatched = _batched(input)
+    x, t, unbatched = _batched(input, target)
     r = _reduction(reduction)
     eps = check_real(label_smoothing, "label_smoothing", min_value=0.0, max_value=1.0)
-    classes = x.shape[1]
-    w = _class_weight(weight, classes, x).reshape(1, classes, *([1] * (x.dim() - 2)))
-    soft = None  # probability targets, which get a gradient (unsqueezed outside no_grad)
-    if isinstance(target, Tensor) and target.is_floating_point() and target.shape == input.shape:
-        soft = target.unsqueeze(0) if unbatched else target
-    with torch.no_grad():
-        if isinstance(target, Tensor) and target.is_floating_point() and (
-                target.shape == input.shape):
-            t = target.unsqueeze(0) if unbatched else target
-            if eps:
-                t = t * (1 - eps) + eps / classes
-            coef = w * t.to(x.dtype)
-            d_coef = w * (1 - eps)
-            denominator = max(x.numel() // classes, 1)
-        else:
-            y = _class_targets(x, target.unsqueeze(0) if unbatched and isinstance(target, Tensor)
-                               and target.dim() == 0 else target, ignore_index)
-            keep = (y != ignore_index).unsqueeze(1).to(x.dtype)
-            one_hot = _one_hot(y, classes, x.dtype)
-            coef = ((1 - eps) * one_hot + eps / classes) * w * keep
-            denominator = (one_hot * w * keep).sum()
-            d_coef = torch.zeros(())
-    out = CrossEntropyFunction.apply(x, soft, coef, d_coef, r, denominator)
-    return out.squeeze(0) if unbatched and r == "none" else out
+    w, classes = _class_weight(weight, x), x.shape[1]
+    if t.is_floating_point() and t.shape == x.shape:  # probabilities t: "mean" is over the N samples
+        a, count = w * ((1 - eps) * t + eps / classes), None
+    else:  # class indices: one-hot rows y (zero at ignore_index); "mean" is over the sum of w_{y_i}
+        y = _one_hot(x, t, ignore_index)
+        a, count = w * ((1 - eps) * y + eps / classes * y.sum(1, keepdim=True)), (w * y).sum()
+    loss = CrossEntropyFunction.apply(x, a)
+    return _reduce(loss.squeeze(0) if unbatched else loss, r, count)
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
              reduction: str = "mean") -> Tensor:
-    r"""Negative log-likelihood of log-probabilities ``input``: $\ell_i = -w_{y_i}\, x_{i, y_i}$.
-
-    ``mean`` divides by $\sum_i w_{y_i}$ over the non-ignored samples; the derivative is
-    $-w_{y_i}$ at the target class and 0 elsewhere. ``log_softmax`` then ``nll_loss`` equals
-    ``cross_entropy``.
+    r"""Negative log-likelihood of log-probabilities: :class:`NLLFunction` ($-w_{y_i}\, x_{i, y_i}$),
+    then :func:`_reduce`, whose ``mean`` divides by $\sum_i w_{y_i}$ over the kept samples.
+    ``log_softmax`` then ``nll_loss`` equals ``cross_entropy``.
 
     Shapes: ``(N, C), (N,) -> ()``, or ``(N,)`` with ``reduction="none"`` (also ``(N, C, d_1, ...)``
     with targets ``(N, d_1, ...)``, and ``(C,)`` with a ``()`` target).
@@ -513,27 +610,42 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
     :param reduction: ``"mean"`` (weighted average over the samples), ``"sum"``, or ``"none"``
         (one loss per sample).
     """
-    x, unbatched = _batched(input)
+    x, t, unbatched = _batched(input, target)
     r = _reduction(reduction)
-    classes = x.shape[1]
-    w = _class_weight(weight, classes, x).reshape(1, classes, *([1] * (x.dim() - 2)))
-    t = target.unsqueeze(0) if unbatched and isinstance(target, Tensor) and target.dim() == 0 else target
-    y = _class_targets(x, t, ignore_index)
-    with torch.no_grad():
-        coef = _one_hot(y, classes, x.dtype) * w * (y != ignore_index).unsqueeze(1).to(x.dtype)
-        loss = -(coef * x).sum(dim=1)
-        args = (x, None, loss, -coef, None, r, coef.sum())
-    out = _apply(*args)
-    return out.squeeze(0) if unbatched and r == "none" else out
+    a = _class_weight(weight, x) * _one_hot(x, t, ignore_index)
+    loss = NLLFunction.apply(x, a)
+    return _reduce(loss.squeeze(0) if unbatched else loss, r, a.sum())
+
+
+class KLDivFunction(torch.autograd.Function):
+    r"""KL divergence terms $\ell = p\,(\log p - x)$ of log-probabilities $x = \log q$ against a
+    target $t$: $t = p$, or $t = \log p$ with ``log_target``. $\partial\ell/\partial x = -p$;
+    $\partial\ell/\partial p = \log p + 1 - x$, or $\partial\ell/\partial t = p\,(t - x + 1)$.
+    A $p = 0$ term is 0, as torch's ``xlogy``; a $p < 0$ gives NaN.
+
+    Shapes: ``x, t: (*) -> (*)``, one term per element; ``log_target`` a bool.
+    """
+
+    @staticmethod
+    def forward(ctx, x, t, log_target):
+        ctx.save_for_backward(x, t)
+        ctx.log_target = log_target
+        return torch.exp(t) * (t - x) if log_target else torch.xlogy(t, t) - t * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t = ctx.saved_tensors
+        if ctx.log_target:
+            p = torch.exp(t)
+            return -grad * p, grad * p * (t - x + 1), None
+        return -grad * t, grad * torch.where(t > 0, torch.log(t) + 1 - x, torch.nan), None
 
 
 def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: bool = False) -> Tensor:
-    r"""KL divergence $\sum p\,(\log p - x)$, with ``input`` $x = \log q$ the model's log-probabilities.
+    r"""KL divergence $\sum p\,(\log p - x)$: :class:`KLDivFunction`, then :func:`_reduce`.
 
-    ``target`` holds $p$ (or $\log p$ with ``log_target=True``); terms with $p = 0$ are 0.
-    The derivative with respect to $x$ is $-p$. ``reduction="batchmean"`` divides the sum by the
-    batch size, the mathematically correct KL per sample; ``"mean"`` divides by the number of
-    elements, as torch does.
+    ``reduction="batchmean"`` divides the sum by the batch size, the mathematically correct KL per
+    sample; ``"mean"`` divides by the number of elements, as torch does.
 
     Shapes: ``(*), (*) -> ()``, or ``(*)`` with ``reduction="none"``.
 
@@ -543,17 +655,12 @@ def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: b
         ``"sum"`` or ``"none"``.
     :param log_target: ``target`` holds $\log p$ instead of $p$.
     """
-    x, y = _same_shape(input, target)
+    x, t = _same_shape(input, target)
     r = check_choice(reduction, "reduction", ("none", "batchmean", "mean", "sum"))
-    with torch.no_grad():
-        p = torch.exp(y) if log_target else y
-        # torch's p log p is xlogy(p, p): 0 at p = 0 and NaN for an invalid p < 0 (so is the loss)
-        loss = torch.xlogy(y, y) - y * x if not log_target else p * (y - x)
-        d_target = (p * (y - x + 1) if log_target
-                    else torch.where(y > 0, torch.log(y) + 1 - x, torch.nan))
-        n = max(x.shape[0], 1) if x.dim() and r == "batchmean" else None
-        args = (x, y, loss, -p, d_target, "mean" if r == "batchmean" else r, n)
-    return _apply(*args)
+    loss = KLDivFunction.apply(x, t, bool(log_target))
+    if r == "batchmean":
+        return _reduce(loss, "sum") / (max(x.shape[0], 1) if x.dim() else 1)
+    return _reduce(loss, r)
 
 
 # --- Module classes, like torch.nn ------------------------------------------------------------
