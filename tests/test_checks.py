@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from nnbasics._checks import DimensionError, check_choice, check_dim, check_real, check_tensor
+from nnbasics._checks import DimensionError, check_choice, check_dim, check_int, check_real, check_tensor
 
 
 def test_check_tensor_accepts_floating_tensors_and_returns_them():
@@ -54,3 +54,19 @@ def test_check_choice():
     assert check_choice("sum", "reduction", ("mean", "sum")) == "sum"
     with pytest.raises(ValueError, match="reduction must be one of 'mean', 'sum'; got 'avg'"):
         check_choice("avg", "reduction", ("mean", "sum"))
+
+
+def test_check_int_one_int_or_a_tuple_of_them():
+    assert check_int(3, "k") == 3 and check_int(0, "p", 0) == 0
+    assert check_int(3, "k", size=2) == (3, 3) and check_int((2,), "k", size=2) == (2, 2)
+    assert check_int([1, 4], "k", size=2) == (1, 4) and check_int(5, "k", size=1) == (5,)
+    pairs = "or a tuple of 2 of them"
+    for value, size, message in [(0, None, "k must be a positive int, got 0"),
+                                 (True, None, "k must be a positive int, got True"),
+                                 ((1, 0), 2, rf"k must be a positive int {pairs}, got \(1, 0\)"),
+                                 ((1, 2, 3), 2, pairs), ((1, 2), 1, "k must be a positive int, got"),
+                                 ((1, 2.0), 2, pairs), ("3", 2, pairs), ((1, False), 2, pairs)]:
+        with pytest.raises(ValueError, match=message):
+            check_int(value, "k", size=size)
+    with pytest.raises(ValueError, match="p must be a non-negative int or a tuple of 2 of them, got -1"):
+        check_int(-1, "p", 0, size=2)

@@ -51,23 +51,57 @@ def test_gradcheck_shifted_and_clear():
     assert torch.autograd.gradcheck(lambda x, w, b: _clear(x, w, b, pads, dilation, 2), (x, w, b))
 
 
-@pytest.mark.parametrize("fast", [True, False])
-def test_conv2d_layer_runs_the_fast_path_only_where_it_pays(fast):
+def _layer_pair(cls_args, kwargs):
     torch.manual_seed(0)
-    layer = C.Conv2d(64, 32, 3, padding=1, groups=4).double()
-    layer.fast = fast
-    x = random_tensor((8, 64, 32, 32), torch.float64, 0)
-    out = layer(x)  # the input needs no gradient, as in a first layer
-    expected = "ShiftedConv2dFunctionBackward" if fast else "Conv2dFunctionBackward"
-    assert type(out.grad_fn).__name__ == expected
-    ref = F.conv2d(x, layer.weight, layer.bias, padding=1, groups=4)
-    torch.testing.assert_close(out, ref, rtol=1e-10, atol=1e-10)
-    g = random_tensor(out.shape, torch.float64, 3)
-    params = (layer.weight, layer.bias)
-    for a, e in zip(torch.autograd.grad(out, params, g), torch.autograd.grad(ref, params, g), strict=True):
+    taught = C.Conv2d(*cls_args, **kwargs).double()
+    torch.manual_seed(0)
+    fast = fast_conv.Conv2d(*cls_args, **kwargs).double()
+    return taught, fast
+
+
+def _backward_name(y):
+    """The convolution's backward node (under the squeeze of an unbatched input)."""
+    node = y.grad_fn
+    while type(node).__name__.startswith("Squeeze"):
+        node = node.next_functions[0][0]
+    return type(node).__name__
+
+
+def test_the_fast_layer_is_the_taught_layer_by_name():
+    assert issubclass(fast_conv.Conv2d, C.Conv2d)
+    assert not hasattr(C.Conv2d, "fast")  # the taught layer has no switch: it always runs Conv2dFunction
+    taught, fast = _layer_pair((64, 32, 3), dict(padding=1, groups=4))
+    assert repr(fast) == repr(taught)
+    assert all(torch.equal(a, b) for a, b in zip(taught.parameters(), fast.parameters(), strict=True))
+
+
+@pytest.mark.parametrize(("kwargs", "shape", "expected"), [
+    (dict(padding=1, groups=4), (8, 64, 32, 32), "ShiftedConv2dFunctionBackward"),  # large: pays
+    (dict(padding="same", padding_mode="reflect"), (8, 64, 32, 32), "ShiftedConv2dFunctionBackward"),
+    (dict(padding=1, groups=4), (64, 96, 96), "ShiftedConv2dFunctionBackward"),  # one image, unbatched
+    (dict(padding=1, groups=4), (1, 64, 8, 8), "Conv2dFunctionBackward"),  # too small to pay: im2col
+    (dict(padding=1, stride=2), (8, 64, 32, 32), "Conv2dFunctionBackward"),  # strided: im2col
+])
+def test_the_fast_layer_equals_the_taught_one(kwargs, shape, expected):
+    taught, fast = _layer_pair((64, 32, 3), kwargs)
+    x = random_tensor(shape, torch.float64, 0).requires_grad_(True)
+    ours, ref = fast(x), taught(x)
+    assert _backward_name(ours) == expected and _backward_name(ref) == "Conv2dFunctionBackward"
+    torch.testing.assert_close(ours, ref, rtol=1e-10, atol=1e-10)
+    g = random_tensor(ref.shape, torch.float64, 3)
+    for a, e in zip(torch.autograd.grad(ours, [x, *fast.parameters()], g),
+                    torch.autograd.grad(ref, [x, *taught.parameters()], g), strict=True):
         torch.testing.assert_close(a, e, rtol=1e-10, atol=1e-10)
-    small = layer(x[:1, :, :8, :8])  # too small to pay: im2col, even with the fast path on
-    assert type(small.grad_fn).__name__ == "Conv2dFunctionBackward"
+
+
+def test_the_fast_conv2d_checks_and_refuses_as_the_taught_one():
+    x, w = torch.randn(1, 3, 5, 5), torch.randn(4, 3, 3, 3)
+    torch.testing.assert_close(fast_conv.conv2d(x, w, stride=2, padding="valid"), C.conv2d(x, w, stride=2))
+    for call in (fast_conv.conv2d, C.conv2d):
+        with pytest.raises(ValueError, match="channel mismatch: input has 3 channels"):
+            call(x, torch.randn(4, 2, 3, 3))
+        with pytest.raises(ValueError, match="stride must be a positive int or a tuple of 2 of them"):
+            call(x, w, stride=0)
 
 
 def test_use_shifted_slices_only_at_stride_1_with_many_channels():

@@ -86,7 +86,7 @@ def test_more_parts_than_images_an_empty_batch_and_conv2ds_other_arguments():
     (lambda: T.threaded_conv2d(torch.randn(1, 3, 5, 5), torch.randn(4, 3, 3, 3), torch.randn(3)),
      r"bias must have shape \(4,\)"),
     (lambda: T.threaded_conv2d(torch.randn(1, 3, 5, 5), torch.randn(4, 3, 3, 3), padding=-1),
-     "padding must be an int >= 0 or a tuple of 2 of them, got -1"),
+     "padding must be a non-negative int or a tuple of 2 of them, got -1"),
     (lambda: T.threaded_conv2d(torch.randn(1, 3, 5, 5), torch.randn(4, 3, 3, 3), parts=0),
      "parts must be a positive int"),
     (lambda: T.threaded_conv2d(torch.randn(1, 3, 2, 2), torch.randn(4, 3, 3, 3)),

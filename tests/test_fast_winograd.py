@@ -127,14 +127,15 @@ def test_odd_output_sizes_round_the_tiles_up():
 @pytest.mark.parametrize(("kwargs", "error", "match"), [
     ({"weight": torch.zeros(4, 3, 5, 5)}, ValueError, r"weight must be .*3x3"),
     ({"weight": torch.zeros(4, 3, 3)}, ValueError, r"weight must be"),
-    ({"weight": torch.zeros(4, 2, 3, 3)}, ValueError, r"weight expects 2 input channels"),
+    ({"weight": torch.zeros(4, 2, 3, 3)}, ValueError, r"channel mismatch: input has 3 channels"),
     ({"stride": 2}, ValueError, r"stride must be 1"),
     ({"stride": (1, 2)}, ValueError, r"stride must be 1"),
     ({"dilation": 2}, ValueError, r"dilation must be 1"),
-    ({"groups": 3}, ValueError, r"groups must be 1"),
-    ({"padding": -1}, ValueError, r"padding must be an int >= 0"),
-    ({"padding": "same"}, ValueError, r"padding must be an int >= 0"),
-    ({"input": torch.zeros(3, 8, 8)}, ValueError, r"input must be 4-D"),
+    ({"groups": 3}, ValueError, r"channel mismatch"),  # conv's checks come first
+    ({"input": torch.zeros(1, 6, 8, 8), "groups": 2}, ValueError, r"groups must be 1"),  # then Winograd's
+    ({"padding": -1}, ValueError, r"padding must be a non-negative int or a tuple of 2"),
+    ({"padding": "full"}, ValueError, r"padding must be an int, a pair, 'valid' or 'same'"),
+    ({"input": torch.zeros(8, 8)}, ValueError, r"input must be 4-D"),
     ({"input": torch.zeros(1, 3, 8, 8, dtype=torch.int64)}, TypeError, r"input must be a floating-point"),
     ({"bias": torch.zeros(3)}, ValueError, r"bias must have shape \(4,\)"),
 ])
@@ -142,3 +143,12 @@ def test_bad_input_names_the_argument(kwargs, error, match):
     args = {"input": torch.zeros(1, 3, 8, 8), "weight": torch.zeros(4, 3, 3, 3), **kwargs}
     with pytest.raises(error, match=match):
         winograd_conv2d(**args)
+
+
+def test_conv2ds_other_ways_of_giving_the_arguments():
+    """'same' and 'valid' padding, one image without N, and the checks of nnbasics.conv.conv2d."""
+    x, weight = torch.randn(2, 3, 6, 5, dtype=torch.float64), torch.randn(4, 3, 3, 3, dtype=torch.float64)
+    for padding in ("same", "valid", (1, 0)):
+        expected = F.conv2d(x, weight, padding=padding)
+        torch.testing.assert_close(winograd_conv2d(x, weight, padding=padding), expected)
+    torch.testing.assert_close(winograd_conv2d(x[0], weight, padding=1), F.conv2d(x[0], weight, padding=1))

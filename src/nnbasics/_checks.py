@@ -67,12 +67,23 @@ def check_real(
     return value
 
 
-def check_int(value: object, name: str, min_value: int = 1) -> int:
-    """Return ``value`` if it is an int (not a bool) of at least ``min_value``, else raise ``ValueError``."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < min_value:
-        kind = {1: "a positive int", 0: "a non-negative int"}.get(min_value, f"an int >= {min_value}")
+def check_int(value: object, name: str, min_value: int = 1, size: int | None = None) -> int | tuple[int, ...]:
+    """Return ``value`` if it is an int (not a bool) of at least ``min_value``, else raise ``ValueError``.
+
+    With ``size``, ``value`` may also be a tuple or list of ``size`` such ints, and the result is
+    that tuple; an int, or a one-element tuple, is repeated (as torch reads ``kernel_size=3`` as
+    ``(3, 3)``).
+    """
+    kind = {1: "a positive int", 0: "a non-negative int"}.get(min_value, f"an int >= {min_value}")
+    items = [value]
+    if size is not None:
+        items = list(value) if isinstance(value, tuple | list) else [value]
+        items = items * size if len(items) == 1 else items
+        kind += f" or a tuple of {size} of them" if size > 1 else ""
+    if len(items) != (size or 1) or any(isinstance(v, bool) or not isinstance(v, int) or v < min_value
+                                        for v in items):
         raise ValueError(f"{name} must be {kind}, got {value!r}")
-    return value
+    return value if size is None else tuple(items)
 
 
 def check_choice(value: object, name: str, choices: tuple[str, ...]) -> str:

@@ -6,14 +6,17 @@ Taught in the chapter "Convolutional neural networks".
 $k_h \times k_w$ kernel meets, at output position $(y, x)$, the padded input value at row
 $y s_h + i d_h$ and column $x s_w + j d_w$ (stride $s$, dilation $d$). Copying those values for
 every tap lays out every window of the input as one column of a matrix (*im2col*): ``cols``
-``[C_in k_h k_w, N H_out W_out]``. The convolution is then *one matrix product* with the
+``(C_in k_h k_w, N H_out W_out)``. The convolution is then *one matrix product* with the
 flattened kernels, $Y = W\,\text{cols} + b$, which runs at the speed of the machine's BLAS where
 a Python loop over output positions would be hundreds of times slower. The backward pass is
 two more matrix products, and *col2im*: the same loop over the taps, adding each column back
 onto the input position it was copied from.
 
-:class:`Conv2d` runs large stride-1 layers through a faster convolution that builds no
-``cols`` (:mod:`nnbasics.fast.conv`, the appendix "Making it fast"), tested equal to this one.
+The module reads in two parts. First the convolution itself, as the chapter teaches it:
+:func:`im2col`, :func:`col2im` and :class:`Conv2dFunction`, forward beside backward, with every
+shape in the docstrings. Then PyTorch's interface around it: the argument checks
+(:func:`conv2d_arguments`, shared with the appendix's fast convolutions), ``"same"`` padding,
+unbatched input, padding modes, and the :class:`Conv2d`/:class:`Conv1d` layers.
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ from torch import Tensor, nn
 from nnbasics import init
 from nnbasics._checks import check_choice, check_int, check_tensor
 from nnbasics.activations import ReLU, Tanh
-from nnbasics.fast.conv import ShiftedConv2dFunction, use_shifted_slices
 from nnbasics.layers import Linear
 
 __all__ = [
@@ -54,19 +56,147 @@ IntPair = int | tuple[int, int]
 Pads = tuple[int, int, int, int]  # (top, bottom, left, right)
 
 
+# --- The convolution: im2col, one matrix product, col2im ----------------------------------------
+
+
+def pad(x: Tensor, pads: Pads, value: float = 0.0) -> Tensor:
+    """``(N, C, H, W) -> (N, C, H_p, W_p)``: ``x`` framed by rows and columns of ``value``;
+    ``pads`` is (top, bottom, left, right)."""
+    top, bottom, left, right = pads
+    n, c, h, w = x.shape
+    x_p = x.new_full((n, c, top + h + bottom, left + w + right), value)
+    x_p[:, :, top:top + h, left:left + w] = x
+    return x_p
+
+
+def _tap(x_p: Tensor, i: int, j: int, stride: tuple[int, int], dilation: tuple[int, int],
+         output_size: tuple[int, int]) -> Tensor:
+    r"""``(N, C, H_p, W_p) -> (N, C, H_out, W_out)``, a view: what kernel tap $(i, j)$ meets at
+    every output position $(y, x)$, the values ``x_p[:, :, i d_h + y s_h, j d_w + x s_w]``."""
+    top, left = i * dilation[0], j * dilation[1]
+    bottom = top + stride[0] * (output_size[0] - 1) + 1
+    right = left + stride[1] * (output_size[1] - 1) + 1
+    return x_p[:, :, top:bottom:stride[0], left:right:stride[1]]
+
+
+def im2col(x_p: Tensor, kernel_size: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int],
+           output_size: tuple[int, int]) -> Tensor:
+    r"""``(N, C, H_p, W_p) -> (C k_h k_w, N H_out W_out)``, the matrix ``cols``: row $(c, i, j)$
+    holds what tap $(i, j)$ of channel $c$ meets at each output position of each image.
+
+    :param x_p: the padded input, ``(N, C, H_p, W_p)``.
+    :param kernel_size: $(k_h, k_w)$; ``stride`` $(s_h, s_w)$; ``dilation`` $(d_h, d_w)$.
+    :param output_size: $(H_\text{out}, W_\text{out})$, from :func:`conv_output_size`.
+    """
+    if check_tensor(x_p, "x_p").dim() != 4:
+        raise ValueError(f"x_p must be 4-D [N, C, H_p, W_p], got shape {tuple(x_p.shape)}")
+    k_h, k_w = kernel_size
+    taps = [_tap(x_p, i, j, stride, dilation, output_size).transpose(0, 1)  # each (C, N, H_out, W_out)
+            for i in range(k_h) for j in range(k_w)]
+    return torch.stack(taps, dim=1).reshape(x_p.shape[1] * k_h * k_w, -1)  # (C, k_h k_w, N, H_out, W_out)
+
+
+def col2im(cols: Tensor, padded_shape: torch.Size, kernel_size: tuple[int, int], stride: tuple[int, int],
+           dilation: tuple[int, int], output_size: tuple[int, int]) -> Tensor:
+    r"""The reverse of :func:`im2col`: ``(C k_h k_w, N H_out W_out) -> (N, C, H_p, W_p)``, each
+    value *added* onto the input position it was copied from (a position in several windows gets
+    the sum). ``padded_shape`` is $(N, C, H_p, W_p)$; the other arguments as :func:`im2col`'s.
+    """
+    n, c = padded_shape[:2]
+    k_h, k_w = kernel_size
+    expected = (c * k_h * k_w, n * output_size[0] * output_size[1])
+    if check_tensor(cols, "cols").shape != expected:
+        raise ValueError(f"cols must have shape {expected} for these sizes, got {tuple(cols.shape)}")
+    cols = cols.reshape(c, k_h, k_w, n, *output_size)
+    x_p = cols.new_zeros(padded_shape)
+    for i in range(k_h):
+        for j in range(k_w):
+            _tap(x_p, i, j, stride, dilation, output_size).add_(cols[:, i, j].transpose(0, 1))
+    return x_p
+
+
+class Conv2dFunction(torch.autograd.Function):
+    r"""2-D cross-correlation by im2col and one matrix product per group:
+    ``(N, C_in, H, W) -> (N, C_out, H_out, W_out)``.
+
+    With $G$ groups of $C_g = C_\text{in} / G$ channels and $P = N H_\text{out} W_\text{out}$
+    output positions:
+
+    - forward: $X_\text{cols} = \text{im2col}(X)$ ``(G, C_g k_h k_w, P)``,
+      $Y = W X_\text{cols} + b$ with $W$ ``(G, C_out / G, C_g k_h k_w)``;
+    - backward, with $\delta = \partial L/\partial Y$ laid out like $Y$:
+      $\partial L/\partial W = \delta\, X_\text{cols}^\top$,
+      $\partial L/\partial b = \sum_P \delta$,
+      $\partial L/\partial X = \text{col2im}(W^\top \delta)$ without the padding.
+
+    :param input: $X$, ``(N, C_in, H, W)``.
+    :param weight: $W$, ``(C_out, C_in / G, k_h, k_w)``.
+    :param bias: $b$, ``(C_out,)``, or None.
+    :param stride: $(s_h, s_w)$; ``padding``, ``dilation`` $(d_h, d_w)$ and ``groups`` $G$ as
+        :func:`conv2d`'s, checked by :func:`conv2d_arguments`.
+    """
+
+    @staticmethod
+    def forward(ctx, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+        stride, pads, dilation = conv2d_arguments(input, weight, bias, stride, padding, dilation, groups)
+        N, G = input.shape[0], groups
+        C_out, C_g, k_h, k_w = weight.shape
+        x_p = pad(input, pads)  # (N, C_in, H_p, W_p)
+        H_out = (x_p.shape[2] - dilation[0] * (k_h - 1) - 1) // stride[0] + 1  # conv_output_size, p = 0
+        W_out = (x_p.shape[3] - dilation[1] * (k_w - 1) - 1) // stride[1] + 1
+        X_cols = im2col(x_p, (k_h, k_w), stride, dilation, (H_out, W_out)).reshape(G, C_g * k_h * k_w, -1)
+        W_mat = weight.reshape(G, C_out // G, C_g * k_h * k_w)
+        Y = W_mat @ X_cols  # (G, C_out / G, P)
+        if bias is not None:
+            Y = Y + bias.reshape(G, C_out // G, 1)
+        ctx.save_for_backward(X_cols, weight)
+        ctx.geometry = (input.shape, x_p.shape, stride, pads, dilation, (H_out, W_out), bias is not None)
+        return Y.reshape(C_out, N, H_out, W_out).permute(1, 0, 2, 3).contiguous()
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        X_cols, weight = ctx.saved_tensors
+        (_, C_in, H, W), padded_shape, stride, pads, dilation, output_size, has_bias = ctx.geometry
+        C_out, C_g, k_h, k_w = weight.shape
+        G = C_in // C_g
+        delta = grad_output.permute(1, 0, 2, 3).reshape(G, C_out // G, -1)  # (G, C_out / G, P)
+        grad_input = grad_weight = grad_bias = None
+        if ctx.needs_input_grad[1]:
+            grad_weight = (delta @ X_cols.transpose(1, 2)).reshape(weight.shape)
+        if has_bias and ctx.needs_input_grad[2]:
+            grad_bias = delta.sum(dim=2).reshape(C_out)
+        if ctx.needs_input_grad[0]:
+            W_mat = weight.reshape(G, C_out // G, C_g * k_h * k_w)
+            grad_cols = (W_mat.transpose(1, 2) @ delta).reshape(C_in * k_h * k_w, -1)  # (C_in k_h k_w, P)
+            grad_x_p = col2im(grad_cols, padded_shape, (k_h, k_w), stride, dilation, output_size)
+            top, _, left, _ = pads
+            grad_input = grad_x_p[:, :, top:top + H, left:left + W]
+        return grad_input, grad_weight, grad_bias, None, None, None, None
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntPair = 1,
+           padding: IntPair | str = 0, dilation: IntPair = 1, groups: int = 1) -> Tensor:
+    r"""2-D convolution (cross-correlation), like :func:`torch.nn.functional.conv2d`:
+    $Y_{n,o,y,x} = b_o + \sum_{c,i,j} W_{o,c,i,j}\, X_{n,c,\,y s_h + i d_h,\,x s_w + j d_w}$ (padded $X$).
+
+    ``(N, C_in, H, W) -> (N, C_out, H_out, W_out)``, or unbatched ``(C_in, H, W) -> (C_out, H_out, W_out)``,
+    with $H_\text{out}$, $W_\text{out}$ from :func:`conv_output_size`; computed by :class:`Conv2dFunction`.
+
+    :param input: ``(N, C_in, H, W)`` or ``(C_in, H, W)``.
+    :param weight: the kernels, ``(C_out, C_in / groups, k_h, k_w)``.
+    :param bias: ``(C_out,)``, or None.
+    :param stride: the step $s$ between windows: an int or a pair $(s_h, s_w)$.
+    :param padding: zeros added on each side: an int, a pair, ``"valid"`` (none) or ``"same"``
+        (the output keeps the input's size; stride 1 only, as in torch).
+    :param dilation: the spacing $d$ between kernel taps: an int or a pair.
+    :param groups: $G$: the channels split into $G$ groups, each convolved with its own kernels.
+    """
+    x, unbatched = as_batch(input, 4, "[N, C, H, W]")
+    y = Conv2dFunction.apply(x, weight, bias, stride, padding, dilation, groups)
+    return y.squeeze(0) if unbatched else y
+
+
 # --- Sizes and counts --------------------------------------------------------------------------
-
-
-def _ints(value: object, name: str, minimum: int, n: int = 2) -> tuple[int, ...]:
-    """``value`` as ``n`` ints >= ``minimum``; an int, or a one-element tuple, is repeated (as torch)."""
-    items = (value,) * n if isinstance(value, int) else value
-    if isinstance(items, tuple | list) and len(items) == 1:
-        items = tuple(items) * n
-    if (not isinstance(items, tuple | list) or len(items) != n
-            or not all(isinstance(v, int) and not isinstance(v, bool) and v >= minimum for v in items)):
-        pairs = "" if n == 1 else f" or a tuple of {n} of them"
-        raise ValueError(f"{name} must be an int >= {minimum}{pairs}, got {value!r}")
-    return tuple(int(v) for v in items)
 
 
 def conv_output_size(input_size: int, kernel_size: int, stride: int = 1, padding: int = 0,
@@ -118,7 +248,7 @@ def conv_parameters(in_channels: int, out_channels: int, kernel_size: IntPair, g
     :param bias: count the biases.
     """
     _check_channels(in_channels, out_channels, groups)
-    k_h, k_w = _ints(kernel_size, "kernel_size", 1)
+    k_h, k_w = check_int(kernel_size, "kernel_size", 1, size=2)
     return out_channels * (in_channels // groups) * k_h * k_w + (out_channels if bias else 0)
 
 
@@ -134,8 +264,8 @@ def conv_macs(in_channels: int, out_channels: int, kernel_size: IntPair, output_
     :param groups: $g$, the number of channel groups.
     """
     _check_channels(in_channels, out_channels, groups)
-    k_h, k_w = _ints(kernel_size, "kernel_size", 1)
-    h_out, w_out = _ints(output_size, "output_size", 1)
+    k_h, k_w = check_int(kernel_size, "kernel_size", 1, size=2)
+    h_out, w_out = check_int(output_size, "output_size", 1, size=2)
     return h_out * w_out * out_channels * (in_channels // groups) * k_h * k_w
 
 
@@ -153,80 +283,23 @@ def conv_flops(in_channels: int, out_channels: int, kernel_size: IntPair, output
     :param groups: $g$, the number of channel groups.
     :param bias: count the bias additions.
     """
-    h_out, w_out = _ints(output_size, "output_size", 1)
+    h_out, w_out = check_int(output_size, "output_size", 1, size=2)
     macs = conv_macs(in_channels, out_channels, kernel_size, (h_out, w_out), groups)
     return 2 * macs + (h_out * w_out * out_channels if bias else 0)
 
 
-# --- im2col and col2im ---------------------------------------------------------------------------
+# --- PyTorch's interface: argument checks, "same", unbatched input, padding modes ----------------
 
 
-def _pad(x: Tensor, pads: Pads, value: float = 0.0) -> Tensor:
-    """``[N, C, H, W]`` -> ``[N, C, H_p, W_p]``: ``x`` framed by rows and columns of ``value``."""
-    top, bottom, left, right = pads
-    n, c, h, w = x.shape
-    x_p = x.new_full((n, c, top + h + bottom, left + w + right), value)
-    x_p[:, :, top:top + h, left:left + w] = x
-    return x_p
-
-
-def _tap(x_p: Tensor, i: int, j: int, stride: tuple[int, int], dilation: tuple[int, int],
-         output_size: tuple[int, int]) -> Tensor:
-    r"""``[N, C, H_p, W_p]`` -> ``[N, C, H_out, W_out]``, a view: what kernel tap $(i, j)$ meets at
-    every output position $(y, x)$, the values ``x_p[:, :, i d_h + y s_h, j d_w + x s_w]``."""
-    top, left = i * dilation[0], j * dilation[1]
-    bottom = top + stride[0] * (output_size[0] - 1) + 1
-    right = left + stride[1] * (output_size[1] - 1) + 1
-    return x_p[:, :, top:bottom:stride[0], left:right:stride[1]]
-
-
-def im2col(x_p: Tensor, kernel_size: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int],
-           output_size: tuple[int, int]) -> Tensor:
-    r"""``(N, C, H_p, W_p) -> (C k_h k_w, N H_out W_out)``, the matrix ``cols``: row $(c, i, j)$
-    holds what tap $(i, j)$ of channel $c$ meets at each output position of each image.
-
-    :param x_p: the padded input, ``(N, C, H_p, W_p)``.
-    :param kernel_size: $(k_h, k_w)$.
-    :param stride: $(s_h, s_w)$.
-    :param dilation: $(d_h, d_w)$.
-    :param output_size: $(H_\text{out}, W_\text{out})$, from :func:`conv_output_size`.
-    """
-    if check_tensor(x_p, "x_p").dim() != 4:
-        raise ValueError(f"x_p must be 4-D [N, C, H_p, W_p], got shape {tuple(x_p.shape)}")
-    c = x_p.shape[1]
-    k_h, k_w = kernel_size
-    taps = [_tap(x_p, i, j, stride, dilation, output_size).transpose(0, 1)  # each [C, N, H_out, W_out]
-            for i in range(k_h) for j in range(k_w)]
-    return torch.stack(taps, dim=1).reshape(c * k_h * k_w, -1)  # the copy: [C, k_h k_w, N, H_out, W_out]
-
-
-def col2im(cols: Tensor, padded_shape: torch.Size, kernel_size: tuple[int, int], stride: tuple[int, int],
-           dilation: tuple[int, int], output_size: tuple[int, int]) -> Tensor:
-    r"""The reverse of :func:`im2col`: ``(C k_h k_w, N H_out W_out) -> (N, C, H_p, W_p)``, each
-    value *added* onto the input position it was copied from (a position in several windows gets
-    the sum).
-
-    :param cols: the columns, ``(C k_h k_w, N H_out W_out)``.
-    :param padded_shape: the padded input's shape $(N, C, H_p, W_p)$.
-    :param kernel_size: $(k_h, k_w)$.
-    :param stride: $(s_h, s_w)$.
-    :param dilation: $(d_h, d_w)$.
-    :param output_size: $(H_\text{out}, W_\text{out})$.
-    """
-    n, c = padded_shape[:2]
-    k_h, k_w = kernel_size
-    expected = (c * k_h * k_w, n * output_size[0] * output_size[1])
-    if check_tensor(cols, "cols").shape != expected:
-        raise ValueError(f"cols must have shape {expected} for these sizes, got {tuple(cols.shape)}")
-    cols = cols.reshape(c, k_h, k_w, n, *output_size)
-    x_p = cols.new_zeros(padded_shape)
-    for i in range(k_h):
-        for j in range(k_w):
-            _tap(x_p, i, j, stride, dilation, output_size).add_(cols[:, i, j].transpose(0, 1))
-    return x_p
-
-
-# --- Convolution -------------------------------------------------------------------------------
+def as_batch(input: object, dims: int, layout: str) -> tuple[Tensor, bool]:
+    """``input`` with its batch axis (torch also takes one sample without it), and whether it had none."""
+    x = check_tensor(input)
+    if x.dim() == dims - 1:
+        return x.unsqueeze(0), True
+    if x.dim() != dims:
+        raise ValueError(f"input must be {dims}-D {layout} (or {dims - 1}-D without N, one sample), "
+                         f"got shape {tuple(x.shape)}")
+    return x, False
 
 
 def _conv_pads(padding: object, kernel_size: tuple[int, int], stride: tuple[int, int],
@@ -243,13 +316,13 @@ def _conv_pads(padding: object, kernel_size: tuple[int, int], stride: tuple[int,
         return (total_h // 2, total_h - total_h // 2, total_w // 2, total_w - total_w // 2)
     if isinstance(padding, str):
         raise ValueError(f"padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
-    p_h, p_w = _ints(padding, "padding", 0)
+    p_h, p_w = check_int(padding, "padding", 0, size=2)
     return (p_h, p_h, p_w, p_w)
 
 
-def _conv2d_arguments(input: object, weight: object, bias: object, stride: object, padding: object,
-                      dilation: object, groups: object) -> tuple[tuple[int, int], Pads, tuple[int, int]]:
-    """Check :func:`conv2d`'s arguments; return stride, (top, bottom, left, right) and dilation."""
+def check_conv2d_tensors(input: object, weight: object, bias: object, groups: object) -> None:
+    """Check that ``input`` ``(N, C_in, H, W)``, ``weight`` ``(C_out, C_in / groups, k_h, k_w)`` and
+    ``bias`` ``(C_out,)`` (or None) fit together, with one dtype and device."""
     x, w = check_tensor(input), check_tensor(weight, "weight")
     if x.dim() != 4:
         raise ValueError(f"input must be 4-D [N, C, H, W] (or 3-D [C, H, W], one image), got shape "
@@ -270,107 +343,19 @@ def _conv2d_arguments(input: object, weight: object, bias: object, stride: objec
         if b.shape != (w.shape[0],) or b.dtype != x.dtype:
             raise ValueError(f"bias must have shape ({w.shape[0]},) and dtype {x.dtype}, "
                              f"got {tuple(b.shape)} {b.dtype}")
-    s, d = _ints(stride, "stride", 1), _ints(dilation, "dilation", 1)
-    pads = _conv_pads(padding, tuple(w.shape[2:]), s, d)
+
+
+def conv2d_arguments(input: object, weight: object, bias: object, stride: object, padding: object,
+                     dilation: object, groups: object) -> tuple[tuple[int, int], Pads, tuple[int, int]]:
+    """Check :func:`conv2d`'s arguments (4-D ``input``); return the stride and dilation as pairs and
+    the padding as (top, bottom, left, right). The appendix's fast convolutions check theirs here too."""
+    check_conv2d_tensors(input, weight, bias, groups)
+    s, d = check_int(stride, "stride", 1, size=2), check_int(dilation, "dilation", 1, size=2)
+    pads = _conv_pads(padding, tuple(weight.shape[2:]), s, d)
     for dim in (0, 1):  # conv_output_size raises if the kernel is larger than the padded input
-        padded = x.shape[2 + dim] + pads[2 * dim] + pads[2 * dim + 1]
-        conv_output_size(padded, w.shape[2 + dim], s[dim], 0, d[dim])
+        padded = input.shape[2 + dim] + pads[2 * dim] + pads[2 * dim + 1]
+        conv_output_size(padded, weight.shape[2 + dim], s[dim], 0, d[dim])
     return s, pads, d
-
-
-class Conv2dFunction(torch.autograd.Function):
-    r"""2-D cross-correlation by im2col and one matrix product per group.
-
-    ``(N, C_in, H, W) -> (N, C_out, H_out, W_out)``; arguments as :func:`conv2d`.
-
-    With $G$ groups, $C_g = C_\text{in} / G$ and $P = N H_\text{out} W_\text{out}$ output positions:
-
-    - forward: $X_\text{cols} = \text{im2col}(X)$ ``[G, C_g k_h k_w, P]``,
-      $Y = W X_\text{cols} + b$ with $W$ ``[G, C_out / G, C_g k_h k_w]``;
-    - backward, with $\delta = \partial L/\partial Y$ laid out like $Y$:
-      $\partial L/\partial W = \delta\, X_\text{cols}^\top$,
-      $\partial L/\partial b = \sum_P \delta$,
-      $\partial L/\partial X = \text{col2im}(W^\top \delta)$ without the padding.
-
-    :param input: $X$, ``(N, C_in, H, W)``.
-    :param weight: $W$, ``(C_out, C_in / G, k_h, k_w)``.
-    :param bias: $b$, ``(C_out,)``, or None.
-    :param stride: an int or a pair.
-    :param padding: an int, a pair, ``"valid"`` or ``"same"``.
-    :param dilation: an int or a pair.
-    :param groups: $G$.
-    """
-
-    @staticmethod
-    def forward(ctx, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-        stride, pads, dilation = _conv2d_arguments(input, weight, bias, stride, padding, dilation, groups)
-        N = input.shape[0]
-        C_out, C_g, k_h, k_w = weight.shape
-        G = groups
-        x_p = _pad(input, pads)
-        H_out = conv_output_size(x_p.shape[2], k_h, stride[0], 0, dilation[0])
-        W_out = conv_output_size(x_p.shape[3], k_w, stride[1], 0, dilation[1])
-        X_cols = im2col(x_p, (k_h, k_w), stride, dilation, (H_out, W_out)).reshape(G, C_g * k_h * k_w, -1)
-        W_mat = weight.reshape(G, C_out // G, C_g * k_h * k_w)
-        Y = W_mat @ X_cols  # [G, C_out / G, P]
-        if bias is not None:
-            Y = Y + bias.reshape(G, C_out // G, 1)
-        ctx.save_for_backward(X_cols, weight)
-        ctx.geometry = (input.shape, x_p.shape, stride, pads, dilation, (H_out, W_out), bias is not None)
-        return Y.reshape(C_out, N, H_out, W_out).permute(1, 0, 2, 3).contiguous()
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        X_cols, weight = ctx.saved_tensors
-        (_, C_in, H, W), padded_shape, stride, pads, dilation, output_size, has_bias = ctx.geometry
-        C_out, C_g, k_h, k_w = weight.shape
-        G = C_in // C_g
-        delta = grad_output.permute(1, 0, 2, 3).reshape(G, C_out // G, -1)  # [G, C_out / G, P]
-        grad_input = grad_weight = grad_bias = None
-        if ctx.needs_input_grad[1]:
-            grad_weight = (delta @ X_cols.transpose(1, 2)).reshape(weight.shape)
-        if has_bias and ctx.needs_input_grad[2]:
-            grad_bias = delta.sum(dim=2).reshape(C_out)
-        if ctx.needs_input_grad[0]:
-            W_mat = weight.reshape(G, C_out // G, C_g * k_h * k_w)
-            grad_cols = (W_mat.transpose(1, 2) @ delta).reshape(C_in * k_h * k_w, -1)  # [C_in k_h k_w, P]
-            grad_x_p = col2im(grad_cols, padded_shape, (k_h, k_w), stride, dilation, output_size)
-            top, _, left, _ = pads
-            grad_input = grad_x_p[:, :, top:top + H, left:left + W]
-        return grad_input, grad_weight, grad_bias, None, None, None, None
-
-
-def _as_batch(input: object, dims: int, layout: str) -> tuple[Tensor, bool]:
-    """``input`` with its batch axis (torch also takes one sample without it), and whether it had none."""
-    x = check_tensor(input)
-    if x.dim() == dims - 1:
-        return x.unsqueeze(0), True
-    if x.dim() != dims:
-        raise ValueError(f"input must be {dims}-D {layout} (or {dims - 1}-D without N, one sample), "
-                         f"got shape {tuple(x.shape)}")
-    return x, False
-
-
-def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntPair = 1,
-           padding: IntPair | str = 0, dilation: IntPair = 1, groups: int = 1) -> Tensor:
-    r"""2-D convolution (cross-correlation), like :func:`torch.nn.functional.conv2d`:
-    $Y_{n,o,y,x} = b_o + \sum_{c,i,j} W_{o,c,i,j}\, X_{n,c,\,y s_h + i d_h,\,x s_w + j d_w}$ (padded $X$).
-
-    ``(N, C_in, H, W) -> (N, C_out, H_out, W_out)``, or unbatched ``(C_in, H, W) -> (C_out, H_out, W_out)``,
-    with $H_\text{out}$, $W_\text{out}$ from :func:`conv_output_size`; computed by :class:`Conv2dFunction`.
-
-    :param input: ``(N, C_in, H, W)`` or ``(C_in, H, W)``.
-    :param weight: the kernels, ``(C_out, C_in / groups, k_h, k_w)``.
-    :param bias: ``(C_out,)``, or None.
-    :param stride: the step $s$ between windows: an int or a pair $(s_h, s_w)$.
-    :param padding: zeros added on each side: an int, a pair, ``"valid"`` (none) or ``"same"``
-        (the output keeps the input's size; stride 1 only, as in torch).
-    :param dilation: the spacing $d$ between kernel taps: an int or a pair.
-    :param groups: $G$: the channels split into $G$ groups, each convolved with its own kernels.
-    """
-    x, unbatched = _as_batch(input, 4, "[N, C, H, W]")
-    y = Conv2dFunction.apply(x, weight, bias, stride, padding, dilation, groups)
-    return y.squeeze(0) if unbatched else y
 
 
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int = 1,
@@ -389,13 +374,13 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: in
     :param dilation: the spacing $d$ between kernel taps.
     :param groups: $G$: the channels split into $G$ groups, each convolved with its own kernels.
     """
-    x, unbatched = _as_batch(input, 3, "[N, C, L]")
+    x, unbatched = as_batch(input, 3, "[N, C, L]")
     w = check_tensor(weight, "weight")
     if w.dim() != 3:
         raise ValueError(f"weight must be 3-D [out_channels, in_channels / groups, k], got {tuple(w.shape)}")
-    pad = padding if isinstance(padding, str) else (0, _ints(padding, "padding", 0, 1)[0])
-    s, d = _ints(stride, "stride", 1, 1)[0], _ints(dilation, "dilation", 1, 1)[0]
-    y = Conv2dFunction.apply(x.unsqueeze(2), w.unsqueeze(2), bias, (1, s), pad, (1, d), groups).squeeze(2)
+    p = padding if isinstance(padding, str) else (0, check_int(padding, "padding", 0, size=1)[0])
+    s, d = check_int(stride, "stride", 1, size=1)[0], check_int(dilation, "dilation", 1, size=1)[0]
+    y = Conv2dFunction.apply(x.unsqueeze(2), w.unsqueeze(2), bias, (1, s), p, (1, d), groups).squeeze(2)
     return y.squeeze(0) if unbatched else y
 
 
@@ -415,21 +400,24 @@ def _source_positions(size: int, before: int, after: int, mode: str, device: tor
 
 
 def _pad_by_mode(x: Tensor, pads: Pads, mode: str) -> Tensor:
-    """``[N, C, H, W]`` padded by copying input values (``padding_mode`` 'reflect', 'replicate' or
+    """``(N, C, H, W)`` padded by copying input values (``padding_mode`` 'reflect', 'replicate' or
     'circular'); plain indexing, so autograd adds each copy's gradient back onto its source."""
     rows = _source_positions(x.shape[2], pads[0], pads[1], mode, x.device)
     cols = _source_positions(x.shape[3], pads[2], pads[3], mode, x.device)
     return x[:, :, rows][:, :, :, cols]
 
 
+# --- The layers --------------------------------------------------------------------------------
+
+
 class _ConvNd(nn.Module):
     """What :class:`Conv1d` and :class:`Conv2d` share: the checks, the parameters with torch's
-    names, shapes and default initialization (Kaiming-uniform with $a = \\sqrt 5$), the repr,
-    ``padding_mode`` and the choice of the fast path."""
+    names, shapes and default initialization (Kaiming-uniform with $a = \\sqrt 5$), the repr and
+    ``padding_mode``."""
 
-    #: Large stride-1 layers run the shifted-slice convolution of :mod:`nnbasics.fast.conv` (same
-    #: numbers); set ``layer.fast = False`` to run the clear :class:`Conv2dFunction` the chapter shows.
-    fast = True
+    #: The 4-D convolution the layer runs, with :func:`conv2d`'s arguments. A subclass may run
+    #: another that gives the same numbers (the appendix's fast layer does).
+    convolution = staticmethod(conv2d)
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: tuple[int, ...],
                  stride: tuple[int, ...], padding: tuple[int, ...] | str, dilation: tuple[int, ...],
@@ -455,15 +443,11 @@ class _ConvNd(nn.Module):
 
     def _convolve(self, x: Tensor, weight: Tensor, stride: tuple[int, int], padding: tuple[int, int] | str,
                   dilation: tuple[int, int]) -> Tensor:
-        """``[N, C_in, H, W]`` -> ``[N, C_out, H_out, W_out]`` with this layer's settings."""
+        """``(N, C_in, H, W) -> (N, C_out, H_out, W_out)`` with this layer's settings."""
         if self.padding_mode != "zeros":
             pads = _conv_pads(padding, tuple(weight.shape[2:]), stride, dilation)
             x, padding = _pad_by_mode(x, pads, self.padding_mode), 0
-        stride, pads, dilation = _conv2d_arguments(x, weight, self.bias, stride, padding, dilation,
-                                                   self.groups)
-        if self.fast and use_shifted_slices(x.shape, weight.shape, stride, pads, dilation):
-            return ShiftedConv2dFunction.apply(x, weight, self.bias, pads, dilation, self.groups)
-        return Conv2dFunction.apply(x, weight, self.bias, stride, padding, dilation, self.groups)
+        return self.convolution(x, weight, self.bias, stride, padding, dilation, self.groups)
 
     def extra_repr(self) -> str:
         text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
@@ -484,7 +468,8 @@ class _ConvNd(nn.Module):
 class Conv2d(_ConvNd):
     r"""A convolution layer like :class:`torch.nn.Conv2d`: same arguments, parameter names,
     shapes and default initialization (Kaiming-uniform with $a = \sqrt 5$);
-    ``(N, C_in, H, W) -> (N, C_out, H_out, W_out)`` (or unbatched ``(C_in, H, W)``).
+    ``(N, C_in, H, W) -> (N, C_out, H_out, W_out)`` (or unbatched ``(C_in, H, W)``), computed by
+    :func:`conv2d`.
 
     :param in_channels: $C_\text{in}$, the input's channels.
     :param out_channels: $C_\text{out}$, the number of kernels (output channels).
@@ -505,14 +490,15 @@ class Conv2d(_ConvNd):
                  padding: IntPair | str = 0, dilation: IntPair = 1, groups: int = 1, bias: bool = True,
                  padding_mode: str = "zeros", device=None, dtype=None) -> None:
         if not isinstance(padding, str):
-            _ints(padding, "padding", 0)  # checked, and kept as given (a 1-tuple too), as torch keeps it
+            check_int(padding, "padding", 0, size=2)  # checked, and kept as given (a 1-tuple too), as torch
             padding = tuple(padding) if isinstance(padding, tuple | list) else (padding, padding)
-        super().__init__(in_channels, out_channels, _ints(kernel_size, "kernel_size", 1),
-                         _ints(stride, "stride", 1), padding, _ints(dilation, "dilation", 1), groups, bias,
-                         padding_mode, device, dtype)
+        super().__init__(in_channels, out_channels, check_int(kernel_size, "kernel_size", 1, size=2),
+                         check_int(stride, "stride", 1, size=2), padding,
+                         check_int(dilation, "dilation", 1, size=2), groups, bias, padding_mode, device,
+                         dtype)
 
     def forward(self, input: Tensor) -> Tensor:
-        x, unbatched = _as_batch(input, 4, "[N, C, H, W]")
+        x, unbatched = as_batch(input, 4, "[N, C, H, W]")
         y = self._convolve(x, self.weight, self.stride, self.padding, self.dilation)
         return y.squeeze(0) if unbatched else y
 
@@ -540,13 +526,14 @@ class Conv1d(_ConvNd):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
                  padding: int | str = 0, dilation: int = 1, groups: int = 1, bias: bool = True,
                  padding_mode: str = "zeros", device=None, dtype=None) -> None:
-        super().__init__(in_channels, out_channels, _ints(kernel_size, "kernel_size", 1, 1),
-                         _ints(stride, "stride", 1, 1),
-                         padding if isinstance(padding, str) else _ints(padding, "padding", 0, 1),
-                         _ints(dilation, "dilation", 1, 1), groups, bias, padding_mode, device, dtype)
+        super().__init__(in_channels, out_channels, check_int(kernel_size, "kernel_size", 1, size=1),
+                         check_int(stride, "stride", 1, size=1),
+                         padding if isinstance(padding, str) else check_int(padding, "padding", 0, size=1),
+                         check_int(dilation, "dilation", 1, size=1), groups, bias, padding_mode, device,
+                         dtype)
 
     def forward(self, input: Tensor) -> Tensor:
-        x, unbatched = _as_batch(input, 3, "[N, C, L]")
+        x, unbatched = as_batch(input, 3, "[N, C, L]")
         padding = self.padding if isinstance(self.padding, str) else (0, self.padding[0])
         y = self._convolve(x.unsqueeze(2), self.weight.unsqueeze(2), (1, self.stride[0]), padding,
                            (1, self.dilation[0])).squeeze(2)
@@ -558,11 +545,11 @@ class Conv1d(_ConvNd):
 
 def _pool_settings(kernel_size: object, stride: object, padding: object, dilation: object):
     """Check a pooling's settings; return kernel, stride, padding and dilation as pairs of ints."""
-    k = _ints(kernel_size, "kernel_size", 1)
+    k = check_int(kernel_size, "kernel_size", 1, size=2)
     no_stride = stride is None or (isinstance(stride, tuple | list) and not stride)
-    s = k if no_stride else _ints(stride, "stride", 1)
-    p = _ints(padding, "padding", 0)
-    d = _ints(dilation, "dilation", 1)
+    s = k if no_stride else check_int(stride, "stride", 1, size=2)
+    p = check_int(padding, "padding", 0, size=2)
+    d = check_int(dilation, "dilation", 1, size=2)
     if p[0] > k[0] // 2 or p[1] > k[1] // 2:
         raise ValueError(f"padding {p} must be at most half the kernel_size {k}")
     return k, s, p, d
@@ -613,7 +600,7 @@ class MaxPool2dFunction(torch.autograd.Function):
         k, s, p, d, (H_out, W_out), pads = _pool_arguments(input, kernel_size, stride, padding, dilation,
                                                              ceil_mode)
         W = input.shape[3]
-        x_p = _pad(input, pads, value=-math.inf)
+        x_p = pad(input, pads, value=-math.inf)
         taps = [_tap(x_p, i, j, s, d, (H_out, W_out)) for i in range(k[0]) for j in range(k[1])]
         values, tap = torch.stack(taps, dim=-1).max(dim=-1)
         i, j = tap // k[1], tap % k[1]
@@ -676,7 +663,7 @@ class AvgPool2dFunction(torch.autograd.Function):
             raise ValueError(f"divisor_override must be None or a non-zero int, got {divisor_override!r}")
         k, s, p, d, out, pads = _pool_arguments(input, kernel_size, stride, padding, 1, ceil_mode)
         H, W = input.shape[2:]
-        x_p = _pad(input, pads)
+        x_p = pad(input, pads)
         total = sum(_tap(x_p, i, j, s, d, out) for i in range(k[0]) for j in range(k[1]))
         if divisor_override is not None:
             m = torch.full(out, float(divisor_override), dtype=input.dtype, device=input.device)
@@ -719,7 +706,7 @@ def max_pool2d(input: Tensor, kernel_size: IntPair, stride: IntPair | None = Non
     :param ceil_mode: round the output size up: a last, partial window is kept.
     :param return_indices: also return the indices (as ``max_unpool2d`` takes them).
     """
-    x, unbatched = _as_batch(input, 4, "[N, C, H, W]")
+    x, unbatched = as_batch(input, 4, "[N, C, H, W]")
     values, indices = MaxPool2dFunction.apply(x, kernel_size, stride, padding, dilation, ceil_mode)
     if unbatched:
         values, indices = values.squeeze(0), indices.squeeze(0)
@@ -743,7 +730,7 @@ def avg_pool2d(input: Tensor, kernel_size: IntPair, stride: IntPair | None = Non
     :param count_include_pad: count the padding in the divisor.
     :param divisor_override: divide every window's sum by this instead, or None.
     """
-    x, unbatched = _as_batch(input, 4, "[N, C, H, W]")
+    x, unbatched = as_batch(input, 4, "[N, C, H, W]")
     y = AvgPool2dFunction.apply(x, kernel_size, stride, padding, ceil_mode, count_include_pad,
                                 divisor_override)
     return y.squeeze(0) if unbatched else y

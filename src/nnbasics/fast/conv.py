@@ -12,16 +12,21 @@ tiles are built on the fly). Each of those products sums over only the
 $C_g$ input channels of a group, so it wins only with many channels and a large layer:
 :func:`use_shifted_slices` decides, from measurements with ``nnbasics.benchmarks.conv``.
 
-:class:`nnbasics.conv.Conv2d` calls this module when :func:`use_shifted_slices` says so (set
-``layer.fast = False`` to run the clear version); ``tests/test_fast_conv.py`` checks values and
-gradients against the clear version.
+Speed is asked for by name: :func:`conv2d` and the layer :class:`Conv2d` take the arguments and
+give the numbers of :func:`nnbasics.conv.conv2d` and :class:`nnbasics.conv.Conv2d` (they are that
+code, with its argument checks, padding modes and unbatched input), and run the shifted slices
+where :func:`use_shifted_slices` says so. ``tests/test_fast_conv.py`` checks values and gradients
+against the clear version.
 """
 
 from __future__ import annotations
 
 import torch
+from torch import Tensor
 
-__all__ = ["ShiftedConv2dFunction", "use_shifted_slices"]
+from nnbasics import conv
+
+__all__ = ["Conv2d", "ShiftedConv2dFunction", "conv2d", "use_shifted_slices"]
 
 # ShiftedConv2dFunction takes images in chunks of about this many values (4 MB in float32) of
 # padded input plus output: the k_h k_w products then add into output that is still in cache.
@@ -53,17 +58,12 @@ class ShiftedConv2dFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, pads, dilation, groups):
-        n, c, h, w = x.shape
+        conv.check_conv2d_tensors(x, weight, bias, groups)
+        n, c = x.shape[:2]
         o, cg, kh, kw = weight.shape
-        if c != cg * groups or o % groups:
-            raise ValueError(f"channel mismatch: input has {c} channels but weight {tuple(weight.shape)} "
-                             f"with groups={groups} expects {cg * groups} (and out_channels divisible "
-                             f"by groups)")
         og = o // groups
-        top, bottom, left, right = pads
-        hp, wp = h + top + bottom, w + left + right
-        xp = x.new_zeros(n, c, hp, wp)
-        xp[:, :, top:top + h, left:left + w] = x
+        xp = conv.pad(x, pads)  # the clear convolution's padding
+        hp, wp = xp.shape[2:]
         ho, wo = hp - dilation[0] * (kh - 1), wp - dilation[1] * (kw - 1)
         length = (ho - 1) * wp + wo  # flat positions from the first output to the last
         xf = xp.reshape(n, groups, cg, hp * wp)
@@ -132,3 +132,25 @@ def use_shifted_slices(x_shape: torch.Size, w_shape: torch.Size, stride: tuple[i
     wo = w + pads[2] + pads[3] - dilation[1] * (kw - 1)
     return tuple(stride) == (1, 1) and w_shape[1] >= 16 and c * kh * kw * n * ho * wo >= 2**22
 
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: conv.IntPair = 1,
+           padding: conv.IntPair | str = 0, dilation: conv.IntPair = 1, groups: int = 1) -> Tensor:
+    """:func:`nnbasics.conv.conv2d` (same arguments, checks and numbers), by
+    :class:`ShiftedConv2dFunction` where :func:`use_shifted_slices` says that is faster, else by the
+    clear :class:`nnbasics.conv.Conv2dFunction`: ``(N, C_in, H, W) -> (N, C_out, H_out, W_out)``, or
+    unbatched ``(C_in, H, W) -> (C_out, H_out, W_out)``."""
+    x, unbatched = conv.as_batch(input, 4, "[N, C, H, W]")
+    s, pads, d = conv.conv2d_arguments(x, weight, bias, stride, padding, dilation, groups)
+    if use_shifted_slices(x.shape, weight.shape, s, pads, d):
+        y = ShiftedConv2dFunction.apply(x, weight, bias, pads, d, groups)
+    else:
+        y = conv.Conv2dFunction.apply(x, weight, bias, stride, padding, dilation, groups)
+    return y.squeeze(0) if unbatched else y
+
+
+class Conv2d(conv.Conv2d):
+    """:class:`nnbasics.conv.Conv2d` (same arguments, parameters, initialization and numbers) that
+    convolves with this module's :func:`conv2d`: its large stride-1 layers take the shifted slices."""
+
+    convolution = staticmethod(conv2d)

@@ -26,7 +26,7 @@ from contextlib import contextmanager
 import torch
 
 from nnbasics._checks import check_int
-from nnbasics.conv import _as_batch, _conv2d_arguments
+from nnbasics.conv import as_batch, conv2d_arguments
 from nnbasics.fast.conv import ShiftedConv2dFunction
 
 __all__ = ["ThreadedShiftedConv2dFunction", "threaded_conv2d"]
@@ -104,8 +104,8 @@ def threaded_conv2d(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tenso
     :param padding: an int, a pair, ``"valid"`` or ``"same"``, as in :func:`nnbasics.conv.conv2d`.
     :param parts: how many slices and threads; at most ``N`` are used.
     """
-    x, unbatched = _as_batch(input, 4, "[N, C, H, W]")
-    _, pads, _ = _conv2d_arguments(x, weight, bias, 1, padding, 1, 1)
+    x, unbatched = as_batch(input, 4, "[N, C, H, W]")
+    _, pads, _ = conv2d_arguments(x, weight, bias, 1, padding, 1, 1)
     parts = check_int(torch.get_num_threads() if parts is None else parts, "parts", 1)
     y = ThreadedShiftedConv2dFunction.apply(x, weight, bias, pads, (1, 1), 1, max(1, min(parts, x.shape[0])))
     return y.squeeze(0) if unbatched else y

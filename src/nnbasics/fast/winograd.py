@@ -39,7 +39,8 @@ import math
 import torch
 from torch import Tensor
 
-from nnbasics._checks import check_int, check_tensor
+from nnbasics._checks import check_int
+from nnbasics.conv import as_batch, conv2d_arguments
 
 __all__ = ["WinogradConv2dFunction", "direct_multiplies", "transform_multiplies", "winograd_conv2d",
            "winograd_multiplies"]
@@ -173,49 +174,31 @@ class WinogradConv2dFunction(torch.autograd.Function):
         return grad_x, grad_w, grad_b, None
 
 
-def _check_one(value: object, name: str) -> None:
-    pair = (value, value) if isinstance(value, int) and not isinstance(value, bool) else value
-    if not (isinstance(pair, tuple | list) and len(pair) == 2 and all(v == 1 for v in pair)):
-        raise ValueError(f"{name} must be 1 for Winograd F(2x2, 3x3), got {value!r} "
-                         "(use nnbasics.conv.conv2d for other values)")
-
-
 def winograd_conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntPair = 1,
-                    padding: IntPair = 0, dilation: IntPair = 1, groups: int = 1) -> Tensor:
+                    padding: IntPair | str = 0, dilation: IntPair = 1, groups: int = 1) -> Tensor:
     """:func:`nnbasics.conv.conv2d` for 3×3 kernels at stride 1, with Winograd F(2×2, 3×3):
-    ``[N, C_in, H, W]`` input, ``[C_out, C_in, 3, 3]`` weight, optional ``[C_out]`` bias ->
-    ``[N, C_out, H + 2 p - 2, W + 2 p - 2]``. ``padding`` is an int >= 0 or a pair;
-    ``stride``, ``dilation`` and ``groups`` exist for torch's signature and must be 1."""
-    x = check_tensor(input, "input")
-    if x.dim() != 4:
-        raise ValueError(f"input must be 4-D [N, C, H, W], got shape {tuple(x.shape)}")
-    w = check_tensor(weight, "weight")
-    if w.dim() != 4 or tuple(w.shape[2:]) != (3, 3):
+    ``[N, C_in, H, W]`` input (or one image ``[C_in, H, W]``), ``[C_out, C_in, 3, 3]`` weight,
+    optional ``[C_out]`` bias -> ``[N, C_out, H + 2 p_h - 2, W + 2 p_w - 2]``. The arguments are
+    :func:`nnbasics.conv.conv2d`'s, checked by the same code; then Winograd's limits: ``stride``,
+    ``dilation`` and ``groups`` exist for torch's signature and must be 1."""
+    x, unbatched = as_batch(input, 4, "[N, C, H, W]")
+    s, pads, d = conv2d_arguments(x, weight, bias, stride, padding, dilation, groups)
+    if tuple(weight.shape[2:]) != (3, 3):
         raise ValueError(f"weight must be [out_channels, in_channels, 3, 3] (Winograd F(2x2, 3x3) "
-                         f"needs 3x3 kernels), got shape {tuple(w.shape)}")
-    if w.shape[1] != x.shape[1]:
-        raise ValueError(f"weight expects {w.shape[1]} input channels, input has {x.shape[1]}")
-    if bias is not None and check_tensor(bias, "bias").shape != (w.shape[0],):
-        raise ValueError(f"bias must have shape ({w.shape[0]},), got {tuple(bias.shape)}")
-    _check_one(stride, "stride")
-    _check_one(dilation, "dilation")
-    if check_int(groups, "groups") != 1:
-        raise ValueError(f"groups must be 1 for Winograd F(2x2, 3x3), got {groups}")
-    pads = (padding, padding) if isinstance(padding, int) and not isinstance(padding, bool) else padding
-    if not (isinstance(pads, tuple | list) and len(pads) == 2
-            and all(isinstance(p, int) and not isinstance(p, bool) and p >= 0 for p in pads)):
-        raise ValueError(f"padding must be an int >= 0 or a pair of them, got {padding!r}")
-    for size, pad, side in ((x.shape[2], pads[0], "height"), (x.shape[3], pads[1], "width")):
-        if size + 2 * pad < 3:
-            raise ValueError(f"the 3x3 kernel is larger than the padded input: {side} {size} + 2 x "
-                             f"padding {pad} < 3")
-    return WinogradConv2dFunction.apply(x, w, bias, (int(pads[0]), int(pads[1])))
+                         f"needs 3x3 kernels), got shape {tuple(weight.shape)}")
+    limits = (("stride", stride, s), ("dilation", dilation, d), ("groups", groups, (groups,)))
+    for name, value, checked in limits:
+        if any(v != 1 for v in checked):
+            raise ValueError(f"{name} must be 1 for Winograd F(2x2, 3x3), got {value!r} "
+                             "(use nnbasics.conv.conv2d for other values)")
+    y = WinogradConv2dFunction.apply(x, weight, bias, (pads[0], pads[2]))  # 3x3 'same' pads evenly
+    return y.squeeze(0) if unbatched else y
 
 
 def winograd_multiplies(in_channels: int, out_channels: int, output_size: IntPair) -> int:
     """Multiplies of the elementwise-product stage for one image: 16 per 2×2 output tile per
     channel pair (an odd output size rounds the tiles up)."""
-    ho, wo = (output_size, output_size) if isinstance(output_size, int) else output_size
+    ho, wo = check_int(output_size, "output_size", 1, size=2)
     return 16 * math.ceil(ho / 2) * math.ceil(wo / 2) * in_channels * out_channels
 
 
@@ -224,12 +207,12 @@ def transform_multiplies(in_channels: int, out_channels: int, output_size: IntPa
     (dense 16×16 and 4×16 matrix products per tile): 256 per tile per input channel, 64 per tile
     per output channel. Per channel pair that is $256/C_out + 64/C_in$, small beside 16 when
     both are large (5 at 64 channels)."""
-    ho, wo = (output_size, output_size) if isinstance(output_size, int) else output_size
+    ho, wo = check_int(output_size, "output_size", 1, size=2)
     return math.ceil(ho / 2) * math.ceil(wo / 2) * (256 * in_channels + 64 * out_channels)
 
 
 def direct_multiplies(in_channels: int, out_channels: int, output_size: IntPair) -> int:
     """Multiplies of a direct 3×3 convolution for one image: 9 per output per channel pair,
     36 per 2×2 output tile."""
-    ho, wo = (output_size, output_size) if isinstance(output_size, int) else output_size
+    ho, wo = check_int(output_size, "output_size", 1, size=2)
     return 9 * ho * wo * in_channels * out_channels
