@@ -26,6 +26,7 @@ from nnbasics import (
     init,
     layers,
     losses,
+    numerics,
     optim,
     recurrent,
     regularization,
@@ -35,7 +36,7 @@ from nnbasics import (
 )
 from nnbasics.optim import lr_scheduler
 
-MODULES = ["nnbasics", "activations", "layers", "init", "losses", "gradcheck", "training", "optim",
+MODULES = ["nnbasics", "activations", "numerics", "layers", "init", "losses", "gradcheck", "training", "optim",
            "optim.lr_scheduler", "regularization", "conv", "recurrent", "capstone", "utils", "widgets"]
 
 
@@ -99,6 +100,10 @@ RAISES = [
     R("activations.gelu", lambda: activations.gelu(x(3), approximate="fast"), ValueError, "approximate",
       id="gelu-approximate"),
     R("activations.softplus", lambda: activations.softplus(x(3), beta="a"), TypeError, "beta", id="softplus-beta"),
+    R("numerics.sigmoid", lambda: numerics.sigmoid([1.0]), TypeError, "x must be a torch.Tensor", id="num-sigmoid"),
+    R("numerics.tanh", lambda: numerics.tanh(torch.arange(3)), TypeError, "x must be a floating", id="num-tanh"),
+    R("numerics.softplus", lambda: numerics.softplus(2.0), TypeError, "z must be a torch.Tensor", id="num-softplus"),
+    R("numerics.log_softmax", lambda: numerics.log_softmax(x(2, 3), 2), ValueError, "dim must be in", id="num-lsm"),
     R("activations.ELU", lambda: activations.ELU(alpha="a"), TypeError, "alpha", id="ELU-alpha"),
     R("activations.GELU", lambda: activations.GELU(approximate="fast"), ValueError, "approximate", id="GELU"),
     R("activations.LeakyReLU", lambda: activations.LeakyReLU("a"), TypeError, "negative_slope", id="LeakyReLU"),

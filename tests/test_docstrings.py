@@ -29,7 +29,7 @@ from torch import nn
 
 import nnbasics
 
-MODULES = ["activations", "layers", "init", "losses", "gradcheck", "training", "optim",
+MODULES = ["activations", "numerics", "layers", "init", "losses", "gradcheck", "training", "optim",
            "optim.lr_scheduler", "regularization", "conv", "recurrent", "capstone", "utils"]
 
 # "(N, C_in, H, W) -> (N, C_out, H_out, W_out)": a parenthesised shape, an arrow, another one.

@@ -47,8 +47,9 @@ def _apply(function: type[torch.autograd.Function], input: Tensor, inplace: bool
     """``function.apply(input, *args)``; with ``inplace=True`` the result is written into ``input``.
 
     This keeps torch's meaning of ``inplace`` (``input`` holds the result, autograd follows the
-    copy) but not its memory saving: these Functions save their input for the backward pass, so
-    they run on a copy of it, which the write into ``input`` cannot overwrite.
+    copy) but not its memory saving: ELU and SiLU save their input for the backward pass, so they
+    run on a copy of it, which the write into ``input`` cannot overwrite. (ReLU and Leaky ReLU save
+    a mask instead and write into ``input`` directly.)
     """
     if not inplace:
         return function.apply(input, *args)
@@ -119,13 +120,14 @@ class ReLUFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x: Tensor) -> Tensor:
-        ctx.save_for_backward(x)
-        return torch.where(x <= 0, torch.zeros_like(x), x)
+        off = x <= 0
+        ctx.save_for_backward(off)  # the mask, not x: relu(x, inplace=True) may overwrite x
+        return torch.where(off, 0.0, x)
 
     @staticmethod
     def backward(ctx, grad_out: Tensor) -> Tensor:
-        (x,) = ctx.saved_tensors
-        return torch.where(x <= 0, torch.zeros_like(grad_out), grad_out)
+        (off,) = ctx.saved_tensors
+        return torch.where(off, 0.0, grad_out)
 
 
 class LeakyReLUFunction(torch.autograd.Function):
@@ -133,14 +135,15 @@ class LeakyReLUFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x: Tensor, negative_slope: float) -> Tensor:
-        ctx.save_for_backward(x)
+        on = x > 0
+        ctx.save_for_backward(on)  # the mask, not x: leaky_relu(x, inplace=True) may overwrite x
         ctx.negative_slope = negative_slope
-        return torch.where(x > 0, x, negative_slope * x)
+        return torch.where(on, x, negative_slope * x)
 
     @staticmethod
     def backward(ctx, grad_out: Tensor) -> tuple[Tensor, None]:
-        (x,) = ctx.saved_tensors
-        return torch.where(x > 0, grad_out, ctx.negative_slope * grad_out), None
+        (on,) = ctx.saved_tensors
+        return torch.where(on, grad_out, ctx.negative_slope * grad_out), None
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -149,7 +152,8 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
     :param input: any shape.
     :param inplace: write the result into ``input`` and return it, as in torch.
     """
-    return _apply(ReLUFunction, check_tensor(input), inplace)
+    y = ReLUFunction.apply(check_tensor(input))
+    return input.copy_(y) if inplace else y
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
@@ -160,7 +164,8 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     :param inplace: write the result into ``input`` and return it, as in torch.
     """
     slope = check_real(negative_slope, "negative_slope")
-    return _apply(LeakyReLUFunction, check_tensor(input), inplace, slope)
+    y = LeakyReLUFunction.apply(check_tensor(input), slope)
+    return input.copy_(y) if inplace else y
 
 
 # --- ELU -----------------------------------------------------------------------------------------
