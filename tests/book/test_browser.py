@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from nnbasics_course import toc_files
+from nnbasics_course.toc import toc_files
 
 ROOT = Path(__file__).resolve().parents[2]
 # NNBASICS_HTML: test a book built elsewhere (jupyter-book build . --path-output DIR -> DIR/_build/html).

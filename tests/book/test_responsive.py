@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from nnbasics_course import toc_files
+from nnbasics_course.toc import toc_files
 
 ROOT = Path(__file__).resolve().parents[2]
 HTML = Path(os.environ.get("NNBASICS_HTML") or ROOT / "_build" / "html")

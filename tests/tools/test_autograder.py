@@ -15,7 +15,6 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-import nnbasics_course as course
 from nnbasics_course import grading
 
 DOUBLE = "def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x  # secret-double\n    ### END SOLUTION\n"
@@ -162,7 +161,7 @@ def test_a_second_batch_keeps_the_first(root, batch, tmp_path):
     subs = tmp_path / "subs"
     (subs / "zed" / "demo").mkdir(parents=True)
     nbformat.write(notebook(), subs / "zed" / "demo" / "exercises.ipynb")
-    rows = course.autograde(root, subs, None, batch_dir=first.parent / "b2")
+    rows = grading.autograde(root, subs, None, batch_dir=first.parent / "b2")
     assert rows == [{"student": "zed", "chapter": "demo", "score": "5", "max_score": "5",
                      "status": "graded", "reason": ""}]
     assert (first / "grades.csv").exists() and (first / "feedback" / "ada-correct" / "demo.html").exists()

@@ -40,7 +40,7 @@ from pathlib import Path
 
 import pytest
 
-from nnbasics_course import toc_files
+from nnbasics_course.toc import toc_files
 
 ROOT = Path(__file__).resolve().parents[2]
 GLOSSARY = ROOT / "book" / "glossary.md"

@@ -10,7 +10,11 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-import nnbasics_course as course
+from nnbasics_course.grading import autograde
+from nnbasics_course.leaks import SOLUTION_MARKERS, find_leaks, marked_lines, secret_lines
+from nnbasics_course.release import release
+from nnbasics_course.site_check import check_site, glossary_links, images_without_alt
+from nnbasics_course.toc import exercise_chapters, toc_files, toc_notebooks
 
 SOLUTION = """def double(x):
     ### BEGIN SOLUTION
@@ -63,24 +67,24 @@ def root(tmp_path: Path) -> Path:
 
 
 def test_toc_lists_files_in_order_with_their_suffix(root):
-    assert [p.relative_to(root).as_posix() for p in course.toc_files(root)] == [
+    assert [p.relative_to(root).as_posix() for p in toc_files(root)] == [
         "book/intro.md", "book/demo/demo.ipynb", "book/demo/exercises.ipynb",
     ]
-    assert [p.name for p in course.toc_notebooks(root)] == ["demo.ipynb", "exercises.ipynb"]
-    assert course.exercise_chapters(root) == ["demo"]
+    assert [p.name for p in toc_notebooks(root)] == ["demo.ipynb", "exercises.ipynb"]
+    assert exercise_chapters(root) == ["demo"]
 
 
 def test_toc_names_a_missing_file(root):
     (root / "book" / "intro.md").unlink()
     with pytest.raises(FileNotFoundError, match=r"_toc\.yml names 'book/intro'"):
-        course.toc_files(root)
+        toc_files(root)
 
 
 def test_marked_lines_and_secret_lines(root):
-    assert course.marked_lines(SOLUTION, course.SOLUTION_MARKERS) == [
+    assert marked_lines(SOLUTION, SOLUTION_MARKERS) == [
         "result = 2 * x  # the secret", "return result",
     ]
-    secrets = course.secret_lines(root / "book" / "demo" / "exercises.ipynb")
+    secrets = secret_lines(root / "book" / "demo" / "exercises.ipynb")
     assert secrets == {"solution": ["result = 2 * x  # the secret", "return result"],
                        "hidden test": ["assert double(21) == 42"]}
 
@@ -93,17 +97,17 @@ def test_secret_lines_leave_out_lines_the_notebook_shows_anyway(tmp_path):
     nb = new_notebook(cells=[new_markdown_cell("```python\n" + broken + "```"),
                              new_code_cell(fixed, metadata=nbgrader_meta("train", solution=True))])
     nbformat.write(nb, tmp_path / "debug.ipynb")
-    assert course.secret_lines(tmp_path / "debug.ipynb") == {"solution": ["opt.zero_grad()"],
-                                                             "hidden test": []}
+    assert secret_lines(tmp_path / "debug.ipynb") == {"solution": ["opt.zero_grad()"],
+                                                      "hidden test": []}
 
 
 def test_find_leaks_finds_a_copied_solution_line(root, tmp_path):
     source = root / "book" / "demo" / "exercises.ipynb"
     stub = "def double(x):\n    raise NotImplementedError()"
     clean = exercises_notebook(tmp_path / "clean.ipynb", stub, hidden="")
-    assert course.find_leaks(source, clean) == []
+    assert find_leaks(source, clean) == []
     leaky = exercises_notebook(tmp_path / "leaky.ipynb", "def double(x):\n    return result")
-    leaks = course.find_leaks(source, leaky)
+    leaks = find_leaks(source, leaky)
     assert [(leak.kind, leak.line) for leak in leaks] == [("solution", "return result"),
                                                          ("hidden test", "assert double(21) == 42")]
 
@@ -122,13 +126,13 @@ def write_site(html_dir: Path, exercise_page: str) -> None:
 def test_check_site_accepts_solutions_in_dropdowns(root, tmp_path):
     html = tmp_path / "html"
     write_site(html, '<div class="solution dropdown admonition"><pre>return result</pre></div>')
-    assert course.check_site(root, html) == []
+    assert check_site(root, html) == []
 
 
 def test_check_site_student_build_allows_no_solution_at_all(root, tmp_path):
     html = tmp_path / "html"
     write_site(html, '<div class="solution dropdown admonition"><pre>return result</pre></div>')
-    problems = course.check_site(root, html, student=True)
+    problems = check_site(root, html, student=True)
     assert problems == ["book/demo/exercises.html: demo solution line 'return result' is visible"]
 
 
@@ -144,7 +148,7 @@ def test_check_site_student_build_allows_no_solution_at_all(root, tmp_path):
 def test_check_site_finds_leaks(root, tmp_path, page, problem):
     html = tmp_path / "html"
     write_site(html, page)
-    problems = course.check_site(root, html)
+    problems = check_site(root, html)
     assert len(problems) == 1 and problem in problems[0]
 
 
@@ -154,7 +158,7 @@ def test_check_site_finds_missing_pages_and_published_sources(root, tmp_path):
     (html / "book" / "demo" / "demo.html").unlink()
     (html / "_sources").mkdir()
     (html / "book" / "demo" / "exercises.ipynb").write_text("{}")
-    problems = course.check_site(root, html)
+    problems = check_site(root, html)
     assert "book/demo/demo.ipynb has no page book/demo/demo.html" in problems
     assert "_sources/ is published: set html_copy_source: false" in problems
     assert "book/demo/exercises.ipynb is published" in problems
@@ -166,16 +170,16 @@ def test_images_without_alt_finds_missing_empty_and_file_name_alt_text():
               <img src="c.png" alt="  ">
               <img src="../../_images/d.png" alt="../../_images/d.png">
               <img src="e.svg" alt="e.svg">"""
-    assert course.images_without_alt(html) == ["b.png", "c.png", "../../_images/d.png", "e.svg"]
-    assert course.images_without_alt(CHAPTER_PAGE) == []
+    assert images_without_alt(html) == ["b.png", "c.png", "../../_images/d.png", "e.svg"]
+    assert images_without_alt(CHAPTER_PAGE) == []
 
 
 def test_glossary_links_counts_links_to_glossary_terms():
     html = """<a href="../glossary.html#term-neuron">neuron</a> <a href="glossary.html#term-bias">b</a>
               <a href="../glossary.html">the navigation bar's link to the page</a>
               <a href="../intro.html#term-x">intro</a> <a href="#term-bias">an anchor here</a> <a>none</a>"""
-    assert course.glossary_links(html) == 2
-    assert course.glossary_links("<p>no links</p>") == 0
+    assert glossary_links(html) == 2
+    assert glossary_links("<p>no links</p>") == 0
 
 
 def test_check_site_wants_alt_text_everywhere_and_glossary_links_in_chapters(root, tmp_path):
@@ -183,7 +187,7 @@ def test_check_site_wants_alt_text_everywhere_and_glossary_links_in_chapters(roo
     write_site(html, '<img src="x.png" alt="x.png">')  # exercises need no glossary link
     (html / "book" / "demo" / "demo.html").write_text('<img src="../../_images/f.png">')
     (html / "book" / "intro.html").write_text("<p>no glossary link needed here</p>")
-    assert course.check_site(root, html) == [
+    assert check_site(root, html) == [
         "book/demo/demo.html: image ../../_images/f.png has no alt text (set mystnb.image.alt in "
         "the cell's metadata)",
         "book/demo/demo.html: no link into the glossary (link each term's first use with {term})",
@@ -193,7 +197,7 @@ def test_check_site_wants_alt_text_everywhere_and_glossary_links_in_chapters(roo
 
 
 def test_release_and_autograde_into_a_csv(root, tmp_path):
-    released = course.release(root)["demo"]
+    released = release(root)["demo"]
     text = released.read_text()
     assert "raise NotImplementedError()" in text and "solution-start" not in text
     assert "return result" not in text and "double(21)" not in text
@@ -206,7 +210,7 @@ def test_release_and_autograde_into_a_csv(root, tmp_path):
     (submissions / "eve" / "demo").mkdir(parents=True)
     nbformat.write(nbformat.read(released, as_version=4), submissions / "eve" / "demo" / "exercises.ipynb")
     grades = tmp_path / "grades.csv"
-    course.autograde(root, submissions, grades)
+    autograde(root, submissions, grades)
     with grades.open() as f:
         rows = list(csv.DictReader(f))
     graded = {"status": "graded", "reason": ""}
@@ -221,18 +225,18 @@ def test_release_and_autograde_into_a_csv(root, tmp_path):
     gradebook = root / "_build" / "nbgrader" / "gradebook.db"
     stamp = gradebook.stat().st_mtime_ns
     (root / "_build" / "nbgrader" / "feedback").mkdir()
-    course.release(root)
+    release(root)
     assert gradebook.exists() and (root / "_build" / "nbgrader" / "feedback").is_dir()
     assert gradebook.stat().st_mtime_ns >= stamp
 
 
 def test_autograde_reports_an_unknown_chapter_and_a_missing_folder(root, tmp_path):
     exercises_notebook(tmp_path / "subs" / "ada" / "nochapter" / "exercises.ipynb")
-    rows = course.autograde(root, tmp_path / "subs", tmp_path / "grades.csv")
+    rows = autograde(root, tmp_path / "subs", tmp_path / "grades.csv")
     assert [(r["student"], r["chapter"], r["score"], r["status"]) for r in rows] == [
         ("ada", "nochapter", "0", "failed")]
     assert "wrong folder layout: ada/nochapter/exercises.ipynb" in rows[0]["reason"]
-    rows = course.autograde(root, tmp_path / "empty", tmp_path / "grades.csv")
+    rows = autograde(root, tmp_path / "empty", tmp_path / "grades.csv")
     assert rows[0]["status"] == "failed" and "is not a folder" in rows[0]["reason"]
     assert "is not a folder" in (tmp_path / "grades.csv").read_text()
 
@@ -242,7 +246,7 @@ def test_check_site_does_not_count_a_line_the_library_publishes(root, tmp_path):
     # it (the API page shows docstrings and sources), a page showing it leaks nothing.
     html = tmp_path / "html"
     write_site(html, "<pre>return result</pre>")
-    assert any("'return result' is visible" in p for p in course.check_site(root, html))
+    assert any("'return result' is visible" in p for p in check_site(root, html))
     (root / "src" / "nnbasics").mkdir(parents=True)
     (root / "src" / "nnbasics" / "demo.py").write_text("def f(result):\n    return result\n")
-    assert not any("'return result' is visible" in p for p in course.check_site(root, html))
+    assert not any("'return result' is visible" in p for p in check_site(root, html))

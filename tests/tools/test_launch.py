@@ -23,7 +23,6 @@ import pytest
 import yaml
 
 import nnbasics
-from nnbasics_course import exercise_chapters, toc_notebooks
 from nnbasics_course.student import (
     LAUNCH_TAG,
     add_launch_cell,
@@ -32,6 +31,7 @@ from nnbasics_course.student import (
     launch_version,
     repository_url,
 )
+from nnbasics_course.toc import exercise_chapters, toc_notebooks
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = toc_notebooks(ROOT)

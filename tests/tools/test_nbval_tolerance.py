@@ -9,8 +9,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nnbasics_course import toc_notebooks
 from nnbasics_course.nbval_tolerance import KEY, Tolerance, _split
+from nnbasics_course.toc import toc_notebooks
 
 ROOT = Path(__file__).resolve().parents[2]
 

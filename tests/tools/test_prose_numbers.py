@@ -37,7 +37,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from nnbasics_course import toc_notebooks
+from nnbasics_course.toc import toc_notebooks
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from nnbasics_course import toc_notebooks
+from nnbasics_course.toc import toc_notebooks
 
 ROOT = Path(__file__).resolve().parents[2]
 BAR = re.compile(r"\d+%\|")  # tqdm's "  0%|          | 0/12 [00:00<?, ?it/s]"

@@ -8,8 +8,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nnbasics_course import HIDDEN_MARKERS, SOLUTION_MARKERS, exercise_chapters, find_leaks, secret_lines
+from nnbasics_course.leaks import HIDDEN_MARKERS, SOLUTION_MARKERS, find_leaks, secret_lines
 from nnbasics_course.student import LAUNCH_TAG, SELF_CHECK_TAG, STUDENT_DIR, book_url, lab, student_exercises
+from nnbasics_course.toc import exercise_chapters
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = exercise_chapters(ROOT)

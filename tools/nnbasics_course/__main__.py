@@ -1,7 +1,7 @@
-"""``python -m nnbasics_course COMMAND``: the course tooling's command line (see the package docstring)."""
+"""``python -m nnbasics_course COMMAND``: the course tooling's command line (see `nnbasics_course.cli`)."""
 
 import sys
 
-from nnbasics_course import main
+from nnbasics_course.cli import main
 
 sys.exit(main())

@@ -12,6 +12,8 @@ Public entry points:
 - ``grade_batch(root, submissions_dir, out_dir, ...)``: every ``<student>/<chapter>/exercises.ipynb``
   graded in its own process (``jobs`` at a time), results in ``out_dir`` (CSV, one JSON per
   submission, one HTML feedback per student and chapter).
+- ``autograde(root, submissions_dir, grades_csv)``: what ``python -m nnbasics_course autograde``
+  runs: `grade_batch` into a new folder ``_build/grading/<UTC time>/``, the CSV copied out.
 
 How a submission is graded (nbgrader's semantics, without its failure modes):
 
@@ -50,14 +52,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import ClassVar
 
-__all__ = ["CELL_TIMEOUT", "TOTAL_TIMEOUT", "feedback_from_results", "grade_batch", "grade_notebook",
-           "write_feedback"]
+from .leaks import HIDDEN_MARKERS
+from .toc import EXERCISES, exercise_chapters
 
-EXERCISES = "exercises.ipynb"
+__all__ = ["BATCHES", "CELL_TIMEOUT", "TOTAL_TIMEOUT", "autograde", "feedback_from_results", "grade_batch",
+           "grade_notebook", "new_batch_dir", "write_feedback"]
+
 CELL_TIMEOUT = 60
 TOTAL_TIMEOUT = 300
 _CHECKS = "__nnbasics_checks__"
-_HIDDEN = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 
 
 def _meta(cell) -> dict:
@@ -114,7 +117,7 @@ class _Guard(ast.NodeTransformer):
 
 def guard_test_source(source: str) -> str:
     """A test cell's code, with ``checks.restore()`` before each statement and guarded asserts."""
-    lines = [ln for ln in source.splitlines() if ln.strip() not in _HIDDEN]
+    lines = [ln for ln in source.splitlines() if ln.strip() not in HIDDEN_MARKERS]
     try:
         tree = ast.parse("\n".join(lines))
     except SyntaxError:
@@ -407,8 +410,6 @@ def grade_batch(root: Path, submissions_dir: Path, out_dir: Path, *, chapters: l
     """Grade every submission into ``out_dir`` (created; never emptied): ``grades.csv``,
     ``results/<student>/<chapter>.json`` and ``feedback/<student>/<chapter>.html``. Returns the
     CSV's rows. ``submissions`` (``{(student, chapter): notebook}``) replaces the discovery."""
-    from . import exercise_chapters
-
     root, out_dir = Path(root).resolve(), Path(out_dir).resolve()
     chapters = exercise_chapters(root) if chapters is None else chapters
     if submissions is None:
@@ -476,6 +477,46 @@ def feedback_from_results(root: Path, batch: Path, show_hidden: bool = False) ->
         page = Path(batch) / "feedback" / result.parent.name / result.with_suffix(".html").name
         pages.append(write_feedback(root, result.parent.name, res, page, show_hidden=show_hidden))
     return pages
+
+
+# --- The autograde command: a batch in its own folder ---------------------------------------------
+
+BATCHES = Path("_build") / "grading"  # one folder per batch: _build/grading/<UTC time>/
+
+
+def new_batch_dir(root: Path) -> Path:
+    """A new folder ``_build/grading/<UTC time>`` for one batch: batches never overwrite each other."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    base = root / BATCHES
+    path, n = base / stamp, 1
+    while path.exists():
+        n += 1
+        path = base / f"{stamp}-{n}"
+    return path
+
+
+def autograde(root: Path, submissions_dir: Path, grades_csv: Path | None = None, *,
+              batch_dir: Path | None = None, jobs: int = 2, cell_timeout: float | None = None,
+              total_timeout: float | None = None) -> list[dict[str, str]]:
+    """Autograde ``submissions_dir/<student>/<chapter>/exercises.ipynb`` into a CSV.
+
+    Every submission is graded by `grade_batch` in its own process; a bad one (invalid JSON, a
+    dead kernel, a timeout, a wrong folder) gets 0 on what could not be graded and a ``failed``
+    row with the reason, and the others are graded. The batch goes to its own folder
+    ``batch_dir`` (default ``_build/grading/<UTC time>/``: ``grades.csv``, ``results/`` and
+    ``feedback/``); the CSV is also copied to ``grades_csv``. Columns: student, chapter, score,
+    max_score, status (``graded`` or ``failed``), reason.
+    """
+    batch_dir = Path(batch_dir) if batch_dir else new_batch_dir(root)
+    rows = grade_batch(
+        root, submissions_dir, batch_dir, jobs=jobs,
+        cell_timeout=cell_timeout or CELL_TIMEOUT,
+        total_timeout=total_timeout or TOTAL_TIMEOUT)
+    if grades_csv is not None:
+        grades_csv = Path(grades_csv)
+        grades_csv.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(batch_dir / "grades.csv", grades_csv)
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:

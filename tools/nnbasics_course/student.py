@@ -16,6 +16,8 @@ import shutil
 import tomllib
 from pathlib import Path
 
+from .toc import EXERCISES
+
 __all__ = ["EXTRAS", "LAUNCH_TAG", "add_launch_cell", "book_version", "launch_cell_source"]
 
 LAUNCH_TAG = "nnbasics-launch"
@@ -92,6 +94,7 @@ def launch_version(source: str) -> str | None:
 
 # --- The student copies of the exercises -----------------------------------------------------------
 
+_NOT_COPIED = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "_build")  # copying book/
 STUDENT_DIR = "student"  # the committed student release: student/<chapter>/exercises.ipynb
 SELF_CHECK_TAG = "nnbasics-self-check"
 
@@ -119,18 +122,17 @@ def _self_check_cell(root: Path, chapter: str):
 def student_exercises(root: Path, scratch: Path) -> dict[str, Path]:
     """The student release of every chapter's exercises, made by nbgrader in ``scratch``.
 
-    Calls :func:`nnbasics_course.release` on a copy of the book in ``scratch`` (never in the
+    Calls :func:`nnbasics_course.release.release` on a copy of the book in ``scratch`` (never in the
     checkout's ``_build/nbgrader``), then adds the self-check note after each title.
     """
     import nbformat
 
-    from nnbasics_course import release
+    from nnbasics_course.release import release
 
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
     shutil.copyfile(root / "_toc.yml", scratch / "_toc.yml")
-    shutil.copytree(root / "book", scratch / "book",
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "_build"))
+    shutil.copytree(root / "book", scratch / "book", ignore=_NOT_COPIED)
     released = release(scratch)
     for chapter, path in released.items():
         nb = nbformat.read(path, as_version=4)
@@ -156,10 +158,9 @@ def publish(root: Path, scratch: Path) -> list[Path]:
 def lab(root: Path, dest: Path) -> Path:
     """Fill ``dest`` with the book for learners: chapters as in ``book/``, exercises from ``student/``."""
     shutil.rmtree(dest, ignore_errors=True)
-    shutil.copytree(root / "book", dest,
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "_build"))
+    shutil.copytree(root / "book", dest, ignore=_NOT_COPIED)
     student = root / STUDENT_DIR
-    for path in sorted(student.glob("*/exercises.ipynb")):
+    for path in sorted(student.glob(f"*/{EXERCISES}")):
         shutil.copyfile(path, dest / path.relative_to(student))
     return dest
 
