@@ -1,12 +1,13 @@
-"""Benchmark: forward + backward of nnbasics.recurrent.LSTM against torch.nn.LSTM.
+"""Benchmark: forward + backward of the recurrent layers, taught and fast, against torch's.
 
 Run ``python -m nnbasics.benchmarks.recurrent`` (``--quick`` for tiny sizes): sequence 50,
-batch 64, hidden 128, input 64, on 2 threads, with the same weights: the layer as the chapters
-train it (the fused kernels of :mod:`nnbasics.fast.recurrent`) and the clear
-``RecurrentFunction`` the chapter shows (``layer.fast = False``), each against torch in the same
-run. The command line also times the chapter's other
-workload, a small bidirectional GRU trained with Adam, whose time goes into per-operation
-overhead rather than arithmetic (:func:`run_gru_training`).
+batch 64, hidden 128, input 64, on 2 threads, with the same weights: the fused
+:class:`nnbasics.fast.recurrent.LSTM` of the appendix "Making it fast" and the taught
+:class:`nnbasics.recurrent.LSTM` of the chapter (a loop over ``LSTMStep``), each against
+``torch.nn.LSTM`` in the same run, so their ratios compare the fast layer with the taught one.
+The command line also times the chapter's other workload, a small bidirectional GRU trained with
+Adam, whose time goes into per-operation overhead rather than arithmetic
+(:func:`run_gru_training`), fast and taught.
 """
 
 from __future__ import annotations
@@ -14,22 +15,22 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from nnbasics import recurrent
 from nnbasics.benchmarks import Timing, compare, main
-from nnbasics.recurrent import GRU, LSTM
+from nnbasics.fast import recurrent as fast_recurrent
 
 FULL = {"steps": 50, "batch": 64, "input_size": 64, "hidden": 128}
 QUICK = {"steps": 5, "batch": 4, "input_size": 3, "hidden": 8}
 GRU_FULL = {"steps": 40, "batch": 100, "input_size": 1, "hidden": 6, "updates": 10}
 GRU_QUICK = {"steps": 5, "batch": 4, "input_size": 1, "hidden": 3, "updates": 2}
+LAYERS = {"fast": fast_recurrent, "clear": recurrent}  # clear: the taught layer the chapter shows
 
 
 def run(quick: bool = False, repeat: int = 5, threads: int = 2) -> list[Timing]:
-    """Time LSTM forward + backward for nnbasics and torch; return the timings."""
+    """Time LSTM forward + backward, the fast and the clear (taught) layer each against torch."""
     size = QUICK if quick else FULL
     torch.manual_seed(0)
     theirs = nn.LSTM(size["input_size"], size["hidden"])
-    ours = LSTM(size["input_size"], size["hidden"])
-    ours.load_state_dict(theirs.state_dict())
     x = torch.randn(size["steps"], size["batch"], size["input_size"])
 
     def step(module):
@@ -41,17 +42,18 @@ def run(quick: bool = False, repeat: int = 5, threads: int = 2) -> list[Timing]:
         return go
 
     name = f"LSTM seq {size['steps']}, batch {size['batch']}, hidden {size['hidden']}"
-    fused = compare(name, step(ours), step(theirs), repeat=repeat, threads=threads)
-    clear_layer = LSTM(size["input_size"], size["hidden"])
-    clear_layer.load_state_dict(theirs.state_dict())
-    clear_layer.fast = False  # the clear RecurrentFunction the chapter shows
-    clear = compare(f"{name}, clear", step(clear_layer), step(theirs), repeat=repeat, threads=threads)
-    return [fused, clear]
+    timings = []
+    for kind, module in LAYERS.items():
+        ours = module.LSTM(size["input_size"], size["hidden"])
+        ours.load_state_dict(theirs.state_dict())
+        timings.append(compare(f"{name}, {kind}", step(ours), step(theirs), repeat=repeat, threads=threads))
+    return timings
 
 
 def run_gru_training(quick: bool = False, repeat: int = 5, threads: int = 2) -> list[Timing]:
-    """Time Adam updates of a bidirectional GRU (``batch_first``) + linear classifier, nnbasics
-    against torch; the classifier, loss and optimizer are torch's on both sides."""
+    """Time Adam updates of a bidirectional GRU (``batch_first``) + linear classifier, the fast
+    and the clear (taught) nnbasics GRU each against torch's; the classifier, loss and optimizer
+    are torch's on both sides."""
     size = GRU_QUICK if quick else GRU_FULL
     torch.manual_seed(0)
     x = torch.randn(size["batch"], size["steps"], size["input_size"])
@@ -75,7 +77,8 @@ def run_gru_training(quick: bool = False, repeat: int = 5, threads: int = 2) -> 
     name = (
         f"BiGRU seq {size['steps']}, batch {size['batch']}, hidden {size['hidden']}, {size['updates']} steps"
     )
-    return [compare(name, training(GRU), training(nn.GRU), repeat=repeat, threads=threads)]
+    return [compare(f"{name}, {kind}", training(module.GRU), training(nn.GRU), repeat=repeat, threads=threads)
+            for kind, module in LAYERS.items()]
 
 
 def run_all(quick: bool = False, repeat: int = 5, threads: int = 2) -> list[Timing]:

@@ -1,26 +1,31 @@
-r"""The fused recurrent kernels of the appendix "Making it fast".
+r"""The fused recurrent layers of the appendix "Making it fast".
 
-The chapter "Recurrent networks and LSTM" teaches BPTT with the clear steps of
-:mod:`nnbasics.recurrent`. This module computes the same numbers faster, with three tricks:
+The chapter "Recurrent networks and LSTM" teaches BPTT with the step Functions of
+:mod:`nnbasics.recurrent` and a Python loop over them. :class:`LSTM` and :class:`GRU` here are
+those layers (same arguments, parameters and checks: they subclass them) running one layer, both
+directions at once, through :class:`FusedRecurrentFunction`, which computes the same numbers
+faster with three tricks:
 
 - **one activation call for all gates**: the LSTM activates $i, f, g, o$ with one sigmoid call,
   using $\tanh x = 2\sigma(2x) - 1$ for the $g$ gate;
 - **buffer reuse**: the backward pass writes every step's gate gradients with ``out=`` into
-  slices of two buffers that span the whole sequence, so no step allocates or concatenates;
+  slices of two buffers that span the whole sequence, so no step allocates or concatenates, and
+  the weight gradients are one matrix product each after the loop;
 - **fused matrix products** (``baddbmm``, ``addcmul``, ``lerp``) that add while they multiply.
 
-Both directions of a bidirectional layer run together (a leading direction dimension D), as in the
-clear version. ``tests/test_fast_recurrent.py`` checks values and gradients against the clear
-version; :class:`nnbasics.recurrent.LSTM` and :class:`~nnbasics.recurrent.GRU` call this module.
+Both directions of a bidirectional layer run together (a leading direction dimension D).
+``tests/test_fast_recurrent.py`` checks values and gradients against the taught layers. A chapter
+that wants the speed imports these classes by name.
 """
 
 from __future__ import annotations
 
 import torch
 
+from nnbasics import recurrent
 from nnbasics.numerics import sigmoid, tanh
 
-__all__ = ["FusedRecurrentFunction"]
+__all__ = ["GRU", "LSTM", "FusedRecurrentFunction"]
 
 # One time step of each cell, forward and backward side by side. Every tensor has a leading
 # direction dimension D (1, or 2 when a bidirectional layer runs both directions together), so
@@ -94,48 +99,23 @@ def _gru_step_back(dh, dc, cache, w_hh, dgi, dgh):
     return torch.baddbmm(dh_z, dgh, w_hh), None
 
 
-def _rnn_tanh_step(gi, h, c, w_hh_t, b_hh):
-    r"""$h' = \tanh(gi + h W_{hh}^\top)$ (``gi`` already holds $b_{hh}$)."""
-    h_new = tanh(torch.baddbmm(gi, h, w_hh_t))
-    return h_new, None, h_new
-
-
-def _rnn_tanh_step_back(dh, dc, h_new, w_hh, dgi, dgh):
-    r"""$d\text{pre} = dh\,(1 - h'^2)$, $dh \leftarrow d\text{pre}\, W_{hh}$."""
-    torch.mul(dh, 1 - h_new * h_new, out=dgi)
-    return torch.bmm(dgh, w_hh), None
-
-
-def _rnn_relu_step(gi, h, c, w_hh_t, b_hh):
-    r"""$h' = \max(0, gi + h W_{hh}^\top)$ (``gi`` already holds $b_{hh}$)."""
-    h_new = torch.baddbmm(gi, h, w_hh_t).clamp_(min=0)
-    return h_new, None, h_new
-
-
-def _rnn_relu_step_back(dh, dc, h_new, w_hh, dgi, dgh):
-    r"""$d\text{pre} = dh\,[h' > 0]$, $dh \leftarrow d\text{pre}\, W_{hh}$."""
-    torch.mul(dh, h_new > 0, out=dgi)
-    return torch.bmm(dgh, w_hh), None
-
-
 STEPS = {
     "lstm": (_lstm_step, _lstm_step_back),
     "gru": (_gru_step, _gru_step_back),
-    "rnn_tanh": (_rnn_tanh_step, _rnn_tanh_step_back),
-    "rnn_relu": (_rnn_relu_step, _rnn_relu_step_back),
 }
 
 
 class FusedRecurrentFunction(torch.autograd.Function):
-    """``nnbasics.recurrent.RecurrentFunction``, fused: the same inputs, outputs and
-    gradients, computed with the tricks of this module.
+    """A whole sequence through one LSTM or GRU layer (``mode`` ``"lstm"`` or ``"gru"``), all its
+    directions at once, with hand-written BPTT fused by the tricks of this module.
 
     Inputs: ``x`` [D, T, B, I] (direction 1 gets the reversed sequence), ``h0`` [D, B, H],
     ``c0`` [D, B, H] (LSTM) or None, the weights ``w_ih`` [D, G, I], ``w_hh`` [D, G, H] and biases
     [D, G] or None, stacked over the D directions (G = gates × H).
-    Outputs: every hidden state [D, T, B, H], the last hidden state and the last cell state.
-    One time step is ``STEPS[mode]``: a cell's step and its backward, side by side
-    (``_lstm_step`` and ``_lstm_step_back``, ...).
+    Outputs: every hidden state [D, T, B, H], the last hidden state and the last cell state
+    (an empty tensor for a GRU). One time step is ``STEPS[mode]``: a cell's step and its
+    backward, side by side (``_lstm_step`` and ``_lstm_step_back``, ``_gru_step`` and
+    ``_gru_step_back``).
     """
 
     @staticmethod
@@ -182,3 +162,30 @@ class FusedRecurrentFunction(torch.autograd.Function):
         grad_b_ih = flat_i.sum(1) if need[6] else None
         grad_b_hh = flat_h.sum(1) if need[7] else None
         return None, grad_x, dh, dc, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh
+
+
+class _FusedLayer:
+    """Runs each layer of a taught :class:`~nnbasics.recurrent.LSTM` or :class:`~nnbasics.recurrent.GRU`
+    through :class:`FusedRecurrentFunction`, both directions in one call; everything else (the
+    arguments, the checks, the stacking of layers) is the taught wrapper's."""
+
+    def _layer(self, layer, x, h0, c0):
+        if self.proj_size:  # the fused kernels have no projection: the taught loop
+            return super()._layer(layer, x, h0, c0)
+        # each weight stacked over the directions: [D, G, I], [D, G, H], [D, G], [D, G]
+        weights = [self._weights(layer, suffix) for suffix in self.suffixes]
+        w_ih, w_hh, b_ih, b_hh = (torch.stack([w[k] for w in weights]) if self.bias or k < 2 else None
+                                  for k in range(4))
+        xs = torch.stack([x, x.flip(0)]) if self.bidirectional else x[None]  # [D, T, B, I]
+        out, h, c = FusedRecurrentFunction.apply(self.mode, xs, h0, c0, w_ih, w_hh, b_ih, b_hh)
+        output = torch.cat([out[0], out[1].flip(0)], dim=2) if self.bidirectional else out[0]
+        return output, h, c if self.mode == "lstm" else None
+
+
+class LSTM(_FusedLayer, recurrent.LSTM):
+    """:class:`nnbasics.recurrent.LSTM` (same arguments and parameters) with the fused kernels;
+    a layer with ``proj_size`` runs the taught loop."""
+
+
+class GRU(_FusedLayer, recurrent.GRU):
+    """:class:`nnbasics.recurrent.GRU` (same arguments and parameters) with the fused kernels."""
