@@ -135,7 +135,7 @@ binder/requirements.txt: requirements.txt
 	  echo "--extra-index-url https://download.pytorch.org/whl/cpu"; \
 	  grep -v -e '^#' -e '^-' -e '^$$' requirements.txt | sed 's/^torch==\(.*\)$$/torch==\1+cpu/'; } > $@
 
-# Mutation testing (README, "Mutation testing"): every mutant of gradcheck, training, optim,
+# Mutation testing (book/performance.md, "Mutation testing"): every mutant of gradcheck, training, optim,
 # lr_scheduler and regularization against that module's own tests; fails below 90 % killed.
 mutation: $(STAMP)
 	@$(call TIME,mutation testing) nice -n 15 $(BIN)/python -m nnbasics_course.mutation $(MODULES)

@@ -2,7 +2,7 @@
 
 Each module here (``python -m nnbasics.benchmarks.<name>``) times forward+backward of an
 nnbasics op and of its torch twin in the same run, on the same inputs and thread count, and
-prints ``ours / torch``. Ratios, not seconds, are what the book and README quote: they carry
+prints ``ours / torch``. Ratios, not seconds, are what the book and its performance page quote: they carry
 over between machines far better. Nothing here is a test; the unit tests only check that the
 benchmarks run.
 """
