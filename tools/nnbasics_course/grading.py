@@ -53,7 +53,8 @@ from pathlib import Path
 from typing import ClassVar
 
 from .leaks import HIDDEN_MARKERS
-from .toc import EXERCISES, exercise_chapters
+from .student import STUDENT_DIR
+from .toc import EXERCISES, exercise_chapters, exercises_notebook
 
 __all__ = ["BATCHES", "CELL_TIMEOUT", "TOTAL_TIMEOUT", "autograde", "feedback_from_results", "grade_batch",
            "grade_notebook", "new_batch_dir", "write_feedback"]
@@ -200,7 +201,7 @@ def _kernel_spec(spec_dir: Path, hide: list[Path], sandbox: bool) -> None:
 
 
 def _hidden_paths(root: Path, extra: list[Path]) -> list[Path]:
-    return [root / name for name in ("book", ".git", "_build", "tests", "student")] + list(extra)
+    return [root / name for name in ("book", ".git", "_build", "tests", STUDENT_DIR)] + list(extra)
 
 
 def _run(cells: list[dict], work: Path, hide: list[Path], cell_timeout: float, total_timeout: float,
@@ -292,7 +293,7 @@ def grade_notebook(chapter: str, notebook: str | Path, root: str | Path | None =
     """Grade one submission of ``chapter`` (see the module's docstring). Never raises for a bad
     submission; ``root`` is the repository (default: the current directory)."""
     root = Path(root or Path.cwd()).resolve()
-    source_path = root / "book" / chapter / EXERCISES
+    source_path = exercises_notebook(root, chapter)
     result = {"chapter": chapter, "score": 0.0, "max_score": 0.0, "status": "graded", "reason": "",
               "cells": []}
     source_nb = _read_json(source_path)  # the instructor's: an error here is the course's fault
@@ -453,7 +454,7 @@ def write_feedback(root: Path, student: str, result: dict, path: Path, show_hidd
         for c in result.get("cells", []))
     hidden = ""
     if show_hidden:
-        src = _read_json(Path(root) / "book" / result["chapter"] / EXERCISES)
+        src = _read_json(exercises_notebook(Path(root), result["chapter"]))
         hidden = "".join(f"<h3>{esc(str(_meta(c).get('grade_id')))}</h3><pre>{esc(_source(c))}</pre>"
                          for c in src["cells"] if _is_test(c))
     reason = result.get("reason")

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .leaks import find_leaks
-from .toc import EXERCISES, exercise_chapters
+from .toc import EXERCISES, exercise_chapters, exercises_notebook
 
 __all__ = ["NBGRADER", "release", "verify"]
 
@@ -76,7 +76,7 @@ def release(root: Path, course_dir: Path | None = None) -> dict[str, Path]:
             shutil.rmtree(course_dir / folder / chapter, ignore_errors=True)
         source = course_dir / "source" / chapter / EXERCISES
         source.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(root / "book" / chapter / EXERCISES, source)
+        shutil.copyfile(exercises_notebook(root, chapter), source)
         with _quiet_nbgrader():
             _check(api.generate_assignment(chapter), f"generate_assignment {chapter}")
         out = course_dir / "release" / chapter / EXERCISES
@@ -114,7 +114,7 @@ def verify(root: Path) -> list[str]:
         released = release(root, Path(tmp) / "course")  # raises on a leak
         submissions = {}
         for chapter, notebook in released.items():
-            submissions[(INSTRUCTOR, chapter)] = root / "book" / chapter / EXERCISES
+            submissions[(INSTRUCTOR, chapter)] = exercises_notebook(root, chapter)
             submissions[(UNTOUCHED, chapter)] = notebook
         rows = grading.grade_batch(root, None, Path(tmp) / "batch", submissions=submissions,
                                    feedback=False, hide=[Path(tmp) / "course"])

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from .leaks import secret_lines
-from .toc import EXERCISES, exercise_chapters, toc_files, toc_notebooks
+from .toc import EXERCISES, exercise_chapters, exercises_notebook, toc_files, toc_notebooks
 
 __all__ = ["check_site", "glossary_links", "images_without_alt"]
 
@@ -92,7 +92,7 @@ def check_site(root: Path, html_dir: Path, student: bool = False) -> list[str]:
 
     secrets = {}
     for chapter in exercise_chapters(root):
-        for kind, lines in secret_lines(root / "book" / chapter / EXERCISES).items():
+        for kind, lines in secret_lines(exercises_notebook(root, chapter)).items():
             secrets.update({line: f"{chapter} {kind}" for line in lines})
     # A line the library's own source holds is published by design (the API page, show_source):
     # a generic solution line such as `optimizer.step()` is no leak when a docstring shows it.

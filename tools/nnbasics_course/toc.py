@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["EXERCISES", "execute", "exercise_chapters", "toc_files", "toc_notebooks"]
+__all__ = ["EXERCISES", "execute", "exercise_chapters", "exercises_notebook", "toc_files", "toc_notebooks"]
 
 EXERCISES = "exercises.ipynb"
 
@@ -53,6 +53,11 @@ def exercise_chapters(root: Path) -> list[str]:
     """Chapter folders (relative to ``book/``) whose exercises notebook is in the book."""
     book = root / "book"
     return [p.parent.relative_to(book).as_posix() for p in toc_notebooks(root) if p.name == EXERCISES]
+
+
+def exercises_notebook(root: Path, chapter: str) -> Path:
+    """The instructor's exercises notebook of ``chapter``: ``book/<chapter>/exercises.ipynb``."""
+    return root / "book" / chapter / EXERCISES
 
 
 def execute(paths: Iterable[Path], timeout: int = 600) -> None:
