@@ -192,3 +192,21 @@ def test_train_seeds_gives_each_seed_the_numbers_of_a_run_on_its_own():
     assert results["logistic"][0].step_loss != results["logistic"][1].step_loss  # the seed matters
     with pytest.raises(ValueError, match="workers must be a positive int"):
         K.train_seeds({}, data, workers=0)
+
+
+def test_the_gru_model_takes_its_layer_class_and_the_fused_one_computes_the_same():
+    from nnbasics.fast import recurrent as fast_recurrent
+    from nnbasics.recurrent import GRU
+
+    models = []
+    for rnn in (GRU, fast_recurrent.GRU):
+        torch.manual_seed(0)
+        models.append(K.MNIST1DGRU(rnn=rnn).double())
+    assert type(models[0].gru) is GRU and type(models[1].gru) is fast_recurrent.GRU
+    x = torch.randn(3, 40, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    outs = [m(x) for m in models]
+    torch.testing.assert_close(outs[1], outs[0], rtol=1e-12, atol=1e-12)
+    grads = [torch.autograd.grad(o.pow(2).sum(), list(m.parameters()))
+             for o, m in zip(outs, models, strict=True)]
+    for a, b in zip(*grads, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)

@@ -132,7 +132,8 @@ def _step_inputs(kind, batch=3, size=2, hidden=4, seed=0):
     torch.manual_seed(seed)
     cell = STEP_CELLS[kind][1](size, hidden).double()
     x = random_tensor((batch, size), torch.float64, seed + 1)
-    states = [random_tensor((batch, hidden), torch.float64, seed + 2 + k) for k in range(1 + (kind == "lstm"))]
+    count = 2 if kind == "lstm" else 1
+    states = [random_tensor((batch, hidden), torch.float64, seed + 2 + k) for k in range(count)]
     return cell, x, states
 
 
@@ -151,8 +152,11 @@ def test_each_step_function_matches_torchs_cell_values_and_gradients(kind):
     weights = [random_tensor(o.shape, torch.float64, 10 + k) for k, o in enumerate(ours)]
     for a, b in zip(ours, theirs, strict=True):
         torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
-    got = torch.autograd.grad(sum((o * w).sum() for o, w in zip(ours, weights)), [xs, *ss, *params])
-    want = torch.autograd.grad(sum((o * w).sum() for o, w in zip(theirs, weights)), [xt, *st, *cell.parameters()])
+    def weighted(outs):
+        return sum((o * w).sum() for o, w in zip(outs, weights, strict=True))
+
+    got = torch.autograd.grad(weighted(ours), [xs, *ss, *params])
+    want = torch.autograd.grad(weighted(theirs), [xt, *st, *cell.parameters()])
     for a, b in zip(got, want, strict=True):
         torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
 
@@ -162,13 +166,12 @@ def test_each_step_function_passes_gradcheck_and_refuses_double_backward(kind):
     step, _, extra = STEP_CELLS[kind]
     cell, x, states = _step_inputs(kind, seed=5)
     w_ih, w_hh, b_ih, b_hh = [p.detach() for p in cell.parameters()]
-    inputs = [(x @ w_ih.T + b_ih), *states, w_hh, b_hh]
-    inputs = [t.clone().requires_grad_(True) for t in inputs]
+    inputs = [t.clone().requires_grad_(True) for t in [(x @ w_ih.T + b_ih), *states, w_hh, b_hh]]
     assert torch.autograd.gradcheck(lambda *a: step.apply(*a, *extra), inputs)
     out = step.apply(*inputs, *extra)
     h = out[0] if isinstance(out, tuple) else out
     (grad,) = torch.autograd.grad(h.pow(2).sum(), inputs[1], create_graph=True)
-    with pytest.raises(RuntimeError, match="once_differentiable|twice"):
+    with pytest.raises(RuntimeError, match=r"once_differentiable|twice"):
         grad.sum().backward()
 
 
@@ -179,7 +182,7 @@ def test_the_sequence_loops_match_torch_layers(kind, bias):
     torch.manual_seed(3)
     theirs = PAIRS[kind][1](2, 3, bias=bias).double()
     x = random_tensor((6, 4, 2), torch.float64, 0)
-    states = [random_tensor((4, 3), torch.float64, 1 + k) for k in range(1 + (kind == "lstm"))]
+    states = [random_tensor((4, 3), torch.float64, 1 + k) for k in range(2 if kind == "lstm" else 1)]
     w_ih, w_hh, *biases = theirs.parameters()
     b_ih, b_hh = biases if bias else (None, torch.zeros(w_hh.shape[0], dtype=torch.float64))
     loop = {"rnn": R.rnn_forward, "lstm": R.lstm_forward, "gru": R.gru_forward}[kind]
@@ -197,7 +200,8 @@ def test_the_sequence_loops_match_torch_layers(kind, bias):
 def test_parameters_are_found_by_their_torch_names_and_drawn_by_nnbasics_init():
     lstm = R.LSTM(2, 3, num_layers=2, bidirectional=True)
     w_ih, w_hh, b_ih, b_hh, w_hr = lstm._weights(1, "_reverse")
-    assert w_ih is lstm.weight_ih_l1_reverse and b_hh is lstm.bias_hh_l1_reverse and w_hr is None
+    assert (w_ih, w_hh, b_ih, b_hh) == tuple(getattr(lstm, f"{n}_l1_reverse") for n in (
+        "weight_ih", "weight_hh", "bias_ih", "bias_hh")) and w_hr is None
     torch.manual_seed(0)
     ours = R.GRU(2, 4)
     torch.manual_seed(0)

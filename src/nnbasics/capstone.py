@@ -298,14 +298,18 @@ class MNIST1DGRU(nn.Module):
     :param num_classes: the number of classes.
     :param hidden_size: the GRU's hidden units per direction.
     :param time_steps: the length of each signal (one value per step).
+    :param rnn: the GRU layer class: the chapter's :class:`~nnbasics.recurrent.GRU` (a loop over
+        its step), or one with the same arguments and parameters, such as the fused GRU of the
+        appendix "Making it fast".
     """
 
-    def __init__(self, num_classes: int = 10, hidden_size: int = 6, time_steps: int = 40) -> None:
+    def __init__(self, num_classes: int = 10, hidden_size: int = 6, time_steps: int = 40,
+                 rnn: type[nn.Module] = GRU) -> None:
         super().__init__()
         for value, name in ((num_classes, "num_classes"), (hidden_size, "hidden_size"),
                             (time_steps, "time_steps")):
             check_int(value, name)
-        self.gru = GRU(1, hidden_size, batch_first=True, bidirectional=True)
+        self.gru = rnn(1, hidden_size, batch_first=True, bidirectional=True)
         self.linear = Linear(2 * hidden_size * time_steps, num_classes)
 
     def forward(self, x: Tensor) -> Tensor:
