@@ -48,11 +48,8 @@ EPSILON = 1e-7  # the clipping constant of the common (Keras) definitions of MSL
 
 def _reduce(loss: Tensor, reduction: str, count: Tensor | float | None = None) -> Tensor:
     r"""The step every loss ends with: ``"none"`` keeps the losses $\ell$, ``"sum"`` gives $\sum\ell$,
-    ``"mean"`` gives $\sum\ell / D$, $D$ the number of losses or ``count`` (a sum of weights).
-
-    Plain tensor ops, so autograd scales the Functions' derivatives by $1/D$ itself.
-    Shapes: ``(*) -> ()``, or ``(*)`` with ``"none"``.
-    """
+    ``"mean"`` $\sum\ell / D$, $D$ the number of losses or ``count`` (a sum of weights). Shapes:
+    ``(*) -> ()``, or ``(*)`` with ``"none"``. Plain tensor ops: autograd applies the $1/D$ itself."""
     if reduction == "none":
         return loss
     total = loss.sum()
@@ -532,7 +529,7 @@ def _class_weight(weight: Tensor | None, x: Tensor) -> Tensor:
     """The class weights $w_c$ shaped ``(1, C, 1, ...)`` to broadcast against ``x``; ones if None."""
     classes = x.shape[1]
     if weight is None:
-        return torch.ones(classes, dtype=x.dtype, device=x.device).reshape(1, classes, *[1] * (x.dim() - 2))
+        weight = torch.ones(classes, dtype=x.dtype, device=x.device)
     w = check_tensor(weight, "weight")
     if w.shape != (classes,):
         raise ValueError(f"weight must have one value per class, shape ({classes},), got {tuple(w.shape)}")
@@ -550,13 +547,12 @@ def _one_hot(x: Tensor, target: Tensor, ignore_index: int) -> Tensor:
         raise ValueError(f"target must have shape {expected} (the input {tuple(x.shape)} without its "
                          f"class dimension 1), got {tuple(target.shape)}")
     kept = target != ignore_index
-    valid = target[kept]
-    if valid.numel() and (valid.min() < 0 or valid.max() >= x.shape[1]):
+    if (kept & ((target < 0) | (target >= x.shape[1]))).any():
+        valid = target[kept]
         raise ValueError(f"target class indices must be in [0, {x.shape[1] - 1}] (or ignore_index="
                          f"{ignore_index}), got values from {valid.min().item()} to {valid.max().item()}")
-    one_hot = torch.zeros((*target.shape, x.shape[1]), dtype=x.dtype, device=x.device)
-    one_hot.scatter_(-1, target.long().clamp(0, x.shape[1] - 1).unsqueeze(-1), 1.0)
-    return (one_hot * kept.unsqueeze(-1)).movedim(-1, 1)
+    one_hot = torch.zeros_like(x).scatter_(1, (target * kept).long().unsqueeze(1), 1.0)
+    return one_hot * kept.unsqueeze(1)
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
@@ -564,10 +560,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, i
     r"""Cross-entropy of logits with class indices or probabilities: :class:`CrossEntropyFunction`
     with target weights $a$, then :func:`_reduce`.
 
-    Class indices $y_i$: $a_i = w \odot ((1 - \varepsilon)\,\text{onehot}(y_i) + \varepsilon / C)$,
-    0 for ``ignore_index``, and ``mean`` divides by $\sum_i w_{y_i}$ over the kept samples (not by
-    $N$). Probabilities $t_i$: $a_i = w \odot ((1 - \varepsilon)\,t_i + \varepsilon / C)$, and
-    ``mean`` divides by $N$. Both as torch does.
+    As torch: $a_i = w \odot ((1 - \varepsilon)\,y_i + \varepsilon / C)$ with $y_i$ one-hot (0 at
+    ``ignore_index``; ``mean`` divides by $\sum_i w_{y_i}$) or probabilities (``mean`` divides by $N$).
 
     Shapes: ``(N, C), (N,) -> ()``, or ``(N,)`` with ``reduction="none"``; more generally
     ``(N, C, d_1, ...)`` with targets ``(N, d_1, ...)``, and unbatched ``(C,)`` with a ``()`` target.
