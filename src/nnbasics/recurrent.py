@@ -48,8 +48,13 @@ class RNNStep(torch.autograd.Function):
     r"""One step of the vanilla RNN: $h_t = \tanh(a_t)$ (or $\max(0, a_t)$), with
     $a_t = x_t W_{ih}^\top + b_{ih} + h_{t-1} W_{hh}^\top + b_{hh}$.
 
-    Shapes: ``x_proj`` $= x_t W_{ih}^\top + b_{ih}$ ``(B, H)``, ``h`` $= h_{t-1}$ ``(B, H)``,
-    ``w_hh`` ``(H, H)``, ``b_hh`` ``(H,)`` ``-> h_t (B, H)``; ``relu`` picks the nonlinearity.
+    ``(B, H), (B, H) -> (B, H)``: $x_t W_{ih}^\top + b_{ih}$ and $h_{t-1}$ to $h_t$.
+
+    :param x_proj: $x_t W_{ih}^\top + b_{ih}$, ``(B, H)`` (the layer computes all steps' at once).
+    :param h: $h_{t-1}$, ``(B, H)``.
+    :param w_hh: $W_{hh}$, ``(H, H)``.
+    :param b_hh: $b_{hh}$, ``(H,)``.
+    :param relu: ReLU instead of tanh.
 
     Backward, from $dh_t = \partial L/\partial h_t$: $da_t = dh_t \odot (1 - h_t^2)$ (tanh) or
     $dh_t \odot [h_t > 0]$ (ReLU); $dh_{t-1} = da_t W_{hh}$, $dW_{hh} = da_t^\top h_{t-1}$,
@@ -78,9 +83,14 @@ class LSTMStep(torch.autograd.Function):
     $i_t = \sigma(a_i)$, $f_t = \sigma(a_f)$, $g_t = \tanh(a_g)$, $o_t = \sigma(a_o)$,
     $c_t = f_t \odot c_{t-1} + i_t \odot g_t$, $h_t = o_t \odot \tanh c_t$.
 
-    Shapes: ``x_proj`` $= x_t W_{ih}^\top + b_{ih}$ ``(B, 4H)``, ``h`` $= h_{t-1}$ ``(B, H)``,
-    ``c`` $= c_{t-1}$ ``(B, H)``, ``w_hh`` ``(4H, H)``, ``b_hh`` ``(4H,)``
-    ``-> h_t, c_t`` each ``(B, H)``.
+    ``(B, 4H), (B, H), (B, H) -> (B, H), (B, H)``: $x_t W_{ih}^\top + b_{ih}$, $h_{t-1}$,
+    $c_{t-1}$ to $h_t$, $c_t$.
+
+    :param x_proj: $x_t W_{ih}^\top + b_{ih}$, ``(B, 4H)`` (the layer computes all steps' at once).
+    :param h: $h_{t-1}$, ``(B, H)``.
+    :param c: $c_{t-1}$, ``(B, H)``.
+    :param w_hh: $W_{hh}$, ``(4H, H)``, the blocks of $i, f, g, o$ stacked.
+    :param b_hh: $b_{hh}$, ``(4H,)``.
 
     Backward, from $dh_t$ and $dc_t$ (the gradient reaching $c_t$ from step $t + 1$):
     $dc_t \mathrel{+}= dh_t \odot o_t \odot (1 - \tanh^2 c_t)$; with $\sigma' = \sigma(1 - \sigma)$,
@@ -119,8 +129,12 @@ class GRUStep(torch.autograd.Function):
     $r_t = \sigma(a_{ir} + a_{hr})$, $z_t = \sigma(a_{iz} + a_{hz})$,
     $n_t = \tanh(a_{in} + r_t \odot a_{hn})$, $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$.
 
-    Shapes: ``x_proj`` $= x_t W_{ih}^\top + b_{ih}$ ``(B, 3H)``, ``h`` $= h_{t-1}$ ``(B, H)``,
-    ``w_hh`` ``(3H, H)``, ``b_hh`` ``(3H,)`` ``-> h_t (B, H)``.
+    ``(B, 3H), (B, H) -> (B, H)``: $x_t W_{ih}^\top + b_{ih}$ and $h_{t-1}$ to $h_t$.
+
+    :param x_proj: $x_t W_{ih}^\top + b_{ih}$, ``(B, 3H)`` (the layer computes all steps' at once).
+    :param h: $h_{t-1}$, ``(B, H)``.
+    :param w_hh: $W_{hh}$, ``(3H, H)``, the blocks of $r, z, n$ stacked.
+    :param b_hh: $b_{hh}$, ``(3H,)``.
 
     Backward, from $dh_t$: $dn = dh_t (1 - z_t)(1 - n_t^2)$, $dz = dh_t (h_{t-1} - n_t)\,\sigma'$,
     $dr = dn\, a_{hn}\, \sigma'$; ``x_proj`` gets $(dr, dz, dn)$ and $h_{t-1} W_{hh}^\top + b_{hh}$
@@ -161,9 +175,17 @@ class GRUStep(torch.autograd.Function):
 
 def rnn_forward(x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None, b_hh: Tensor,
                 nonlinearity: str = "tanh") -> tuple[Tensor, Tensor]:
-    r"""An RNN layer over a sequence: ``x (T, B, I)``, $h_0$ ``(B, H)`` ``-> (T, B, H), h_T (B, H)``.
+    r"""An RNN layer over a sequence, one direction: ``(T, B, I), (B, H) -> (T, B, H), (B, H)``,
+    $x_1 \dots x_T$ and $h_0$ to $h_1 \dots h_T$ and $h_T$.
 
-    Weights as in :class:`RNNStep`, with ``w_ih`` ``(H, I)`` and ``b_ih`` ``(H,)`` (or None)."""
+    :param x: the inputs, ``(T, B, I)``.
+    :param h: $h_0$, ``(B, H)``.
+    :param w_ih: $W_{ih}$, ``(H, I)``.
+    :param w_hh: $W_{hh}$, ``(H, H)``.
+    :param b_ih: $b_{ih}$, ``(H,)``, or None.
+    :param b_hh: $b_{hh}$, ``(H,)`` (zeros for a layer without biases).
+    :param nonlinearity: ``"tanh"`` or ``"relu"``.
+    """
     # x_t W_ih^T + b_ih for every t in one matrix product, (T, B, H), cut into T rows (B, H)
     x_proj = LinearFunction.apply(x, w_ih, b_ih).unbind(0)
     hs = []
@@ -175,12 +197,19 @@ def rnn_forward(x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor |
 
 def lstm_forward(x: Tensor, h: Tensor, c: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None,
                  b_hh: Tensor, w_hr: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
-    r"""An LSTM layer over a sequence: ``x (T, B, I)``, $h_0$, $c_0$ ``(B, H)``
-    ``-> (T, B, H), h_T (B, H), c_T (B, H)``.
+    r"""An LSTM layer over a sequence, one direction: ``(T, B, I), (B, H), (B, H) -> (T, B, H),
+    (B, H), (B, H)``, $x_1 \dots x_T$, $h_0$ and $c_0$ to $h_1 \dots h_T$, $h_T$ and $c_T$.
 
-    Weights as in :class:`LSTMStep`, with ``w_ih`` ``(4H, I)`` and ``b_ih`` ``(4H,)`` (or None).
-    With a projection ``w_hr`` ``(P, H)``, $h_t = (o_t \odot \tanh c_t)\, W_{hr}^\top$ has $P$
-    features (so $h_0$ and ``w_hh`` have $P$ columns), as torch's ``proj_size``."""
+    :param x: the inputs, ``(T, B, I)``.
+    :param h: $h_0$, ``(B, H)`` (``(B, P)`` with a projection).
+    :param c: $c_0$, ``(B, H)``.
+    :param w_ih: $W_{ih}$, ``(4H, I)``.
+    :param w_hh: $W_{hh}$, ``(4H, H)`` (``(4H, P)`` with a projection).
+    :param b_ih: $b_{ih}$, ``(4H,)``, or None.
+    :param b_hh: $b_{hh}$, ``(4H,)`` (zeros for a layer without biases).
+    :param w_hr: the projection $W_{hr}$, ``(P, H)``, or None: then
+        $h_t = (o_t \odot \tanh c_t)\, W_{hr}^\top$ has $P$ features, as torch's ``proj_size``.
+    """
     # x_t W_ih^T + b_ih for every t in one matrix product, (T, B, 4H), cut into T rows (B, 4H)
     x_proj = LinearFunction.apply(x, w_ih, b_ih).unbind(0)
     hs = []
@@ -194,9 +223,16 @@ def lstm_forward(x: Tensor, h: Tensor, c: Tensor, w_ih: Tensor, w_hh: Tensor, b_
 
 def gru_forward(x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None,
                 b_hh: Tensor) -> tuple[Tensor, Tensor]:
-    r"""A GRU layer over a sequence: ``x (T, B, I)``, $h_0$ ``(B, H)`` ``-> (T, B, H), h_T (B, H)``.
+    r"""A GRU layer over a sequence, one direction: ``(T, B, I), (B, H) -> (T, B, H), (B, H)``,
+    $x_1 \dots x_T$ and $h_0$ to $h_1 \dots h_T$ and $h_T$.
 
-    Weights as in :class:`GRUStep`, with ``w_ih`` ``(3H, I)`` and ``b_ih`` ``(3H,)`` (or None)."""
+    :param x: the inputs, ``(T, B, I)``.
+    :param h: $h_0$, ``(B, H)``.
+    :param w_ih: $W_{ih}$, ``(3H, I)``.
+    :param w_hh: $W_{hh}$, ``(3H, H)``.
+    :param b_ih: $b_{ih}$, ``(3H,)``, or None.
+    :param b_hh: $b_{hh}$, ``(3H,)`` (zeros for a layer without biases).
+    """
     # x_t W_ih^T + b_ih for every t in one matrix product, (T, B, 3H), cut into T rows (B, 3H)
     x_proj = LinearFunction.apply(x, w_ih, b_ih).unbind(0)
     hs = []
