@@ -27,7 +27,8 @@ LAYER = ((32, 64, 32, 32), (64, 64, 3, 3), 1)
 QUICK_LAYER = ((2, 4, 8, 8), (4, 4, 3, 3), 1)
 
 # name -> f(x, weight, bias, padding): the four convolutions the appendix compares (nnbasics.conv's
-# conv2d is the clear im2col one; the Conv2d layer is the one that may take the shifted path)
+# conv2d is the clear im2col one; nnbasics.fast.conv's conv2d and Conv2d take the shifted slices on
+# layers like this one)
 CONVOLUTIONS = {
     "im2col (clear)": lambda x, w, b, p: conv2d(x, w, b, padding=p),
     "shifted slices": lambda x, w, b, p: ShiftedConv2dFunction.apply(x, w, b, (p, p, p, p), (1, 1), 1),
