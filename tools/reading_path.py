@@ -11,7 +11,8 @@ torch, the standard library and the package's ``fast`` and ``benchmarks`` module
     python tools/reading_path.py --show conv.Conv2d        # list the definitions on one path
 
 "Lines" are non-blank lines, docstrings and comments included (a reader reads them); "code" leaves
-out docstrings and comment-only lines.
+out docstrings and comment-only lines. "Without _checks" leaves out the shared argument checks of
+``nnbasics._checks``, which every public function calls at its edge.
 """
 
 from __future__ import annotations
@@ -25,13 +26,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "src/nnbasics"
 SKIPPED = ("fast", "benchmarks")
-# The paths issue 33 asks about, each entered where a PyTorch user would: the module class.
+# The paths issue 33 asks about: each op from its function (the Function and what it calls) and
+# from its module class (what a PyTorch user instantiates, with its parameters' initialisation).
+# Where an entry has alternatives, the first one a commit defines is used: before issue 33 a single
+# LSTM step ran through LSTMCell, after it LSTMStep is the step.
 ENTRIES = {
-    "ReLU": "activations.ReLU",
-    "cross-entropy": "losses.CrossEntropyLoss",
-    "conv2d": "conv.Conv2d",
-    "LSTM step": "recurrent.LSTMCell",
-    "LSTM layer": "recurrent.LSTM",
+    "ReLU": ("activations.relu",),
+    "ReLU module": ("activations.ReLU",),
+    "cross-entropy": ("losses.cross_entropy",),
+    "cross-entropy module": ("losses.CrossEntropyLoss",),
+    "conv2d": ("conv.conv2d",),
+    "Conv2d module": ("conv.Conv2d",),
+    "LSTM step": ("recurrent.LSTMStep", "recurrent.LSTMCell"),
+    "LSTMCell module": ("recurrent.LSTMCell",),
+    "LSTM layer": ("recurrent.LSTM",),
 }
 
 
@@ -173,15 +181,21 @@ def main() -> None:
             for definition in index.path(args.show):
                 print(f"  {count([definition])[0]:4d}  {definition.key}")
         return
-    print("| path | entry | " + " | ".join(f"{label}: lines (code)" for label in indexes) + " |")
-    print("| --- | --- | " + " | ".join("---:" for _ in indexes) + " |")
-    for topic, entry in ENTRIES.items():
+    heads = [f"{label}: entry, lines (code) / without _checks" for label in indexes]
+    print("| path | " + " | ".join(heads) + " |")
+    print("| --- | " + " | ".join("---" for _ in indexes) + " |")
+    for topic, alternatives in ENTRIES.items():
         cells = []
         for index in indexes.values():
-            lines, code = count(index.path(entry))
-            cells.append(f"{lines} ({code})")
-        print(f"| {topic} | `{entry}` | " + " | ".join(cells) + " |")
-
+            entry = next((e for e in alternatives if e in index.definitions), None)
+            if entry is None:
+                cells.append("-")
+                continue
+            path = index.path(entry)
+            lines, code = count(path)
+            own = count([d for d in path if d.module != "_checks"])
+            cells.append(f"`{entry}` {lines} ({code}) / {own[0]} ({own[1]})")
+        print(f"| {topic} | " + " | ".join(cells) + " |")
 
 if __name__ == "__main__":
     main()
