@@ -354,9 +354,9 @@ RAISES = [
       "ids", id="text_batch-float"),
     R("recurrent.CharLSTM", lambda: recurrent.CharLSTM(0), ValueError, "vocab_size", id="CharLSTM-0"),
     # the step Functions and loops check nothing (the modules do): a wrong shape is torch's matmul error
-    R("recurrent.RNNStep", lambda: recurrent.RNNStep.apply(x(2, 4), x(2, 3), x(4, 4), x(4)), RuntimeError,
+    R("recurrent.RNNStep", lambda: recurrent.RNNStep.apply(x(2, 4), x(2, 3), x(4, 4)), RuntimeError,
       "cannot be multiplied", id="RNNStep-h-shape"),
-    R("recurrent.LSTMStep", lambda: recurrent.LSTMStep.apply(x(2, 8), x(2, 3), x(2, 2), x(8, 2), x(8)),
+    R("recurrent.LSTMStep", lambda: recurrent.LSTMStep.apply(x(2, 8), x(2, 3), x(2, 2), x(8, 2)),
       RuntimeError, "cannot be multiplied", id="LSTMStep-h-shape"),
     R("recurrent.GRUStep", lambda: recurrent.GRUStep.apply(x(2, 6), x(2, 3), x(6, 2), x(6)), RuntimeError,
       "cannot be multiplied", id="GRUStep-h-shape"),

@@ -120,12 +120,24 @@ def test_gradcheck_through_time():
 
 # --- The step Functions, one time step with its hand-written backward -----------------------------
 
-STEP_CELLS = {  # kind: (step Function, torch cell, extra step arguments)
-    "rnn_tanh": (R.RNNStep, lambda i, h: nn.RNNCell(i, h, nonlinearity="tanh"), (False,)),
-    "rnn_relu": (R.RNNStep, lambda i, h: nn.RNNCell(i, h, nonlinearity="relu"), (True,)),
-    "lstm": (R.LSTMStep, nn.LSTMCell, ()),
-    "gru": (R.GRUStep, nn.GRUCell, ()),
+STEP_CELLS = {  # kind: (step Function, torch cell)
+    "rnn_tanh": (R.RNNStep, lambda i, h: nn.RNNCell(i, h, nonlinearity="tanh")),
+    "rnn_relu": (R.RNNStep, lambda i, h: nn.RNNCell(i, h, nonlinearity="relu")),
+    "lstm": (R.LSTMStep, nn.LSTMCell),
+    "gru": (R.GRUStep, nn.GRUCell),
 }
+
+
+def _step_args(kind, x, states, w_ih, w_hh, b_ih, b_hh):
+    """The step Function's arguments: the GRU keeps b_hh (b_hn sits inside r_t * (.)); the others
+    take it in the input projection."""
+    if kind == "gru":
+        return [x @ w_ih.T + b_ih, *states, w_hh, b_hh]
+    return [x @ w_ih.T + b_ih + b_hh, *states, w_hh]
+
+
+def _extra(kind):
+    return {"rnn_tanh": (False,), "rnn_relu": (True,)}.get(kind, ())
 
 
 def _step_inputs(kind, batch=3, size=2, hidden=4, seed=0):
@@ -139,12 +151,11 @@ def _step_inputs(kind, batch=3, size=2, hidden=4, seed=0):
 
 @pytest.mark.parametrize("kind", list(STEP_CELLS))
 def test_each_step_function_matches_torchs_cell_values_and_gradients(kind):
-    step, _, extra = STEP_CELLS[kind]
+    step = STEP_CELLS[kind][0]
     cell, x, states = _step_inputs(kind)
     params = [p.detach().clone().requires_grad_(True) for p in cell.parameters()]
-    w_ih, w_hh, b_ih, b_hh = params
     xs, ss = x.clone().requires_grad_(True), [s.clone().requires_grad_(True) for s in states]
-    ours = step.apply(xs @ w_ih.T + b_ih, *ss, w_hh, b_hh, *extra)
+    ours = step.apply(*_step_args(kind, xs, ss, *params), *_extra(kind))
     ours = ours if isinstance(ours, tuple) else (ours,)
     xt, st = x.clone().requires_grad_(True), [s.clone().requires_grad_(True) for s in states]
     theirs = cell(xt, tuple(st) if kind == "lstm" else st[0])
@@ -163,10 +174,10 @@ def test_each_step_function_matches_torchs_cell_values_and_gradients(kind):
 
 @pytest.mark.parametrize("kind", list(STEP_CELLS))
 def test_each_step_function_passes_gradcheck_and_refuses_double_backward(kind):
-    step, _, extra = STEP_CELLS[kind]
+    step, extra = STEP_CELLS[kind][0], _extra(kind)
     cell, x, states = _step_inputs(kind, seed=5)
-    w_ih, w_hh, b_ih, b_hh = [p.detach() for p in cell.parameters()]
-    inputs = [t.clone().requires_grad_(True) for t in [(x @ w_ih.T + b_ih), *states, w_hh, b_hh]]
+    args = _step_args(kind, x, states, *[p.detach() for p in cell.parameters()])
+    inputs = [t.clone().requires_grad_(True) for t in args]
     assert torch.autograd.gradcheck(lambda *a: step.apply(*a, *extra), inputs)
     out = step.apply(*inputs, *extra)
     h = out[0] if isinstance(out, tuple) else out

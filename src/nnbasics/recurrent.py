@@ -48,22 +48,22 @@ class RNNStep(torch.autograd.Function):
     r"""One step of the vanilla RNN: $h_t = \tanh(a_t)$ (or $\max(0, a_t)$), with
     $a_t = x_t W_{ih}^\top + b_{ih} + h_{t-1} W_{hh}^\top + b_{hh}$.
 
-    ``(B, H), (B, H) -> (B, H)``: $x_t W_{ih}^\top + b_{ih}$ and $h_{t-1}$ to $h_t$.
+    ``(B, H), (B, H) -> (B, H)``: $x_t W_{ih}^\top + b_{ih} + b_{hh}$ and $h_{t-1}$ to $h_t$.
 
-    :param x_proj: $x_t W_{ih}^\top + b_{ih}$, ``(B, H)`` (the layer computes all steps' at once).
+    :param x_proj: $x_t W_{ih}^\top + b_{ih} + b_{hh}$, ``(B, H)`` (the layer computes all steps'
+        at once; both biases come before the nonlinearity, so they are added there).
     :param h: $h_{t-1}$, ``(B, H)``.
     :param w_hh: $W_{hh}$, ``(H, H)``.
-    :param b_hh: $b_{hh}$, ``(H,)``.
     :param relu: ReLU instead of tanh.
 
     Backward, from $dh_t = \partial L/\partial h_t$: $da_t = dh_t \odot (1 - h_t^2)$ (tanh) or
-    $dh_t \odot [h_t > 0]$ (ReLU); $dh_{t-1} = da_t W_{hh}$, $dW_{hh} = da_t^\top h_{t-1}$,
-    $db_{hh} = \sum_b da_t$, and $da_t$ itself for ``x_proj``.
+    $dh_t \odot [h_t > 0]$ (ReLU); $dh_{t-1} = da_t W_{hh}$, $dW_{hh} = da_t^\top h_{t-1}$, and
+    $da_t$ itself for ``x_proj`` (whose backward gives $dW_{ih}$, $db_{ih}$ and $db_{hh}$).
     """
 
     @staticmethod
-    def forward(ctx, x_proj, h, w_hh, b_hh, relu=False):
-        a_t = x_proj + h @ w_hh.T + b_hh
+    def forward(ctx, x_proj, h, w_hh, relu=False):
+        a_t = x_proj + h @ w_hh.T
         h_t = a_t.clamp(min=0) if relu else tanh(a_t)
         ctx.save_for_backward(h, w_hh, h_t)
         ctx.relu = relu
@@ -74,35 +74,35 @@ class RNNStep(torch.autograd.Function):
     def backward(ctx, dh_t):
         h, w_hh, h_t = ctx.saved_tensors
         da_t = dh_t * (h_t > 0) if ctx.relu else dh_t * (1 - h_t * h_t)
-        return da_t, da_t @ w_hh, da_t.T @ h, da_t.sum(0), None
+        return da_t, da_t @ w_hh, da_t.T @ h, None
 
 
 class LSTMStep(torch.autograd.Function):
     r"""One LSTM step, gates in torch's order $i, f, g, o$:
-    $(a_i, a_f, a_g, a_o) = x_t W_{ih}^\top + b_{ih} + h_{t-1} W_{hh}^\top + b_{hh}$,
+    $(a_i, a_f, a_g, a_o) = x_t W_{ih}^\top + b_{ih} + b_{hh} + h_{t-1} W_{hh}^\top$,
     $i_t = \sigma(a_i)$, $f_t = \sigma(a_f)$, $g_t = \tanh(a_g)$, $o_t = \sigma(a_o)$,
     $c_t = f_t \odot c_{t-1} + i_t \odot g_t$, $h_t = o_t \odot \tanh c_t$.
 
-    ``(B, 4H), (B, H), (B, H) -> (B, H), (B, H)``: $x_t W_{ih}^\top + b_{ih}$, $h_{t-1}$,
-    $c_{t-1}$ to $h_t$, $c_t$.
+    ``(B, 4H), (B, H), (B, H) -> (B, H), (B, H)``: $x_t W_{ih}^\top + b_{ih} + b_{hh}$,
+    $h_{t-1}$, $c_{t-1}$ to $h_t$, $c_t$.
 
-    :param x_proj: $x_t W_{ih}^\top + b_{ih}$, ``(B, 4H)`` (the layer computes all steps' at once).
+    :param x_proj: $x_t W_{ih}^\top + b_{ih} + b_{hh}$, ``(B, 4H)`` (the layer computes all
+        steps' at once; both biases come before any nonlinearity, so they are added there).
     :param h: $h_{t-1}$, ``(B, H)``.
     :param c: $c_{t-1}$, ``(B, H)``.
     :param w_hh: $W_{hh}$, ``(4H, H)``, the blocks of $i, f, g, o$ stacked.
-    :param b_hh: $b_{hh}$, ``(4H,)``.
 
     Backward, from $dh_t$ and $dc_t$ (the gradient reaching $c_t$ from step $t + 1$):
     $dc_t \mathrel{+}= dh_t \odot o_t \odot (1 - \tanh^2 c_t)$; with $\sigma' = \sigma(1 - \sigma)$,
     $da_i = dc_t\, g_t\, \sigma'(a_i)$, $da_f = dc_t\, c_{t-1}\, \sigma'(a_f)$,
     $da_g = dc_t\, i_t\, (1 - g_t^2)$, $da_o = dh_t \tanh c_t\, \sigma'(a_o)$;
-    $dh_{t-1} = da\, W_{hh}$, $dc_{t-1} = dc_t \odot f_t$, $dW_{hh} = da^\top h_{t-1}$,
-    $db_{hh} = \sum_b da$.
+    $dh_{t-1} = da\, W_{hh}$, $dc_{t-1} = dc_t \odot f_t$, $dW_{hh} = da^\top h_{t-1}$, and $da$
+    itself for ``x_proj``.
     """
 
     @staticmethod
-    def forward(ctx, x_proj, h, c, w_hh, b_hh):
-        a_i, a_f, a_g, a_o = (x_proj + h @ w_hh.T + b_hh).chunk(4, dim=1)
+    def forward(ctx, x_proj, h, c, w_hh):
+        a_i, a_f, a_g, a_o = (x_proj + h @ w_hh.T).chunk(4, dim=1)
         i_t, f_t, g_t, o_t = sigmoid(a_i), sigmoid(a_f), tanh(a_g), sigmoid(a_o)
         c_t = f_t * c + i_t * g_t
         tanh_c_t = tanh(c_t)
@@ -120,7 +120,7 @@ class LSTMStep(torch.autograd.Function):
         da_g = dc_t * i_t * (1 - g_t * g_t)
         da_o = dh_t * tanh_c_t * o_t * (1 - o_t)
         da = torch.cat([da_i, da_f, da_g, da_o], dim=1)  # (B, 4H), gate order i, f, g, o
-        return da, da @ w_hh, dc_t * f_t, da.T @ h, da.sum(0)
+        return da, da @ w_hh, dc_t * f_t, da.T @ h
 
 
 class GRUStep(torch.autograd.Function):
@@ -186,11 +186,12 @@ def rnn_forward(x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor |
     :param b_hh: $b_{hh}$, ``(H,)`` (zeros for a layer without biases).
     :param nonlinearity: ``"tanh"`` or ``"relu"``.
     """
-    # x_t W_ih^T + b_ih for every t in one matrix product, (T, B, H), cut into T rows (B, H)
-    x_proj = LinearFunction.apply(x, w_ih, b_ih).unbind(0)
+    bias = b_hh if b_ih is None else b_ih + b_hh
+    # x_t W_ih^T + b_ih + b_hh for every t in one matrix product, (T, B, H), cut into T rows (B, H)
+    x_proj = LinearFunction.apply(x, w_ih, bias).unbind(0)
     hs = []
     for t in range(len(x)):
-        h = RNNStep.apply(x_proj[t], h, w_hh, b_hh, nonlinearity == "relu")
+        h = RNNStep.apply(x_proj[t], h, w_hh, nonlinearity == "relu")
         hs.append(h)
     return torch.stack(hs), h
 
@@ -210,11 +211,12 @@ def lstm_forward(x: Tensor, h: Tensor, c: Tensor, w_ih: Tensor, w_hh: Tensor, b_
     :param w_hr: the projection $W_{hr}$, ``(P, H)``, or None: then
         $h_t = (o_t \odot \tanh c_t)\, W_{hr}^\top$ has $P$ features, as torch's ``proj_size``.
     """
-    # x_t W_ih^T + b_ih for every t in one matrix product, (T, B, 4H), cut into T rows (B, 4H)
-    x_proj = LinearFunction.apply(x, w_ih, b_ih).unbind(0)
+    bias = b_hh if b_ih is None else b_ih + b_hh
+    # x_t W_ih^T + b_ih + b_hh for every t in one matrix product, (T, B, 4H), cut into T rows
+    x_proj = LinearFunction.apply(x, w_ih, bias).unbind(0)
     hs = []
     for t in range(len(x)):
-        h, c = LSTMStep.apply(x_proj[t], h, c, w_hh, b_hh)
+        h, c = LSTMStep.apply(x_proj[t], h, c, w_hh)
         if w_hr is not None:
             h = LinearFunction.apply(h, w_hr, None)
         hs.append(h)
@@ -537,8 +539,9 @@ class _CellBase(nn.Module):
             self.register_parameter("bias_hh", None)
         _reset_parameters(self)
 
-    def _run(self, step: type[torch.autograd.Function], input: Tensor, hx, *extra):
-        """Check the shapes, project $x W_{ih}^\\top + b_{ih}$ and call ``step`` once."""
+    def _run(self, input: Tensor, hx, step):
+        """Check the shapes and call ``step(x, states, b_ih, b_hh)`` once (``b_hh`` zeros without
+        biases); unbatched in, unbatched out."""
         x = check_tensor(input)
         if x.dim() not in (1, 2) or x.shape[-1] != self.input_size:
             raise ValueError(
@@ -558,8 +561,7 @@ class _CellBase(nn.Module):
                 raise ValueError(f"hidden state must have shape {shape}, got {tuple(s.shape)}")
         _check_dtypes(self, x, states)
         b_hh = self.bias_hh if self.bias else self.weight_hh.new_zeros(self.weight_hh.shape[0])
-        x_proj = LinearFunction.apply(x, self.weight_ih, self.bias_ih)
-        out = step.apply(x_proj, *states, self.weight_hh, b_hh, *extra)
+        out = step(x, states, self.bias_ih, b_hh)
         return tuple(o.squeeze(0) for o in out) if unbatched and isinstance(out, tuple) else (
             out.squeeze(0) if unbatched else out)
 
@@ -586,7 +588,11 @@ class RNNCell(_CellBase):
         self.nonlinearity = nonlinearity
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
-        return self._run(RNNStep, input, hx, self.nonlinearity == "relu")
+        def step(x, states, b_ih, b_hh):
+            x_proj = LinearFunction.apply(x, self.weight_ih, b_hh if b_ih is None else b_ih + b_hh)
+            return RNNStep.apply(x_proj, *states, self.weight_hh, self.nonlinearity == "relu")
+
+        return self._run(input, hx, step)
 
 
 class LSTMCell(_CellBase):
@@ -609,7 +615,11 @@ class LSTMCell(_CellBase):
         super().__init__("lstm", input_size, hidden_size, bias, device, dtype)
 
     def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
-        return self._run(LSTMStep, input, (None, None) if hx is None else hx)
+        def step(x, states, b_ih, b_hh):
+            x_proj = LinearFunction.apply(x, self.weight_ih, b_hh if b_ih is None else b_ih + b_hh)
+            return LSTMStep.apply(x_proj, *states, self.weight_hh)
+
+        return self._run(input, (None, None) if hx is None else hx, step)
 
 
 class GRUCell(_CellBase):
@@ -631,7 +641,10 @@ class GRUCell(_CellBase):
         super().__init__("gru", input_size, hidden_size, bias, device, dtype)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
-        return self._run(GRUStep, input, hx)
+        def step(x, states, b_ih, b_hh):
+            return GRUStep.apply(LinearFunction.apply(x, self.weight_ih, b_ih), *states, self.weight_hh, b_hh)
+
+        return self._run(input, hx, step)
 
 
 # --- Gradient clipping ----------------------------------------------------------------------------
