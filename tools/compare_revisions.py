@@ -6,6 +6,8 @@ ones stay within 1.3x of the old ones on the benchmark shapes. The old library i
 in it renamed), so both versions load in one process and ``nnbasics.benchmarks.compare`` times
 them alternately, old against new, on the same inputs and threads. An old layer that could take
 the appendix's fast path gets ``fast = False``: the comparison is clear path against clear path.
+The last line compares the appendix's fused LSTM, old (the layer's default path then) against
+new (``nnbasics.fast.recurrent.LSTM``).
 
     python tools/compare_revisions.py --rev 83e5421 [--repeat 9] [--threads 2]
 
@@ -31,6 +33,7 @@ from nnbasics import conv, recurrent
 from nnbasics.benchmarks import compare
 from nnbasics.benchmarks.conv import CASES
 from nnbasics.benchmarks.recurrent import FULL
+from nnbasics.fast import recurrent as fast_recurrent
 
 ROOT = Path(__file__).resolve().parents[1]
 IMPORTS = re.compile(r"\b(from|import) nnbasics\b")
@@ -58,7 +61,7 @@ def clear(layer: nn.Module) -> nn.Module:
 def forward_backward(layer: nn.Module, x: torch.Tensor):
     def run():
         layer.zero_grad()
-        out = layer(x)
+        out = layer(x.detach().requires_grad_(True))  # the input's gradient too, as in the benchmarks
         out = out[0] if isinstance(out, tuple) else out
         out.sum().backward()
     return run
@@ -86,6 +89,10 @@ def main() -> None:
             old.load_state_dict(new.state_dict())
             pairs.append((f"{kind} seq {FULL['steps']}, batch {FULL['batch']}, hidden {FULL['hidden']}",
                           new, old, x))
+        new = fast_recurrent.LSTM(FULL["input_size"], FULL["hidden"])
+        old = old_recurrent.LSTM(FULL["input_size"], FULL["hidden"])  # the fused path, as it was
+        old.load_state_dict(new.state_dict())
+        pairs.append(("LSTM, the appendix's fused layer", new, old, x))
         print(f"forward + backward, median of {args.repeat} alternating runs, {args.threads} threads, "
               f"new = working tree, old = {args.rev}")
         for name, new, old, x in pairs:

@@ -85,7 +85,9 @@ def im2col(x_p: Tensor, kernel_size: tuple[int, int], stride: tuple[int, int], d
     holds what tap $(i, j)$ of channel $c$ meets at each output position of each image.
 
     :param x_p: the padded input, ``(N, C, H_p, W_p)``.
-    :param kernel_size: $(k_h, k_w)$; ``stride`` $(s_h, s_w)$; ``dilation`` $(d_h, d_w)$.
+    :param kernel_size: $(k_h, k_w)$.
+    :param stride: $(s_h, s_w)$.
+    :param dilation: $(d_h, d_w)$.
     :param output_size: $(H_\text{out}, W_\text{out})$, from :func:`conv_output_size`.
     """
     if check_tensor(x_p, "x_p").dim() != 4:
@@ -100,7 +102,14 @@ def col2im(cols: Tensor, padded_shape: torch.Size, kernel_size: tuple[int, int],
            dilation: tuple[int, int], output_size: tuple[int, int]) -> Tensor:
     r"""The reverse of :func:`im2col`: ``(C k_h k_w, N H_out W_out) -> (N, C, H_p, W_p)``, each
     value *added* onto the input position it was copied from (a position in several windows gets
-    the sum). ``padded_shape`` is $(N, C, H_p, W_p)$; the other arguments as :func:`im2col`'s.
+    the sum).
+
+    :param cols: ``(C k_h k_w, N H_out W_out)``, as :func:`im2col` returns.
+    :param padded_shape: $(N, C, H_p, W_p)$, the shape to return.
+    :param kernel_size: $(k_h, k_w)$.
+    :param stride: $(s_h, s_w)$.
+    :param dilation: $(d_h, d_w)$.
+    :param output_size: $(H_\text{out}, W_\text{out})$.
     """
     n, c = padded_shape[:2]
     k_h, k_w = kernel_size
@@ -132,8 +141,10 @@ class Conv2dFunction(torch.autograd.Function):
     :param input: $X$, ``(N, C_in, H, W)``.
     :param weight: $W$, ``(C_out, C_in / G, k_h, k_w)``.
     :param bias: $b$, ``(C_out,)``, or None.
-    :param stride: $(s_h, s_w)$; ``padding``, ``dilation`` $(d_h, d_w)$ and ``groups`` $G$ as
-        :func:`conv2d`'s, checked by :func:`conv2d_arguments`.
+    :param stride: $(s_h, s_w)$, as :func:`conv2d`'s (all four checked by :func:`conv2d_arguments`).
+    :param padding: as :func:`conv2d`'s.
+    :param dilation: $(d_h, d_w)$, as :func:`conv2d`'s.
+    :param groups: $G$, as :func:`conv2d`'s.
     """
 
     @staticmethod

@@ -203,8 +203,10 @@ ALLOWED: dict[str, dict[str, str]] = {
         "91": "the MNIST-1D paper's GRU accuracy, quoted from the paper",
         "2.5": "timing: the LSTM layer's ratio range in the performance page's benchmark table",
         "2.8": "timing: the LSTM layer's ratio range in the performance page's benchmark table",
-        "3.2": "timing: the clear RecurrentFunction's ratio range in the performance page's benchmark table",
-        "3.5": "timing: the clear RecurrentFunction's ratio range in the performance page's benchmark table",
+        "3.2": ("timing: the clear layer's ratio range before issue 33 (RecurrentFunction), in the "
+                "performance page's benchmark table"),
+        "3.5": ("timing: the clear layer's ratio range before issue 33 (RecurrentFunction), in the "
+                "performance page's benchmark table"),
     },
     "recurrent/language-model.ipynb": {
         "10": "the validation share, 100 - 90 % (the code splits at 0.9)",
@@ -226,17 +228,25 @@ ALLOWED: dict[str, dict[str, str]] = {
     "fast/fast.ipynb": {
         "20": "timing: how much ratios vary between runs on a shared machine, seen across runs",
         "256": "formula constant: the output transform's 256/C_out multiplies per tile",
-        "3.2": FAST_TIMING,
-        "1.6": FAST_TIMING,
-        "1.9": FAST_TIMING,
-        "2.8": FAST_TIMING,
+        "2.69": FAST_TIMING,
+        "2.18": FAST_TIMING,
+        "2.17": FAST_TIMING,
+        "1.53": FAST_TIMING,
+        "4.26": FAST_TIMING,
+        "5.07": FAST_TIMING,
+        "2.20": "timing: the second run of 6 December on the performance page, the threaded version's ratio",
         "1.5": "timing: a range over runs on an idle machine, and book/performance.md's floor of conv2d's "
                "throughput over matmul's on the layer's im2col product (210 / 140 GFLOP/s), as in the conv "
                "chapter",
+        "2.5": FAST_RANGE,
+        "1.4": FAST_RANGE,
+        "2.6": FAST_RANGE,
+        "3.1": FAST_RANGE,
+        "1.01": "timing: today's fused LSTM over the fused LSTM of 83e5421, alternately in one run, on the "
+                "performance page",
         "2.4": FAST_RANGE,
         "3.5": FAST_RANGE,
         "1.3": FAST_RANGE,
-        "2.0": FAST_RANGE,
     },
 }
 # The exercises notebooks quote only their own code's parameters, pass marks and formula values, no

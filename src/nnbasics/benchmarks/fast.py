@@ -6,8 +6,9 @@ backward of the 64-channel 3×3 layer (batch 32, 32×32, padding 1) with the cle
 convolution the chapter "Convolutional neural networks" shows, the shifted-slice convolution of
 :mod:`nnbasics.fast.conv` and Winograd F(2×2, 3×3) of :mod:`nnbasics.fast.winograd`, each against
 :func:`torch.nn.functional.conv2d`, and the shifted slices again with the batch cut into one slice per
-thread (:mod:`nnbasics.fast.threads`); then the LSTM of :mod:`nnbasics.benchmarks.recurrent`, clear
-and fused, against :class:`torch.nn.LSTM`. Every line is one alternating ``compare`` on 2 threads.
+thread (:mod:`nnbasics.fast.threads`); then the LSTM of :mod:`nnbasics.benchmarks.recurrent`, the
+fused layer of :mod:`nnbasics.fast.recurrent` and the chapter's clear loop over ``LSTMStep``, each
+against :class:`torch.nn.LSTM`. Every line is one alternating ``compare`` on 2 threads.
 """
 
 from __future__ import annotations
