@@ -27,7 +27,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .grading import BATCHES, autograde, new_batch_dir
+from .grading import BATCHES, GradingSetupError, autograde, new_batch_dir
 from .release import NBGRADER, release, verify
 from .site_check import check_site
 from .toc import execute, toc_files, toc_notebooks
@@ -80,8 +80,12 @@ def main(argv: Sequence[str] | None = None) -> int:
               "(hand out each chapter's folder)")
     elif args.command == "autograde":
         batch = (args.batch_dir or new_batch_dir(root)).resolve()
-        rows = autograde(root, args.submissions.resolve(), args.grades, batch_dir=batch, jobs=args.jobs,
-                         cell_timeout=args.cell_timeout, total_timeout=args.total_timeout)
+        try:
+            rows = autograde(root, args.submissions.resolve(), args.grades, batch_dir=batch, jobs=args.jobs,
+                             cell_timeout=args.cell_timeout, total_timeout=args.total_timeout)
+        except GradingSetupError as err:
+            print(f"autograde: {err}", file=sys.stderr)
+            return 2
         failed = [r for r in rows if r["status"] != "graded"]
         for r in failed:
             print(f"FAILED {r['student'] or '?'} {r['chapter'] or '?'}: {r['reason']}", file=sys.stderr)
@@ -101,7 +105,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         pages = grading.feedback_from_results(root, batch, show_hidden=args.show_hidden)
         print(f"{len(pages)} feedback pages in {batch / 'feedback'}/")
     elif args.command == "verify":
-        problems = verify(root)
+        try:
+            problems = verify(root)
+        except GradingSetupError as err:
+            print(f"verify: {err}", file=sys.stderr)
+            return 2
         for problem in problems:
             print(f"verify: {problem}", file=sys.stderr)
         return 1 if problems else 0

@@ -21,10 +21,13 @@ How a submission is graded (nbgrader's semantics, without its failure modes):
    from it except the solution cells (nbgrader ``solution: true``), taken from the submission by
    their ``grade_id``. Test cells, their points and their metadata come from the source, so
    editing them in the submission changes nothing;
-2. the notebook runs in a fresh kernel in a temporary directory outside the course tree. As root
-   (where ``unshare`` works) the kernel runs in its own mount namespace where the repository's
-   ``book/``, ``.git/``, ``_build/``, ``tests/``, ``student/`` and the submissions and output folders are
-   empty, and as user ``nobody`` (so it cannot unmount them): the instructor's source is unreachable;
+2. the notebook runs in a fresh kernel in its own temporary folder. Where bubblewrap can set it up
+   (`nnbasics_course.sandbox`), the kernel sees only an allow-list: the Python environment and the
+   course's packages read-only, its own work folder and ``/tmp``; no network, no other process,
+   no other file of the machine (the instructor's notebooks, another clone of the course, other
+   students' work). Before a batch, `preflight` starts one such kernel and stops the batch with
+   one message (`GradingSetupError`) if it does not start, runs another interpreter or cannot
+   import the course;
 3. before any student code, `nnbasics_course.checks.snapshot` runs; every graded test cell is
    rewritten so that ``checks.restore()`` runs before each statement and every comparison in an
    ``assert`` goes through ``checks.compare`` (see that module);
@@ -52,12 +55,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import ClassVar
 
+from . import sandbox as _sandbox
 from .leaks import HIDDEN_MARKERS
 from .student import STUDENT_DIR
 from .toc import EXERCISES, exercise_chapters, exercises_notebook
 
-__all__ = ["BATCHES", "CELL_TIMEOUT", "TOTAL_TIMEOUT", "autograde", "feedback_from_results", "grade_batch",
-           "grade_notebook", "new_batch_dir", "write_feedback"]
+__all__ = ["BATCHES", "CELL_TIMEOUT", "TOTAL_TIMEOUT", "GradingSetupError", "autograde",
+           "feedback_from_results", "grade_batch", "grade_notebook", "new_batch_dir", "preflight",
+           "write_feedback"]
 
 CELL_TIMEOUT = 60
 TOTAL_TIMEOUT = 300
@@ -176,65 +181,74 @@ def merge(source_nb: dict, submission_nb: dict) -> tuple[list[dict], list[str]]:
 # --- The sandboxed kernel ---------------------------------------------------------------------------
 
 
+class GradingSetupError(RuntimeError):
+    """The grader cannot grade on this machine as it is set up; the message says what to change.
+    Raised before any submission is graded (see `preflight`)."""
+
+
 def _sandbox_available() -> bool:
-    if os.name != "posix" or os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("setpriv"):
-        return False
-    probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "true"],
-                           capture_output=True)
-    return probe.returncode == 0
+    return _sandbox.status()[0]
 
 
-def _kernel_spec(spec_dir: Path, hide: list[Path], sandbox: bool) -> None:
-    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    if sandbox:
-        hide = [p for p in hide if p.exists()]
-        hide = sorted({p for p in hide if not any(p != q and p.is_relative_to(q) for q in hide)})
-        mounts = " && ".join(f"mount -t tmpfs -o size=1m,mode=0755 tmpfs '{p}'" for p in hide)
-        drop = "setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all"
-        inner = f'chown 65534:65534 "$1" && shift && {mounts + " && " if mounts else ""}exec {drop} "$@"'
-        argv = ["unshare", "--mount", "--propagation", "private", "sh", "-c", inner, "sh",
-                "{connection_file}", *argv]
+def _kernel_spec(spec_dir: Path, argv: list[str]) -> None:
     kernel = spec_dir / "kernels" / "nnbasics-grading"
     kernel.mkdir(parents=True)
+    # Interrupts (a cell's timeout) go to the kernel as a message: a signal would reach bwrap.
     (kernel / "kernel.json").write_text(json.dumps(
-        {"argv": argv, "display_name": "nnbasics grading", "language": "python"}))
+        {"argv": argv, "display_name": "nnbasics grading", "language": "python",
+         "interrupt_mode": "message"}))
 
 
 def _hidden_paths(root: Path, extra: list[Path]) -> list[Path]:
     return [root / name for name in ("book", ".git", "_build", "tests", STUDENT_DIR)] + list(extra)
 
 
+def _kernel_env(home: str) -> dict[str, str]:
+    """The kernel's environment: an allow-list too (no instructor's variables, tokens or paths)."""
+    env = {k: v for k, v in os.environ.items()
+           if k in ("LANG", "LC_ALL", "PYTHONHASHSEED", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                    "OPENBLAS_NUM_THREADS", "TZ")}
+    env.update(PATH=os.pathsep.join([str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin", "/bin"]),
+               HOME=home, MPLCONFIGDIR=f"{home}/.mpl", IPYTHONDIR=f"{home}/.ipython", TQDM_DISABLE="1",
+               PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="agg")
+    return env
+
+
 def _run(cells: list[dict], work: Path, hide: list[Path], cell_timeout: float, total_timeout: float,
-         sandbox: bool) -> tuple[dict[int, str | None], str]:
-    """Run the cells; return {index: None (ran) or the error message} and a reason ("" if all ran)."""
+         use_sandbox: bool, *, root: Path | None = None, snapshot: bool = True,
+         stderr=None) -> tuple[dict[int, str | None], str, list[str]]:
+    """Run the cells; return {index: None (ran) or the error message}, a reason ("" if all ran)
+    and each cell's printed text."""
     import nbformat
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, DeadKernelError
 
-    spec_dir = work / "spec"
-    _kernel_spec(spec_dir, hide, sandbox)
-    home = work / "home"
+    home, conn = work / "home", work / "conn"
     home.mkdir()
-    run_dir = work / "run"
-    run_dir.mkdir(exist_ok=True)
-    os.chmod(work, 0o711)  # the kernel (nobody) may pass, not list
-    for p in (home, run_dir):
-        os.chmod(p, 0o777)  # the kernel runs as nobody
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "NNBASICS"))}
-    env.update(HOME=str(home), MPLCONFIGDIR=str(home / "mpl"), IPYTHONDIR=str(home / "ipython"),
-               TQDM_DISABLE="1", PYTHONDONTWRITEBYTECODE="1")
-    km = AsyncKernelManager(kernel_name="nnbasics-grading",
-                       kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec_dir / "kernels")]),
-                       connection_file=str(run_dir / "kernel.json"))
+    conn.mkdir()
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    if use_sandbox:
+        # The kernel talks to the grader through Unix sockets in `conn` (it has no network).
+        argv = _sandbox.wrap(argv, python=sys.executable, work=home, connection_dir=conn, root=root,
+                            hide=hide)
+        km_args = {"transport": "ipc", "ip": str(conn / "kernel")}
+        env, cwd = _kernel_env(_sandbox.HOME), str(conn)
+    else:
+        km_args = {}
+        env, cwd = _kernel_env(str(home)), str(home)
+    _kernel_spec(work / "spec", argv)
+    specs = KernelSpecManager(kernel_dirs=[str(work / "spec" / "kernels")])
+    km = AsyncKernelManager(kernel_name="nnbasics-grading", kernel_spec_manager=specs,
+                            connection_file=str(conn / "kernel.json"), **km_args)
     nb = nbformat.v4.new_notebook()
-    first = f"import nnbasics_course.checks as {_CHECKS}\n{_CHECKS}.snapshot()"
+    first = f"import nnbasics_course.checks as {_CHECKS}\n{_CHECKS}.snapshot()" if snapshot else "pass"
     nb.cells = [nbformat.v4.new_code_cell(first)]
     nb.cells += [nbformat.v4.new_code_cell(c["source"]) for c in cells]
     client = NotebookClient(nb, km=km, timeout=cell_timeout, interrupt_on_timeout=True,
                             startup_timeout=120, kernel_name="nnbasics-grading", allow_errors=False,
-                            record_timing=False, resources={"metadata": {"path": str(run_dir)}})
+                            record_timing=False, resources={"metadata": {"path": cwd}})
     results: dict[int, str | None] = {}
     reason = ""
     deadline = time.monotonic() + total_timeout
@@ -253,9 +267,11 @@ def _run(cells: list[dict], work: Path, hide: list[Path], cell_timeout: float, t
                     pass
 
     timer = threading.Timer(total_timeout, kill)
+    # ipykernel's banner ("To connect another client...") is not the grader's output.
+    extra = {"stdout": subprocess.DEVNULL, **({"stderr": stderr} if stderr is not None else {})}
     try:
         timer.start()
-        with client.setup_kernel(cwd=str(run_dir), env=env):
+        with client.setup_kernel(cwd=cwd, env=env, **extra):
             client.timeout = max(cell_timeout, 120)  # the snapshot imports torch: slow on a busy machine
             client.execute_cell(nb.cells[0], 0)
             client.timeout = cell_timeout
@@ -284,7 +300,71 @@ def _run(cells: list[dict], work: Path, hide: list[Path], cell_timeout: float, t
     finally:
         timer.cancel()
         kill()  # setup_kernel shut it down; this only catches a kernel that would not stop
-    return results, reason
+    printed = ["".join(o.get("text", "") for o in c.get("outputs", []) if o.get("output_type") == "stream")
+               for c in nb.cells[1:]]
+    return results, reason, printed
+
+
+# --- The preflight: one kernel, before any student ----------------------------------------------------
+
+_PREFLIGHT = """
+import json, os, sys
+info = {"version": sys.version, "prefix": sys.prefix}
+try:
+    import nnbasics, nnbasics_course.checks
+    info["course"] = os.path.dirname(nnbasics.__file__)
+except Exception as err:
+    info["import_error"] = f"{type(err).__name__}: {err}"
+print("PREFLIGHT " + json.dumps(info))
+"""
+
+
+def preflight(root: Path, *, use_sandbox: bool | None = None, timeout: float = 180) -> dict:
+    """Start one grading kernel as every submission's will start, before any submission is graded.
+
+    It must start, run the instructor's interpreter (same version and prefix as this process's,
+    which every kernel runs) and import the course. Returns ``{"sandbox", "sandbox_problem",
+    "version", "prefix", "course", "allowed"}``; raises `GradingSetupError` with one message that
+    says what to change, so that a broken set-up stops the batch instead of failing everyone.
+    """
+    root = Path(root).resolve()
+    sandbox_ok, problem = _sandbox.status()
+    use_sandbox = sandbox_ok if use_sandbox is None else use_sandbox
+    parent = Path(tempfile.gettempdir()) / "nnbasics-grading"
+    parent.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="preflight-", dir=parent) as tmp, \
+            tempfile.TemporaryFile("w+") as err_file:
+        runs, reason, printed = _run([{"source": _PREFLIGHT, "kind": "code", "grade_id": None}], Path(tmp),
+                                     _hidden_paths(root, []), timeout, timeout, use_sandbox, root=root,
+                                     snapshot=False, stderr=err_file)
+        err_file.seek(0)
+        kernel_err = [ln for ln in err_file.read().splitlines() if ln.strip()][-3:]
+    where = "in the sandbox" if use_sandbox else "(without a sandbox)"
+    fix = ("Run the grader with the course's environment (make autograde, or .venv/bin/python -m "
+           "nnbasics_course); ")
+    allowed = ", ".join(map(str, _sandbox.allow_list(sys.executable, root))) if use_sandbox else ""
+    fix += (f"the sandbox lets the kernel read only {allowed} and /usr, so the interpreter, its "
+            "packages and the course must live there."
+            if use_sandbox else "check that this interpreter has ipykernel and the course installed.")
+    line = [ln for ln in (printed[0] if printed else "").splitlines() if ln.startswith("PREFLIGHT ")]
+    if reason or not line:
+        detail = reason or (runs.get(0) or "it printed nothing")
+        stderr_tail = f" The kernel's last error lines: {' | '.join(kernel_err)}." if kernel_err else ""
+        raise GradingSetupError(f"Grading stopped before any submission: the grading kernel did not start "
+                                f"{where} ({detail}).{stderr_tail} {fix}")
+    info = json.loads(line[0].removeprefix("PREFLIGHT "))
+    expected = {"version": sys.version, "prefix": sys.prefix}
+    if (info["version"], info["prefix"]) != (expected["version"], expected["prefix"]):
+        raise GradingSetupError(
+            f"Grading stopped before any submission: the grading kernel runs Python "
+            f"{info['version'].split()[0]} at {info['prefix']}, not the instructor's "
+            f"{expected['version'].split()[0]} at {expected['prefix']}. {fix}")
+    if "import_error" in info:
+        raise GradingSetupError(f"Grading stopped before any submission: the grading kernel cannot import "
+                                f"the course ({info['import_error']}). {fix}")
+    return {"sandbox": use_sandbox, "sandbox_problem": problem, "version": info["version"],
+            "prefix": info["prefix"], "course": info["course"],
+            "allowed": [str(p) for p in _sandbox.allow_list(sys.executable, root)] if use_sandbox else []}
 
 
 def grade_notebook(chapter: str, notebook: str | Path, root: str | Path | None = None, *,
@@ -322,17 +402,15 @@ def grade_notebook(chapter: str, notebook: str | Path, root: str | Path | None =
     except Exception as err:  # a notebook whose cells are not what nbformat describes
         return failed(f"the notebook's cells cannot be read ({type(err).__name__}: {str(err)[:120]})")
     use_sandbox = _sandbox_available() if sandbox is None else sandbox
-    # Work folders live in one folder nobody can list, so a kernel cannot find another's; the
-    # kernel never sees the submission's file (the grader passes it the cells).
+    # The kernel never sees the submission's file (the grader passes it the cells), nor any other
+    # work folder: in the sandbox only its own is bound; without it, the parent is private (700).
     parent = Path(tempfile.gettempdir()) / "nnbasics-grading"
-    parent.mkdir(exist_ok=True)
-    if use_sandbox:
-        os.chmod(parent, 0o711)
+    parent.mkdir(mode=0o700, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="grade-", dir=parent) as tmp:
         work = Path(tmp)
         hidden = _hidden_paths(root, list(hide or []))
         hidden = [p for p in hidden if p.exists() and not Path(tmp).is_relative_to(p)]
-        runs, reason = _run(cells, work, hidden, cell_timeout, total_timeout, use_sandbox)
+        runs, reason, _ = _run(cells, work, hidden, cell_timeout, total_timeout, use_sandbox, root=root)
     test_index = [i for i, c in enumerate(cells) if c["kind"] == "test"]
     for cell, i in zip(result["cells"], test_index, strict=True):
         if i in runs:
@@ -352,10 +430,10 @@ def grade_notebook(chapter: str, notebook: str | Path, root: str | Path | None =
 
 
 def _grade_in_subprocess(root: Path, chapter: str, notebook: Path, out_json: Path, hide: list[Path],
-                         cell_timeout: float, total_timeout: float) -> dict:
+                         cell_timeout: float, total_timeout: float, use_sandbox: bool) -> dict:
     cmd = [sys.executable, "-m", "nnbasics_course.grading", "--root", str(root), "--chapter", chapter,
            "--notebook", str(notebook), "--json", str(out_json), "--cell-timeout", str(cell_timeout),
-           "--total-timeout", str(total_timeout)]
+           "--total-timeout", str(total_timeout), "--sandbox" if use_sandbox else "--no-sandbox"]
     for p in hide:
         cmd += ["--hide", str(p)]
     try:
@@ -407,17 +485,31 @@ FIELDS = ["student", "chapter", "score", "max_score", "status", "reason"]
 def grade_batch(root: Path, submissions_dir: Path, out_dir: Path, *, chapters: list[str] | None = None,
                 jobs: int = 2, cell_timeout: float = CELL_TIMEOUT, total_timeout: float = TOTAL_TIMEOUT,
                 submissions: dict | None = None, feedback: bool = True,
-                hide: list[Path] | None = None) -> list[dict]:
+                hide: list[Path] | None = None, sandbox: bool | None = None) -> list[dict]:
     """Grade every submission into ``out_dir`` (created; never emptied): ``grades.csv``,
-    ``results/<student>/<chapter>.json`` and ``feedback/<student>/<chapter>.html``. Returns the
-    CSV's rows. ``submissions`` (``{(student, chapter): notebook}``) replaces the discovery."""
+    ``results/<student>/<chapter>.json``, ``feedback/<student>/<chapter>.html`` and
+    ``preflight.json``. Returns the CSV's rows. ``submissions`` (``{(student, chapter): notebook}``)
+    replaces the discovery.
+
+    Before any submission, `preflight` starts one kernel as every submission's will start; if it
+    fails, `GradingSetupError` is raised and nothing is graded. Where the sandbox cannot be set
+    up, this is said once on stderr and every result records ``"sandbox": false``.
+    """
     root, out_dir = Path(root).resolve(), Path(out_dir).resolve()
+    use_sandbox = _sandbox_available() if sandbox is None else sandbox
+    if not use_sandbox:
+        problem = _sandbox.status()[1] or "switched off by the caller"
+        print(f"nnbasics grading: NO SANDBOX ({problem}). Submissions will run with this user's rights: "
+              "they can read any file it can and use the network. Each result records "
+              '"sandbox": false.', file=sys.stderr)
+    checked = preflight(root, use_sandbox=use_sandbox)  # raises GradingSetupError: nothing graded
     chapters = exercise_chapters(root) if chapters is None else chapters
     if submissions is None:
         found, problems = _discover(Path(submissions_dir).resolve(), chapters)
     else:
         found, problems = dict(submissions), []
     out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "preflight.json").write_text(json.dumps(checked, indent=1))
     hide = [*(hide or []), out_dir] + ([Path(submissions_dir).resolve()] if submissions_dir else [])
 
     def one(key):
@@ -425,7 +517,7 @@ def grade_batch(root: Path, submissions_dir: Path, out_dir: Path, *, chapters: l
         out_json = out_dir / "results" / student / f"{chapter.replace('/', '__')}.json"
         out_json.parent.mkdir(parents=True, exist_ok=True)
         return key, _grade_in_subprocess(root, chapter, found[key], out_json, hide,
-                                         cell_timeout, total_timeout)
+                                         cell_timeout, total_timeout, use_sandbox)
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         results = dict(pool.map(one, sorted(found)))
@@ -531,9 +623,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--hide", type=Path, action="append", default=[])
     p.add_argument("--cell-timeout", type=float, default=CELL_TIMEOUT)
     p.add_argument("--total-timeout", type=float, default=TOTAL_TIMEOUT)
+    p.add_argument("--sandbox", action=argparse.BooleanOptionalAction, default=None,
+                   help="run the kernel in the sandbox (default: where it can be set up)")
     args = p.parse_args(argv)
     res = grade_notebook(args.chapter, args.notebook, args.root, cell_timeout=args.cell_timeout,
-                         total_timeout=args.total_timeout, hide=args.hide or None)
+                         total_timeout=args.total_timeout, hide=args.hide or None, sandbox=args.sandbox)
     text = json.dumps(res, indent=1)
     if args.json:
         args.json.write_text(text)
