@@ -13,6 +13,8 @@ students install holds the taught library and nothing else.
 - ``autograde SUBMISSIONS --grades CSV``: autograde ``SUBMISSIONS/<student>/<chapter>/``;
 - ``verify``: for every chapter, the release leaks no solution line, the instructor's notebook
   autogrades to full marks and the untouched release to zero.
+- ``export-grades [BATCH_OR_CSV] --to canvas|moodle --roster CSV --out CSV``: a batch's grades in
+  the import format of Canvas or Moodle (`nnbasics_course.exports`).
 
 A chapter's exercises are ``book/<chapter>/exercises.ipynb``: an nbgrader source notebook whose
 solution cells hold ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` and whose hidden test cells
@@ -58,6 +60,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("batch", type=Path, nargs="?", help="a batch folder (default: the latest)")
     p.add_argument("--show-hidden", action="store_true", help="include the hidden tests' source")
     sub.add_parser("verify", help="the instructor checks of the test command")
+    p = sub.add_parser("export-grades", help="a batch's grades as a Canvas or Moodle import CSV")
+    p.add_argument("grades", type=Path, nargs="?",
+                   help="a batch folder or grades CSV (default: the latest batch)")
+    p.add_argument("--to", choices=["canvas", "moodle"], required=True)
+    p.add_argument("--roster", type=Path, required=True,
+                   help="CSV: a column 'folder' (the student's folder) and their Canvas or Moodle identity")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--id-column", default="Email address",
+                   help="Moodle: the roster's identifier column (Email address, Username or ID number)")
     args = parser.parse_args(argv)
     root = args.root.resolve()
 
@@ -104,6 +115,31 @@ def main(argv: Sequence[str] | None = None) -> int:
             batch = batches[-1].parent
         pages = grading.feedback_from_results(root, batch, show_hidden=args.show_hidden)
         print(f"{len(pages)} feedback pages in {batch / 'feedback'}/")
+    elif args.command == "export-grades":
+        from .exports import export_grades, read_grades
+
+        grades = args.grades
+        if grades is None:
+            batches = sorted((root / BATCHES).glob("*/grades.csv"))
+            if not batches:
+                print("export-grades: no batch in _build/grading/: run make autograde first", file=sys.stderr)
+                return 1
+            grades = batches[-1].parent
+        try:
+            table = export_grades(grades, args.to, args.roster, args.out, id_column=args.id_column)
+        except ValueError as e:
+            print(f"export-grades: {e}", file=sys.stderr)
+            return 1
+        for r in read_grades(grades):
+            if r["status"] != "graded" and r["student"]:
+                done = (f"exported with the grader's score {r['score']}" if r["chapter"] and r["max_score"]
+                        else "no chapter: its cells are empty")
+                print(f"export-grades: {r['student']} {r['chapter'] or '?'} failed ({r['reason']}): {done}",
+                      file=sys.stderr)
+        students = len(table) - (2 if args.to == "canvas" else 1)
+        chapters = len(table[0]) - (5 if args.to == "canvas" else 1)
+        print(f"{students} students, {chapters} chapters from {grades} in {args.to.capitalize()}'s "
+              f"import format: {args.out}")
     elif args.command == "verify":
         try:
             problems = verify(root)
