@@ -26,7 +26,7 @@ export STUDENT
 JB_FLAGS := -W -n --keep-going -q
 TIME = TIMEFORMAT="  [$@: $(1) took %1Rs]"; time
 
-.PHONY: help book lab lab-instructor launch-check test lint unit nbval build-check browser instructor-check execute release autograde feedback lock clean figures mutation
+.PHONY: help book lab lab-instructor launch-check test lint unit nbval build-check browser instructor-check execute release autograde feedback lock clean figures mutation grades-export
 
 help:
 	@echo "make book      build the book (creates .venv on first use); prints where the HTML is"
@@ -37,6 +37,7 @@ help:
 	@echo "make release   instructors: generate the student release of the exercises"
 	@echo "make autograde SUBMISSIONS=dir [GRADES=grades.csv]   grade a folder of submissions"
 	@echo "make feedback [BATCH=_build/grading/<time>] [SHOW_HIDDEN=1]   one HTML per student and chapter"
+	@echo "make grades-export TO=canvas|moodle ROSTER=roster.csv [BATCH=dir or grades.csv] [OUT=file.csv]   grades for an LMS"
 	@echo "make lock      regenerate requirements.txt from requirements.in"
 	@echo "make mutation  mutation testing of the training modules (minutes; not part of make test)"
 
@@ -117,6 +118,13 @@ autograde: $(STAMP)
 # Feedback pages of a batch (default: the latest in _build/grading/), hidden tests' source left out.
 feedback: $(STAMP)
 	$(COURSE) feedback $(BATCH) $(if $(filter 1,$(SHOW_HIDDEN)),--show-hidden)
+
+# A batch's grades (default: the latest) in Canvas's or Moodle's import format (book/instructors.md).
+grades-export: $(STAMP)
+	@test -n "$(TO)" -a -n "$(ROSTER)" || { echo "usage: make grades-export TO=canvas|moodle ROSTER=roster.csv \
+[BATCH=_build/grading/<time> or grades.csv] [OUT=grades-<TO>.csv] [ID_COLUMN='Email address']"; exit 2; }
+	$(COURSE) export-grades $(if $(BATCH),"$(BATCH)") --to "$(TO)" --roster "$(ROSTER)" \
+		--out "$(or $(OUT),grades-$(TO).csv)" $(if $(ID_COLUMN),--id-column "$(ID_COLUMN)")
 
 lock:
 	rm -rf _build/lockenv
