@@ -9,9 +9,13 @@ instructor to (section "With nbgrader's formgrader and exchange on a hub"):
     nbgrader autograde init
     nbgrader export --to grades.csv
 
-with two submissions in ``submitted/<student>/init/``: the instructor's source notebook itself
-(it must get full marks) and the blank student release (it must get 0). The full marks are the
-sum of the points in the source notebook's nbgrader cell metadata, not a number written here.
+with three submissions in ``submitted/<student>/init/``: the instructor's source notebook itself
+(it must get full marks), the blank student release (it must get 0), and the release whose
+``xavier_std`` returns a ``float`` subclass that compares less than anything. That cheat earns
+the 2 points of the ``xavier_std`` tests under stock nbgrader, which runs the tests as written,
+and none under the course's grader (``tests/tools/test_autograder.py``): the instructors' page
+says so, and this test keeps it true. The full marks are the sum of the points in the source
+notebook's nbgrader cell metadata, not a number written here.
 
 The chapter is ``init``, the cheapest exercises notebook to run (5.7 s with ``jupyter nbconvert
 --execute`` on 2 cores, against 5.8 to 13.8 s for the other chapters); the whole test takes
@@ -34,7 +38,17 @@ from nnbasics_course.toc import exercise_chapters, exercises_notebook
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTER = "init"
-SOLUTION, BLANK = "instructor-solution", "untouched-release"
+SOLUTION, BLANK, CHEAT = "instructor-solution", "untouched-release", "float-subclass"
+CHEAT_ANSWER = (  # the answer cell of the xavier_std exercise, in the cheat's submission
+    "def xavier_std(fan_in, fan_out, gain=1.0):\n"
+    "    class AlwaysClose(float):\n"
+    "        def __sub__(self, other): return self\n"
+    "        def __rsub__(self, other): return self\n"
+    "        def __abs__(self): return self\n"
+    "        def __lt__(self, other): return True\n"
+    "        def __mul__(self, other): return self\n"
+    "        def __rmul__(self, other): return self\n"
+    "    return AlwaysClose(0.0)\n")
 NBGRADER = Path(sys.executable).parent / "nbgrader"  # the course environment's, e.g. .venv/bin/nbgrader
 
 
@@ -47,6 +61,14 @@ def max_score(notebook: Path) -> float:
         if meta.get("grade") or meta.get("task"):
             total += float(meta.get("points", 0))
     return total
+
+
+def points_of(notebook: Path, prefix: str) -> float:
+    """The points of the notebook's graded cells whose grade_id starts with ``prefix``."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    metas = (c.get("metadata", {}).get("nbgrader", {}) for c in nb["cells"])
+    return sum(float(m.get("points", 0)) for m in metas
+               if m.get("grade") and str(m.get("grade_id", "")).startswith(prefix))
 
 
 def run_nbgrader(args: list[str], course: Path, env: dict[str, str]) -> None:
@@ -81,10 +103,17 @@ def exported(tmp_path_factory) -> tuple[dict[str, dict[str, str]], Path]:
 
     run_nbgrader(["generate_assignment", CHAPTER], course, env)
     release = course / "release" / CHAPTER / "exercises.ipynb"
-    for student, notebook in ((SOLUTION, source), (BLANK, release)):
+    for student, notebook in ((SOLUTION, source), (BLANK, release), (CHEAT, release)):
         submitted = course / "submitted" / student / CHAPTER / "exercises.ipynb"
         submitted.parent.mkdir(parents=True)
         shutil.copyfile(notebook, submitted)
+    cheat = course / "submitted" / CHEAT / CHAPTER / "exercises.ipynb"
+    nb = json.loads(cheat.read_text(encoding="utf-8"))
+    answers = [c for c in nb["cells"]
+               if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "init-ex-xavier-solution"]
+    assert len(answers) == 1
+    answers[0]["source"] = CHEAT_ANSWER
+    cheat.write_text(json.dumps(nb), encoding="utf-8")
     run_nbgrader(["autograde", CHAPTER], course, env)
     run_nbgrader(["export", "--to", str(tmp / "grades.csv")], course, env)
     with (tmp / "grades.csv").open(newline="") as f:
@@ -117,4 +146,13 @@ def test_the_blank_release_gets_zero(exported):
     total = max_score(exercises_notebook(ROOT, CHAPTER))
     row = rows[BLANK]
     assert (float(row["score"]), float(row["max_score"])) == (0.0, total)
-    assert set(rows) == {SOLUTION, BLANK}
+    assert set(rows) == {SOLUTION, BLANK, CHEAT}
+
+
+def test_stock_nbgrader_pays_a_float_subclass(exported):
+    """What book/instructors.md says: stock nbgrader runs the tests as written, so an answer that
+    returns a float subclass comparing less than anything earns the xavier_std tests' points."""
+    rows, _ = exported
+    xavier = points_of(exercises_notebook(ROOT, CHAPTER), "init-ex-xavier-")
+    assert xavier == 2
+    assert float(rows[CHEAT]["score"]) == xavier
