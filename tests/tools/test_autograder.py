@@ -1,21 +1,35 @@
-"""The autograder against adversarial students (issue 23): one tiny synthetic chapter, a batch of
-submissions that loop, crash, kill their kernel, are not JSON, edit the test cells, monkeypatch
-the checks, read the instructor's source or sit in the wrong folder. The batch must finish with a
-CSV, every honest student must get the right score, and no cheat may earn a point."""
+"""The autograder against adversarial students (issues 23 and 34): one tiny synthetic chapter, a
+batch of submissions that loop, crash, kill their kernel (or try to kill everything), are not
+JSON, edit the test cells, monkeypatch the checks, read the instructor's source or a decoy copy of
+it elsewhere on the machine, search the filesystem for notebooks, fetch the answers from a
+listener on 127.0.0.1, or sit in the wrong folder. The batch must finish with a CSV, every honest
+student must get the right score (the correct one graded last in full), and no cheat may earn a
+point. The batch runs twice: from the course as installed here, and from a checkout (course
+packages and virtual environment) inside a mode-700 folder."""
 
 from __future__ import annotations
 
 import csv
 import json
+import os
+import shutil
+import socket
+import stat
 import subprocess
 import sys
+import tempfile
+import threading
+import uuid
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from nnbasics_course import grading
+import nnbasics
+import nnbasics_course
+from nnbasics_course import grading, sandbox
+from nnbasics_course.toc import EXERCISES
 
 DOUBLE = "def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x  # secret-double\n    ### END SOLUTION\n"
 HALVE = ("import torch\ndef halve(t):\n    ### BEGIN SOLUTION\n    return t / 2  # secret-halve\n"
@@ -63,6 +77,34 @@ def root(tmp_path_factory) -> Path:
 
 WRONG = "def double(x):\n    return 2\n"
 GOOD_HALVE = "def halve(t):\n    return t / 2\n"
+# A cheat that found solution code in text turns it into a module and imports it (exec is refused).
+USE_FOUND = "pathlib.Path('{name}_found.py').write_text(code)\nfrom {name}_found import *\n"
+READ = ("import json, pathlib\ncode = ''\n"
+        "for c in json.loads(pathlib.Path({path!r}).read_text())['cells']:\n"
+        "    src = ''.join(c['source']) if isinstance(c['source'], list) else c['source']\n"
+        "    if 'secret' in src:\n        code += src + '\\n'\n")
+# Walks up from its working folder and searches every folder above for the chapter's notebook.
+SEARCH = ("import json, os, pathlib\ncode, here = '', pathlib.Path.cwd()\n"
+          "skip = {{'proc', 'sys', 'dev', 'usr', '.venv', '.pyenv', '.git', '_build', 'node_modules',\n"
+          "        'site-packages', '__pycache__', '.cache', '.mirror', '.library'}}\n"
+          "for top in [here, *here.parents]:\n"
+          "    for folder, dirs, files in os.walk(top):\n"
+          "        dirs[:] = [d for d in dirs if d not in skip]\n"
+          "        for f in files:\n"
+          "            if f.endswith('.ipynb') and not code:\n"
+          "                try:\n"
+          "                    cells = json.loads(pathlib.Path(folder, f).read_text())['cells']\n"
+          "                except Exception:\n"
+          "                    continue\n"
+          "                found = [''.join(c['source']) for c in cells]\n"
+          "                found = [src for src in found if 'BEGIN SOLUTION' in src]\n"
+          "                if any('def double' in src for src in found):\n"
+          "                    code = '\\n'.join(found)\n"
+          "    if code:\n        break\n")
+FETCH = ("import socket\ns = socket.create_connection(('127.0.0.1', {port}), timeout=2)\n"
+         "code = s.makefile().read()\nimport pathlib\n")
+KILL = "import os, signal\ntry:\n    os.kill({target}, signal.SIGKILL)\nexcept OSError:\n    pass\n"
+NONE_DOUBLE, NONE_HALVE = "def double(x):\n    return None\n", "def halve(t):\n    return None\n"
 STUDENTS = {
     # name: (double cell, halve cell, expected score, expected status)
     "ada-correct": ("def double(x):\n    return x + x\n", "def halve(t):\n    return t * 0.5\n", 5, "graded"),
@@ -77,25 +119,100 @@ STUDENTS = {
         "def halve(t):\n    import torch\n    torch.testing.assert_close = lambda *a, **k: None\n"
         "    return None\n",
         0, "graded"),
-    "gus-read-source": (  # without the sandbox this scores 5 (checked by hand)
-        "import json, pathlib\nSRC = pathlib.Path({book!r})\n"
-        "for c in json.loads(SRC.read_text())['cells']:\n"
-        "    src = ''.join(c['source']) if isinstance(c['source'], list) else c['source']\n"
-        "    if 'secret' in src:\n        exec(src)\n",
-        "found = 'halve' in globals()\n",
-        0, "graded"),
+    "gus-read-source": (READ.replace("{path!r}", "{book!r}") + USE_FOUND.format(name="gus"), "pass\n", 0,
+                        "graded"),
     "hal-swallows-interrupts": (
         "import time\ndef double(x):\n    while True:\n        try:\n            time.sleep(0.2)\n"
         "        except BaseException:\n            pass\n", HALVE, 0, "failed"),
+    # Issue 34: a copy of the solutions elsewhere, the filesystem, the network, the checks, every process.
+    "mia-reads-decoy": (READ.replace("{path!r}", "{decoy!r}") + USE_FOUND.format(name="mia"), "pass\n", 0,
+                        "graded"),
+    "ned-searches-disk": (SEARCH + USE_FOUND.format(name="ned"), "pass\n", 0, "graded"),
+    "oli-opens-socket": (FETCH + USE_FOUND.format(name="oli"), "pass\n", 0, "graded"),
+    "pia-kills-everything": (KILL.format(target="-1") + WRONG,
+                             KILL.format(target="os.getppid()") + NONE_HALVE, 1, "graded"),
+    "quinn-patches-checks": ("import sys\nchecks = sys.modules['nnbasics_course.checks']\n"
+                             "checks.compare = lambda a, op, b: True\nchecks.restore = lambda: None\n"
+                             + NONE_DOUBLE, NONE_HALVE, 0, "failed"),
+    "rae-rebinds-checker": ("class Yes:\n    def compare(self, *args):\n        return True\n"
+                            "    def restore(self):\n        pass\n__nnbasics_checks__ = Yes()\n"
+                            + NONE_DOUBLE,
+                            NONE_HALVE, 0, "failed"),
+    "zz-correct-last": ("def double(x):\n    return 2 * x\n", GOOD_HALVE, 5, "graded"),
 }
+CHEATS_OUTSIDE = ("gus-read-source", "mia-reads-decoy", "ned-searches-disk", "oli-opens-socket")
 
 
 @pytest.fixture(scope="module")
-def batch(root, tmp_path_factory):
+def decoys(root):
+    """Copies of the instructor's notebook where an older clone or a backup would be."""
+    paths = [Path(tempfile.gettempdir()) / f"nnbasics-decoy-{uuid.uuid4().hex[:8]}",
+             Path("/var/tmp") / f"nnbasics-backup-{uuid.uuid4().hex[:8]}"]
+    for folder in paths:
+        (folder / "book" / "demo").mkdir(parents=True)
+        shutil.copyfile(root / "book" / "demo" / "exercises.ipynb", folder / "book" / "demo" / EXERCISES)
+    yield [p / "book" / "demo" / "exercises.ipynb" for p in paths]
+    for folder in paths:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def listener():
+    """A server on 127.0.0.1 that hands the solution to whoever connects, and counts them."""
+    server = socket.create_server(("127.0.0.1", 0))
+    served = []
+
+    def serve():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            served.append(1)
+            with conn:
+                conn.sendall((DOUBLE + HALVE).encode())
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield server.getsockname()[1], served
+    server.close()
+
+
+def _private_checkout(root: Path, base: Path) -> tuple[Path, Path]:
+    """The course as an instructor's checkout in a folder only its owner may enter (mode 700): the
+    chapter, the two course packages and a virtual environment (the interpreter under root's
+    home, the installed dependencies read from this environment's site-packages)."""
+    private = base / "private"
+    private.mkdir()
+    os.chmod(private, stat.S_IRWXU)
+    checkout = private / "checkout"
+    shutil.copytree(root, checkout)
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(Path(nnbasics.__file__).parent, checkout / "src" / "nnbasics", ignore=ignore)
+    shutil.copytree(Path(nnbasics_course.__file__).parent, checkout / "tools" / "nnbasics_course",
+                    ignore=ignore)
+    base_python = getattr(sys, "_base_executable", sys.executable)
+    subprocess.run([base_python, "-m", "venv", "--without-pip", str(checkout / ".venv")], check=True)
+    python = checkout / ".venv" / "bin" / "python"
+    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    deps = next(p for p in sys.path if p.endswith("site-packages") and Path(p, "torch").is_dir())
+    Path(site, "course.pth").write_text(f"{checkout / 'src'}\n{checkout / 'tools'}\n{deps}\n")
+    return python, checkout
+
+
+@pytest.fixture(scope="module", params=["installed", "private-700"])
+def batch(request, root, decoys, listener, tmp_path_factory):
+    ok, problem = sandbox.status()
+    if not ok:  # never run pia (kill -1) outside the sandbox
+        pytest.fail(f"the grading sandbox cannot be set up here: {problem}")
+    python, course = sys.executable, root
+    if request.param == "private-700":
+        python, course = _private_checkout(root, tmp_path_factory.mktemp("instructor"))
     subs = tmp_path_factory.mktemp("submissions")
-    book = str(root / "book" / "demo" / "exercises.ipynb")
+    fill = {"book": str(course / "book" / "demo" / "exercises.ipynb"), "decoy": str(decoys[0]),
+            "port": listener[0]}
     for name, (double, halve, _, _) in STUDENTS.items():
-        nb = notebook(double.format(book=book, repo=str(root)), halve.format(book=book, repo=str(root)))
+        nb = notebook(double.format(**fill), halve.format(**fill))
         path = subs / name / "demo" / "exercises.ipynb"
         path.parent.mkdir(parents=True)
         nbformat.write(nb, path)
@@ -111,12 +228,16 @@ def batch(root, tmp_path_factory):
     (subs / "lea-no-notebook" / "demo").mkdir(parents=True)
     out = tmp_path_factory.mktemp("batch")
     grades = out / "copy" / "grades.csv"
+    connections = len(listener[1])
     proc = subprocess.run(
-        [sys.executable, "-m", "nnbasics_course", "--root", str(root), "autograde", str(subs),
+        [python, "-m", "nnbasics_course", "--root", str(course), "autograde", str(subs),
          "--grades", str(grades), "--batch-dir", str(out / "b1"), "--cell-timeout", "3",
-         "--total-timeout", "15", "--jobs", "3"], capture_output=True, text=True, timeout=600)
+         "--total-timeout", "15", "--jobs", "3"], capture_output=True, text=True, timeout=900)
+    assert grades.exists(), proc.stderr[-3000:]
     with grades.open() as f:
         rows = {r["student"]: r for r in csv.DictReader(f)}
+    proc.connections = len(listener[1]) - connections  # the listener's visitors during the batch
+    proc.python = python
     return proc, rows, out / "b1"
 
 
@@ -174,12 +295,42 @@ def test_guard_rewrites_asserts_and_restores_before_each_statement():
     assert "__nnbasics_checks__.compare(0, '<', x) and __nnbasics_checks__.compare(x, '<=', 2)" in code
 
 
-def test_the_read_source_cheat_works_without_the_sandbox(root, tmp_path):
-    """So gus's 0 in the batch is the sandbox's doing: the same notebook, unsandboxed, scores 5."""
-    book = str(root / "book" / "demo" / "exercises.ipynb")
-    double, halve, _, _ = STUDENTS["gus-read-source"]
-    path = tmp_path / "gus" / "demo" / "exercises.ipynb"
+def test_no_cheat_reaches_outside_its_work_folder(batch):
+    """The decoys, the filesystem search and the listener: nothing found, nobody connected."""
+    proc, _, out = batch
+    assert proc.connections == 0
+    messages = {name: json.loads((out / "results" / name / "demo.json").read_text())["cells"][0]["message"]
+                for name in CHEATS_OUTSIDE}
+    assert "NameError" in messages["ned-searches-disk"]  # it searched, found nothing, defined nothing
+    assert "NameError" in messages["mia-reads-decoy"] and "NameError" in messages["oli-opens-socket"]
+
+
+def test_the_refused_cheats_say_why(batch):
+    _, rows, _ = batch
+    assert "refused: a solution cell reaches for the grader" in rows["quinn-patches-checks"]["reason"]
+    assert "import sys" in rows["quinn-patches-checks"]["reason"]
+    assert "the name __nnbasics_checks__" in rows["rae-rebinds-checker"]["reason"]
+
+
+def test_the_batch_records_its_preflight(batch, root):
+    proc, _, out = batch
+    checked = json.loads((out / "preflight.json").read_text())
+    prefix = subprocess.run([proc.python, "-c", "import sys; print(sys.prefix)"], capture_output=True,
+                            text=True, check=True).stdout.strip()
+    assert checked["sandbox"] is True and checked["prefix"] == prefix
+    allowed = [Path(p) for p in checked["allowed"]]
+    assert Path(prefix) in allowed and Path(checked["course"]) in allowed
+    assert not any(p in (root, root / "book", Path("/"), Path("/tmp")) or "book" in p.parts for p in allowed)
+
+
+@pytest.mark.parametrize("name", CHEATS_OUTSIDE)
+def test_each_outside_cheat_works_without_the_sandbox(name, root, decoys, listener, tmp_path):
+    """So the cheats' 0 in the batch is the sandbox's doing: unsandboxed, each scores 5."""
+    double, halve, _, _ = STUDENTS[name]
+    fill = {"book": str(root / "book" / "demo" / "exercises.ipynb"), "decoy": str(decoys[1]),
+            "port": listener[0]}
+    path = tmp_path / name / "demo" / "exercises.ipynb"
     path.parent.mkdir(parents=True)
-    nbformat.write(notebook(double.format(book=book), halve), path)
-    result = grading.grade_notebook("demo", path, root, cell_timeout=30, total_timeout=120, sandbox=False)
-    assert (result["score"], result["sandbox"]) == (5, False)
+    nbformat.write(notebook(double.format(**fill), halve.format(**fill)), path)
+    result = grading.grade_notebook("demo", path, root, cell_timeout=120, total_timeout=300, sandbox=False)
+    assert (result["score"], result["sandbox"]) == (5, False), result

@@ -28,10 +28,13 @@ How a submission is graded (nbgrader's semantics, without its failure modes):
    students' work). Before a batch, `preflight` starts one such kernel and stops the batch with
    one message (`GradingSetupError`) if it does not start, runs another interpreter or cannot
    import the course;
-3. before any student code, `nnbasics_course.checks.snapshot` runs; every graded test cell is
+3. before the kernel starts, `nnbasics_course.screen` reads the solution cells: one that reaches
+   for the grader (imports ``sys`` or ``gc``, names ``__builtins__``, calls ``exec``...) is
+   refused, the submission is not run and gets 0 with the reason;
+4. before any student code, `nnbasics_course.checks.snapshot` runs; every graded test cell is
    rewritten so that ``checks.restore()`` runs before each statement and every comparison in an
    ``assert`` goes through ``checks.compare`` (see that module);
-4. a graded cell earns its points if it runs without error; each cell has ``cell_timeout``
+5. a graded cell earns its points if it runs without error; each cell has ``cell_timeout``
    seconds (then it is interrupted) and the whole notebook ``total_timeout`` seconds (then the
    kernel is killed and the remaining cells get 0, with the reason).
 """
@@ -57,6 +60,7 @@ from typing import ClassVar
 
 from . import sandbox as _sandbox
 from .leaks import HIDDEN_MARKERS
+from .screen import screen
 from .student import STUDENT_DIR
 from .toc import EXERCISES, exercise_chapters, exercises_notebook
 
@@ -401,6 +405,11 @@ def grade_notebook(chapter: str, notebook: str | Path, root: str | Path | None =
         cells, missing = merge(source_nb, submission)
     except Exception as err:  # a notebook whose cells are not what nbformat describes
         return failed(f"the notebook's cells cannot be read ({type(err).__name__}: {str(err)[:120]})")
+    refused = [f"{c['grade_id']} ({finding})" for c in cells if c["kind"] == "solution"
+               for finding in screen(c["source"])]
+    if refused:
+        return failed("refused: a solution cell reaches for the grader: " + "; ".join(refused)[:400]
+                      + " (see book/instructors.md, 'What the grader refuses')")
     use_sandbox = _sandbox_available() if sandbox is None else sandbox
     # The kernel never sees the submission's file (the grader passes it the cells), nor any other
     # work folder: in the sandbox only its own is bound; without it, the parent is private (700).

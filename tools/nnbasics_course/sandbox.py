@@ -134,7 +134,10 @@ def wrap(argv: list[str], *, python: str, work: Path, connection_dir: Path, root
     ``connection_dir`` (the connection file and its sockets) is bound at the same path, writable.
     Any of ``hide`` that falls inside an allowed folder is covered by an empty folder.
     """
-    args = ["bwrap", *_NAMESPACES, "--ro-bind", "/usr", "/usr", *_merged_usr()]
+    # Order matters: a later mount covers an earlier one, so the fresh /tmp comes before the
+    # folders bound into it (a checkout under /tmp, the connection folder).
+    args = ["bwrap", *_NAMESPACES, "--ro-bind", "/usr", "/usr", *_merged_usr(),
+            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     for name in _SYSTEM_FILES:
         if Path(name).exists():
             args += ["--ro-bind", name, name]
@@ -145,8 +148,7 @@ def wrap(argv: list[str], *, python: str, work: Path, connection_dir: Path, root
         path = Path(path).resolve()
         if _inside(path, allowed) and path.exists():
             args += ["--tmpfs", str(path)]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-             "--bind", str(work), HOME, "--bind", str(connection_dir), str(connection_dir),
+    args += ["--bind", str(work), HOME, "--bind", str(connection_dir), str(connection_dir),
              "--chdir", HOME, "--setenv", "HOME", HOME,
              # ipykernel would watch the grader's pid, which another pid namespace cannot see;
              # --die-with-parent ends the kernel with the grader instead.
