@@ -186,3 +186,38 @@ def test_command_line(batch, canvas_roster, moodle_roster, tmp_path, capsys):
     assert main(["export-grades", str(batch), "--to", "moodle", "--roster", str(roster),
                  "--out", str(tmp_path / "x.csv")]) == 1
     assert "bob, cy, dee" in capsys.readouterr().err
+
+
+def code_blocks(markdown: str) -> list[list[str]]:
+    """The lines of every fenced code block of a markdown text, without their indentation."""
+    blocks, current = [], None
+    for line in markdown.splitlines():
+        if line.strip().startswith("```"):
+            if current is None:
+                current = []
+            else:
+                blocks.append(current)
+                current = None
+        elif current is not None:
+            current.append(line.strip())
+    return blocks
+
+
+def test_the_instructors_page_shows_what_is_written(batch, canvas_roster, moodle_roster, tmp_path):
+    """book/instructors.md, "Into Canvas or Moodle": each example file is the start of what the
+    exporter writes for this test's batch, and each roster example is a start of this test's."""
+    page = (Path(__file__).resolve().parents[2] / "book" / "instructors.md").read_text(encoding="utf-8")
+    section = page.split("### Into Canvas or Moodle", 1)[1].split("\n## ", 1)[0]
+    blocks = code_blocks(section)
+    for to, roster in (("canvas", canvas_roster), ("moodle", moodle_roster)):
+        out = tmp_path / f"{to}.csv"
+        exports.export_grades(batch, to, roster, out)
+        written = out.read_text(encoding="utf-8").splitlines()
+        shown = [b for b in blocks if b and b[0] == written[0]]
+        assert len(shown) == 1, f"no example of the {to} file on the instructors' page"
+        assert shown[0] == written[:len(shown[0])] and len(shown[0]) >= 3
+    rosters = [list(csv.DictReader(b)) for b in blocks if b and b[0].startswith("folder,")]
+    assert len(rosters) == 2, "the instructors' page shows a Canvas and a Moodle roster"
+    for shown, roster in zip(rosters, (CANVAS_ROSTER, MOODLE_ROSTER), strict=True):
+        ours = {row[0]: dict(zip(roster[0], row, strict=True)) for row in roster[1:]}
+        assert shown and all(row.items() <= ours[row["folder"]].items() for row in shown)

@@ -156,3 +156,22 @@ def test_stock_nbgrader_pays_a_float_subclass(exported):
     xavier = points_of(exercises_notebook(ROOT, CHAPTER), "init-ex-xavier-")
     assert xavier == 2
     assert float(rows[CHEAT]["score"]) == xavier
+
+
+def test_the_instructors_page_shows_these_commands(exported):
+    """book/instructors.md, "With nbgrader's formgrader and exchange on a hub", gives the commands
+    this test runs and the columns of the CSV that nbgrader exported."""
+    _, course = exported
+    page = (ROOT / "book" / "instructors.md").read_text(encoding="utf-8")
+    section = page.split("## With nbgrader's formgrader and exchange on a hub", 1)[1].split("\n## ", 1)[0]
+    lines = [line.strip() for line in section.splitlines()]
+    header = (course.parent / "grades.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header in lines
+    for command in (f"nbgrader generate_assignment {CHAPTER}", f"nbgrader autograde {CHAPTER}",
+                    "nbgrader export --to grades.csv"):
+        assert command in lines
+    total = max_score(exercises_notebook(ROOT, CHAPTER))
+    said = f"instructor's notebook, submitted as a student, gets {total:g} of {total:g} points"
+    assert said in " ".join(lines)
+    xavier = points_of(exercises_notebook(ROOT, CHAPTER), "init-ex-xavier-")
+    assert f"gets the {xavier:g} points of that exercise's tests from stock nbgrader" in " ".join(lines)
