@@ -174,7 +174,7 @@ def test_command_line(batch, canvas_roster, moodle_roster, tmp_path, capsys):
     assert main(["export-grades", str(batch), "--to", "canvas", "--roster", str(canvas_roster),
                  "--out", str(out)]) == 0
     said = capsys.readouterr()
-    assert "4 students, 2 chapters" in said.out
+    assert "4 student(s), 2 chapter(s)" in said.out
     assert "bob init failed (Kernel died (os._exit)): exported with the grader's score 0" in said.err
     assert "dee ? failed (no exercises.ipynb in dee/): no chapter: its cells are empty" in said.err
     assert read_csv(out)[0][-2:] == ["init", "losses"]

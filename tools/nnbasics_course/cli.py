@@ -138,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                       file=sys.stderr)
         students = len(table) - (2 if args.to == "canvas" else 1)
         chapters = len(table[0]) - (5 if args.to == "canvas" else 1)
-        print(f"{students} students, {chapters} chapters from {grades} in {args.to.capitalize()}'s "
+        print(f"{students} student(s), {chapters} chapter(s) from {grades} in {args.to.capitalize()}'s "
               f"import format: {args.out}")
     elif args.command == "verify":
         try:
