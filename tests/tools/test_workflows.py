@@ -33,6 +33,10 @@ def test_the_test_workflow_runs_the_ci_script_on_every_push_and_pull_request() -
     # torch's CPU wheel, never PyPI's CUDA build; a browser the tests can drive.
     assert job["env"]["PIP_INDEX_URL"] == "https://download.pytorch.org/whl/cpu"
     assert job["env"]["CHROMIUM"]
+    # the grading sandbox: bubblewrap, with user namespaces allowed (Ubuntu 24.04 restricts them)
+    setup = "\n".join(runs)
+    assert "apt-get install -y -qq bubblewrap" in setup
+    assert "kernel.apparmor_restrict_unprivileged_userns=0" in setup
 
 
 def test_the_ci_script_is_the_readme_test_command() -> None:
