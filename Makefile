@@ -26,7 +26,7 @@ export STUDENT
 JB_FLAGS := -W -n --keep-going -q
 TIME = TIMEFORMAT="  [$@: $(1) took %1Rs]"; time
 
-.PHONY: help book lab lab-instructor launch-check test lint unit nbval build-check browser instructor-check execute release autograde feedback lock clean figures mutation hub-check hub-lock grades-export
+.PHONY: help book lab lab-instructor launch-check test lint unit nbval build-check browser instructor-check execute release autograde feedback lock clean figures mutation hub-check hub-lock grades-export sandbox-tool
 
 help:
 	@echo "make book      build the book (creates .venv on first use); prints where the HTML is"
@@ -70,7 +70,7 @@ lint: $(STAMP)
 	@$(call TIME,ruff) $(BIN)/ruff check src tests tools
 	@$(call TIME,workflow schema) $(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
-unit: $(STAMP)
+unit: $(STAMP) sandbox-tool
 	@$(call TIME,pytest tests) $(BIN)/pytest -q -p no:cacheprovider --ignore=tests/book tests
 
 # Every notebook re-run and compared with its stored outputs, twice: as a learner's machine runs it,
@@ -98,12 +98,18 @@ browser: build-check
 		|| echo "chromium is missing and cannot be installed here: the browser tests will say so"
 	@$(call TIME,pytest tests/book) $(BIN)/pytest -q -p no:cacheprovider tests/book
 
+# The grading kernel's sandbox (book/instructors.md): Debian's bubblewrap, installed here when missing and root.
+sandbox-tool:
+	@command -v bwrap >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; }; } \
+		|| echo "bubblewrap is missing and cannot be installed here: grading runs without its sandbox"
+
 # The launch buttons' path without network: every notebook in a fresh venv without nnbasics.
 launch-check: $(STAMP)
 	@$(call TIME,fresh-kernel notebooks) NNBASICS_LAUNCH_CHECK=1 $(BIN)/pytest -q -p no:cacheprovider \
 		tests/tools/test_launch.py -k "fresh or launch_cell"
 
-instructor-check: $(STAMP)
+instructor-check: $(STAMP) sandbox-tool
 	@$(call TIME,release and autograde) $(COURSE) verify
 
 execute: $(STAMP)
@@ -112,7 +118,7 @@ execute: $(STAMP)
 release: $(STAMP)
 	$(COURSE) release
 
-autograde: $(STAMP)
+autograde: $(STAMP) sandbox-tool
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make autograde SUBMISSIONS=dir [GRADES=grades.csv]"; exit 2; }
 	$(COURSE) autograde "$(SUBMISSIONS)" --grades "$(or $(GRADES),grades.csv)" $(if $(JOBS),--jobs $(JOBS)) \
 		$(if $(CELL_TIMEOUT),--cell-timeout $(CELL_TIMEOUT)) $(if $(TOTAL_TIMEOUT),--total-timeout $(TOTAL_TIMEOUT))
