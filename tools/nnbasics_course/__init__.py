@@ -14,7 +14,11 @@ What lives where, one job a module:
 - `nnbasics_course.release`: the student release with nbgrader and the instructor checks
   (``release``, ``verify``);
 - `nnbasics_course.grading`: the autograder, one submission or a batch (``autograde``,
-  ``feedback``), and `nnbasics_course.checks`, what it runs inside the grading kernel;
+  ``feedback``), with its preflight; `nnbasics_course.sandbox`, the grading kernel's allow-list
+  sandbox (bubblewrap); `nnbasics_course.screen`, the solution cells that reach for the grader,
+  refused before they run; and `nnbasics_course.checks`, what it runs inside the grading kernel;
+- `nnbasics_course.exports`: a batch's grades in Canvas's and Moodle's import formats
+  (``export-grades``);
 - `nnbasics_course.cli`: the command line (``__main__`` calls it);
 - `nnbasics_course.student`: what a learner launches (the notebooks' install cell, the committed
   student copies of the exercises, ``make lab``);
