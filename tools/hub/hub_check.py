@@ -469,6 +469,9 @@ def _check(args, steps: Steps, tmp: Path, jupyterhub: Path, proxy: Path, chromiu
     browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
     closers.append(browser.close)  # after the chapter has run: the student's page stays open until then
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    shots = ROOT / "_build" / "hub"
+    shots.mkdir(parents=True, exist_ok=True)
+    closers.append(lambda: page.screenshot(path=str(shots / "hub-check-last.png")))  # the last state seen
     with steps(f"Chromium: open the button's link, log in as '{STUDENT}' through the hub's form"):
         page.goto(link)
         page.wait_for_selector("input[name=username]", timeout=60_000)
@@ -480,16 +483,18 @@ def _check(args, steps: Steps, tmp: Path, jupyterhub: Path, proxy: Path, chromiu
         page.wait_for_url(re.compile(re.escape(f"{server}/lab/tree/{notebook}")), timeout=300_000)
         tab = page.locator(".lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel")
         tab.filter(has_text=f"{chapter}.ipynb").wait_for(timeout=120_000)
-        title = page.locator(".jp-NotebookPanel:visible .jp-MarkdownOutput h1").first
+        title = page.locator(".jp-NotebookPanel:visible .jp-MarkdownCell h1").first
         title.wait_for(timeout=120_000)
         source = json.loads((clone / "book" / chapter / f"{chapter}.ipynb").read_text())
         heading = "".join(source["cells"][0]["source"]).splitlines()[0].lstrip("# ").strip()
         shown = title.inner_text()
         check(heading in shown, f"JupyterLab shows {shown!r}, not {heading!r}")
+        intro = page.locator(".jp-NotebookPanel:visible .jp-MarkdownCell").first.inner_text()
+        check("{term}" not in intro, f"MyST roles are not rendered (jupyterlab-myst): {intro[:300]!r}")
         kernel_name = page.locator(".jp-NotebookPanel:visible .jp-KernelName").first
         kernel_name.filter(has_text=KERNEL_NAME).wait_for(timeout=120_000)
-        shots = ROOT / "_build" / "hub"
-        shots.mkdir(parents=True, exist_ok=True)
+        idle = page.locator('.jp-NotebookPanel:visible .jp-Notebook-ExecutionIndicator[data-status="idle"]')
+        idle.first.wait_for(timeout=120_000)  # the kernel JupyterLab started for the chapter is ready
         page.screenshot(path=str(shots / "hub-check-lab.png"))
         pulled = run(["git", "-C", home / clone.name, "rev-parse", "HEAD"]).stdout.strip()
         check(pulled == head, f"the student's clone is at {pulled}, not {head}")
