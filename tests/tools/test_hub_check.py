@@ -156,3 +156,36 @@ def test_hub_check_is_not_part_of_make_test() -> None:
     phony = re.search(r"^\.PHONY:(.*)$", makefile, re.M)[1].split()
     assert {"hub-check", "hub-lock"} <= set(phony)
     assert re.search(r"^hub-check: .*\$\(HUB_STAMP\)", makefile, re.M)
+
+
+def _section(page: str, title: str) -> str:
+    start = page.index(f"\n## {title}\n")
+    return page[start:page.index("\n## ", start + 1)]
+
+
+def test_the_instructors_kubernetes_config_mirrors_hub_check() -> None:
+    """book/instructors.md, "A class on JupyterHub": its config.yaml parses, and its image, exchange and
+    nbgrader settings are hub-check's (the section says it mirrors make hub-check)."""
+    hub_check = _hub_check()
+    page = (ROOT / "book" / "instructors.md").read_text(encoding="utf-8")
+    section = _section(page, "A class on JupyterHub")
+    assert "make hub-check" in section and "untested here" in section
+    (block,) = re.findall(r"```yaml\n(.*?)```", section, re.S)
+    config = yaml.safe_load(block)
+    single = config["singleuser"]
+    assert single["defaultUrl"] == "/lab"  # as Spawner.default_url in tools/hub/jupyterhub_config.py
+    assert single["cpu"]["limit"] == 2 and single["cpu"]["guarantee"] <= single["cpu"]["limit"]
+    assert single["memory"]["guarantee"] == "1G" and single["memory"]["limit"] == "2G"
+    mount = single["storage"]["extraVolumeMounts"][0]["mountPath"]
+    nbgrader = single["extraFiles"]["nbgrader-config"]["stringData"]
+    assert f'c.Exchange.root = "{mount}"' in nbgrader
+    assert f'c.CourseDirectory.course_id = "{hub_check.COURSE_ID}"' in nbgrader
+    (dockerfile,) = re.findall(r"```dockerfile\n(.*?)```", section, re.S)
+    nbgitpuller = _pins(HUB / "requirements.txt")["nbgitpuller"]
+    assert f"nbgitpuller=={nbgitpuller}" in dockerfile and "binder/requirements.txt" in dockerfile
+    assert f"nbgitpuller=={nbgitpuller}" in section.split("### The Littlest JupyterHub")[1]
+    for name in ("jupyterhub", "nbgitpuller", "jupyterlab"):
+        version = _pins(HUB / "requirements.txt")[name]
+        assert version in section, f"the section names {name} {version} of the hub's lock"
+    proxy = json.loads((HUB / "package.json").read_text())["dependencies"]["configurable-http-proxy"]
+    assert f"configurable-http-proxy {proxy}" in section
