@@ -9,9 +9,10 @@
 4. in Chromium, log in as a student through the hub's form and open the exact href of the built
    page's JupyterHub button: nbgitpuller clones the repository into the student's home and JupyterLab
    opens the chapter;
-5. run the chapter, cell by cell, in the kernel JupyterLab started for it (the server's kernel API,
-   through the hub with the check's service token): the launch cell prints nothing and installs
-   nothing, and no cell fails;
+5. check through the server's API (the hub proxies it; the check's service token) that the kernel
+   JupyterLab started for the chapter is the course's Python; then, in JupyterLab's menus, clear
+   every output, Run All Cells and save: the saved notebook has every code cell run in order, no
+   error, and no output from the launch cell, which left no trace of its install branch;
 6. the instructor releases the chapter's exercises with nbgrader's exchange; the student fetches them,
    answers (the solutions), and submits from a kernel on the student's server; the instructor
    collects, autogrades with stock nbgrader and exports the grades: full marks.
@@ -224,6 +225,26 @@ def run_in_kernel(server: str, token: str, kernel_id: str, code: str) -> str:
     printed = text_of(result["outputs"])
     check(result["status"] == "ok", f"the student's kernel failed on:\n{code}\n{printed}")
     return printed
+
+
+def source_of(cell: dict) -> str:
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+# The input prompts of the visible notebook's code cells: "[ ]:" never run, "[*]:" running or queued.
+PROMPTS = """() => Array.from(document.querySelectorAll(
+    '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')).map(e => e.textContent.trim())"""
+
+
+LAB_SETTINGS = {"@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+                "@jupyterlab/apputils-extension/notification": {"fetchNews": "false"}}
+
+
+def lab_menu(page, menu: str, item: str | re.Pattern) -> None:
+    """Click JupyterLab's menu ``menu``, then its item ``item`` (a label or a pattern)."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{re.escape(menu)}$")).click()
+    label = item if isinstance(item, re.Pattern) else re.compile(f"^{re.escape(item)}$")
+    page.locator(".lm-Menu:visible .lm-Menu-itemLabel", has_text=label).first.click()
 
 
 # --- nbgrader --------------------------------------------------------------------------------------
@@ -462,6 +483,11 @@ def _check(args, steps: Steps, tmp: Path, jupyterhub: Path, proxy: Path, chromiu
     server = f"{hub_url}/user/{STUDENT}"
     user_api = Api(f"{server}/api", token)
     home = tmp / "home" / STUDENT
+    # The student's JupyterLab settings: every cell in the page (the check reads every prompt), no news.
+    for plugin, settings in LAB_SETTINGS.items():
+        path = home / ".jupyter" / "lab" / "user-settings" / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(settings))
     from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()
@@ -501,7 +527,7 @@ def _check(args, steps: Steps, tmp: Path, jupyterhub: Path, proxy: Path, chromiu
         print(f"    JupyterLab shows '{heading}' with the kernel '{KERNEL_NAME}';"
               f" the student's clone is at {pulled[:12]}")
 
-    with steps("the chapter's kernel is the course's environment; the launch cell does nothing"):
+    with steps("the chapter's kernel is the course's environment; its first code cell is the launch cell"):
         kernel_id = None
         deadline = time.monotonic() + 120
         while kernel_id is None and time.monotonic() < deadline:
@@ -513,33 +539,46 @@ def _check(args, steps: Steps, tmp: Path, jupyterhub: Path, proxy: Path, chromiu
         printed = run_in_kernel(server, token, kernel_id, "import sys; print(sys.executable)")
         check(printed.strip() == str(course_python),
               f"the kernel runs {printed.strip()}, not {course_python}")
-        nb = user_api.get(f"/contents/{notebook}")["content"]
-        codes = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-                 for c in nb["cells"] if c["cell_type"] == "code"]
-        first = next(c for c in nb["cells"] if c["cell_type"] == "code")
+        cells = user_api.get(f"/contents/{notebook}")["content"]["cells"]
+        first = next(c for c in cells if c["cell_type"] == "code")
         sys.path.insert(0, str(clone / "tools"))
         from nnbasics_course.student import LAUNCH_TAG, book_version, launch_cell_source, repository_url
 
         check(LAUNCH_TAG in first["metadata"].get("tags", []),
               "the chapter's first code cell is not its launch cell")
-        check(codes[0] == launch_cell_source(book_version(clone), repository_url(clone)),
+        check(source_of(first) == launch_cell_source(book_version(clone), repository_url(clone)),
               "the launch cell differs from launch_cell_source(...) of the published _config.yml")
-        (launch,) = execute(server, token, kernel_id, [codes[0]])
-        check(launch["status"] == "ok" and not launch["outputs"],
-              f"the launch cell printed or failed: {text_of(launch['outputs'])}")
+        print(f"    kernel {course_python}")
+
+    with steps("JupyterLab: clear every output, Run All Cells, save; no error, the launch cell silent"):
+        n_code = sum(c["cell_type"] == "code" for c in cells)
+        lab_menu(page, "Edit", "Clear Outputs of All Cells")
+        prompts = lambda: page.evaluate(PROMPTS)  # noqa: E731
+        check(prompts() == ["[ ]:"] * n_code, f"not every code cell was cleared: {prompts()}")
+        began = time.monotonic()
+        lab_menu(page, "Run", "Run All Cells")
+        deadline = time.monotonic() + 300
+        while not all(re.fullmatch(r"\[\d+\]:", p) for p in prompts()):
+            check(time.monotonic() < deadline, f"the notebook did not finish in 300 s: {prompts()}")
+            time.sleep(0.5)
+        took = time.monotonic() - began
+        lab_menu(page, "File", re.compile(r"^Save( Notebook)?$"))
+        page.locator(".lm-TabBar-tab.lm-mod-current.jp-mod-dirty").wait_for(state="detached", timeout=60_000)
+        page.screenshot(path=str(shots / "hub-check-run.png"))
+        saved = user_api.get(f"/contents/{notebook}")["content"]["cells"]
+        code = [c for c in saved if c["cell_type"] == "code"]
+        counts = [c["execution_count"] for c in code]
+        check(len(code) == n_code and all(counts) and counts == sorted(counts),
+              f"not every code cell ran, in order: {counts}")
+        for i, cell in enumerate(code):
+            errors = [o for o in cell["outputs"] if o["output_type"] == "error"]
+            check(not errors, f"code cell {i} failed:\n{source_of(cell)[:300]}\n{errors[:1]}")
+        check(code[0]["outputs"] == [], f"the launch cell printed: {code[0]['outputs']}")
         printed = run_in_kernel(server, token, kernel_id,
                                 "print(sorted(k for k in ('_pip', '_course') if k in globals()))")
         check(printed.strip() == "[]", f"the launch cell took its install branch: {printed}")
-        print(f"    kernel {course_python}; the launch cell printed nothing and installed nothing")
-
-    with steps(f"run every code cell of {notebook} in that kernel"):
-        began = time.monotonic()
-        results = execute(server, token, kernel_id, codes)
-        for i, result in enumerate(results):
-            check(result["status"] == "ok" and not any(o["type"] == "error" for o in result["outputs"]),
-                  f"code cell {i} failed:\n{codes[i][:300]}\n{text_of(result['outputs'])[-3000:]}")
-        check(len(results) == len(codes), f"ran {len(results)} of {len(codes)} code cells")
-        print(f"    {len(codes)} code cells, no error, in {time.monotonic() - began:.1f} s")
+        print(f"    {n_code} code cells ran in {took:.1f} s, no error; the launch cell printed nothing"
+              " and installed nothing")
 
     course = tmp / "course"
     with steps(f"instructor: nbgrader generate_assignment and release_assignment {chapter} to the exchange"):
