@@ -94,6 +94,9 @@ def free_ports(n: int) -> list[int]:
 
 
 def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
+    # nbgrader runs `alembic` and `jupyter` from PATH: the course's, also when not run by make.
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    kwargs["env"] = {**kwargs.get("env", os.environ), "PATH": path}
     result = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, **kwargs)
     if result.returncode:
         raise CheckFailed(f"{' '.join(map(str, cmd))} exited {result.returncode}:\n"
@@ -288,7 +291,9 @@ STUDENT_NBGRADER = """\
 import os, subprocess, sys
 from pathlib import Path
 os.chdir(os.environ["HOME"])
-r = subprocess.run([str(Path(sys.executable).with_name("nbgrader")), {args}], capture_output=True, text=True)
+env = {{**os.environ, "PATH": f"{{Path(sys.executable).parent}}{{os.pathsep}}{{os.environ['PATH']}}"}}
+r = subprocess.run([str(Path(sys.executable).with_name("nbgrader")), {args}], capture_output=True, text=True,
+                   env=env)
 print("exit", r.returncode)
 print(r.stdout[-3000:], r.stderr[-3000:])
 """
