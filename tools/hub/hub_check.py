@@ -380,6 +380,7 @@ def main() -> int:
     steps = Steps()
     hubs: list[subprocess.Popen] = []  # the hub, once started (it starts the proxy and the servers)
     closers: list = []  # the browser
+    ok = False
     try:
         _check(args, steps, tmp, jupyterhub, proxy, chromium, hubs, closers)
         ok = True
@@ -397,7 +398,11 @@ def main() -> int:
                 except Exception as error:  # the hub is stopped all the same
                     print(f"hub-check: closing the browser: {error}")
             for process in hubs:
-                stop(process, marker)
+                try:
+                    stop(process, marker)
+                except CheckFailed as error:
+                    ok = False
+                    print(f"hub-check: FAILED: {error}", flush=True)
         if args.keep:
             print(f"hub-check: kept {tmp}")
         else:
