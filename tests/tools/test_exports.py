@@ -221,3 +221,13 @@ def test_the_instructors_page_shows_what_is_written(batch, canvas_roster, moodle
     for shown, roster in zip(rosters, (CANVAS_ROSTER, MOODLE_ROSTER), strict=True):
         ours = {row[0]: dict(zip(roster[0], row, strict=True)) for row in roster[1:]}
         assert shown and all(row.items() <= ours[row["folder"]].items() for row in shown)
+
+
+@pytest.mark.parametrize(("argv", "command"), [
+    (["feedback"], "feedback"),
+    (["export-grades", "--to", "canvas", "--roster", "roster.csv", "--out", "out.csv"], "export-grades"),
+])
+def test_without_a_batch_the_commands_say_so(argv, command, tmp_path, capsys):
+    assert main(["--root", str(tmp_path), *argv]) == 1
+    assert capsys.readouterr().err == f"{command}: no batch in _build/grading/: run make autograde first\n"
+    assert not (tmp_path / "out.csv").exists()

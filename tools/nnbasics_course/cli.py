@@ -37,6 +37,15 @@ from .toc import execute, toc_files, toc_notebooks
 __all__ = ["main"]
 
 
+def _latest_batch(root: Path, holding: str, command: str) -> Path | None:
+    """The newest batch folder in ``_build/grading/`` that holds ``holding``; None (said) if none."""
+    batches = sorted((root / BATCHES).glob(f"*/{holding}"))
+    if not batches:
+        print(f"{command}: no batch in _build/grading/: run make autograde first", file=sys.stderr)
+        return None
+    return batches[-1].parent
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nnbasics_course", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -106,25 +115,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "feedback":
         from . import grading
 
-        batch = args.batch
+        batch = args.batch or _latest_batch(root, "results", "feedback")
         if batch is None:
-            batches = sorted((root / BATCHES).glob("*/results"))
-            if not batches:
-                print("feedback: no batch in _build/grading/: run make autograde first", file=sys.stderr)
-                return 1
-            batch = batches[-1].parent
+            return 1
         pages = grading.feedback_from_results(root, batch, show_hidden=args.show_hidden)
         print(f"{len(pages)} feedback pages in {batch / 'feedback'}/")
     elif args.command == "export-grades":
         from .exports import export_grades, read_grades
 
-        grades = args.grades
+        grades = args.grades or _latest_batch(root, "grades.csv", "export-grades")
         if grades is None:
-            batches = sorted((root / BATCHES).glob("*/grades.csv"))
-            if not batches:
-                print("export-grades: no batch in _build/grading/: run make autograde first", file=sys.stderr)
-                return 1
-            grades = batches[-1].parent
+            return 1
         try:
             table = export_grades(grades, args.to, args.roster, args.out, id_column=args.id_column)
         except ValueError as e:
