@@ -175,3 +175,17 @@ def test_the_instructors_page_shows_these_commands(exported):
     assert said in " ".join(lines)
     xavier = points_of(exercises_notebook(ROOT, CHAPTER), "init-ex-xavier-")
     assert f"gets the {xavier:g} points of that exercise's tests from stock nbgrader" in " ".join(lines)
+
+
+def test_the_course_grader_pays_the_float_subclass_nothing(exported):
+    """The same submission under the course's grader: the xavier_std tests fail on the float
+    subclass (their comparisons accept only plain values), so it earns none of their points."""
+    from nnbasics_course import grading
+
+    _, course = exported
+    cheat = course / "submitted" / CHEAT / CHAPTER / "exercises.ipynb"
+    result = grading.grade_notebook(CHAPTER, cheat, ROOT)
+    xavier = [c for c in result["cells"] if str(c["grade_id"]).startswith("init-ex-xavier-")]
+    assert len(xavier) >= 1 and result["status"] == "graded"
+    assert [c["score"] for c in xavier] == [0.0] * len(xavier)
+    assert any("plain values" in c["message"] for c in xavier), [c["message"] for c in xavier]

@@ -3,11 +3,12 @@ with an allow-list.
 
 The kernel sees, and nothing else of the machine:
 
-- read-only: ``/usr`` (the system's libraries, which the interpreter and torch load),
-  ``/etc/ld.so.cache`` and ``/etc/fonts`` where they exist, the Python environment (the prefix
-  and base prefix of the interpreter that runs the kernel, and the site folders on its
-  ``sys.path``) and the course's two importable packages (``nnbasics`` and ``nnbasics_course``,
-  each folder alone, not the checkout around it);
+- read-only: ``/usr`` (the system's libraries, which the interpreter and torch load; ``/bin``,
+  ``/lib``... as the host links them), ``/etc/ld.so.cache``, ``/etc/fonts`` and
+  ``/etc/localtime`` where they exist, the Python environment (the prefix and base prefix of
+  the interpreter that runs the kernel, and the site folders on its ``sys.path``) and the
+  course's two importable packages (``nnbasics`` and ``nnbasics_course``, each folder alone,
+  not the checkout around it);
 - writable: a private work folder (its home and working directory, ``/home/student``), a private
   ``/tmp`` (empty, in memory) and the folder of its connection to the grader;
 - its own namespaces: no network (only its own loopback), its own process tree (it cannot see or
