@@ -203,6 +203,14 @@ def _kernel_spec(spec_dir: Path, argv: list[str]) -> None:
          "interrupt_mode": "message"}))
 
 
+def _work_parent() -> Path:
+    """The folder of every kernel's work folder (the preflight's too). A sandboxed kernel sees only
+    its own; without the sandbox, the folder is private (700), so no other user lists them."""
+    parent = Path(tempfile.gettempdir()) / "nnbasics-grading"
+    parent.mkdir(mode=0o700, exist_ok=True)
+    return parent
+
+
 def _hidden_paths(root: Path, extra: list[Path]) -> list[Path]:
     return [root / name for name in ("book", ".git", "_build", "tests", STUDENT_DIR)] + list(extra)
 
@@ -334,9 +342,8 @@ def preflight(root: Path, *, use_sandbox: bool | None = None, timeout: float = 1
     root = Path(root).resolve()
     sandbox_ok, problem = _sandbox.status()
     use_sandbox = sandbox_ok if use_sandbox is None else use_sandbox
-    parent = Path(tempfile.gettempdir()) / "nnbasics-grading"
-    parent.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="preflight-", dir=parent) as tmp, \
+    allowed = [str(p) for p in _sandbox.allow_list(sys.executable, root)] if use_sandbox else []
+    with tempfile.TemporaryDirectory(prefix="preflight-", dir=_work_parent()) as tmp, \
             tempfile.TemporaryFile("w+") as err_file:
         runs, reason, printed = _run([{"source": _PREFLIGHT, "kind": "code", "grade_id": None}], Path(tmp),
                                      _hidden_paths(root, []), timeout, timeout, use_sandbox, root=root,
@@ -346,8 +353,7 @@ def preflight(root: Path, *, use_sandbox: bool | None = None, timeout: float = 1
     where = "in the sandbox" if use_sandbox else "(without a sandbox)"
     fix = ("Run the grader with the course's environment (make autograde, or .venv/bin/python -m "
            "nnbasics_course); ")
-    allowed = ", ".join(map(str, _sandbox.allow_list(sys.executable, root))) if use_sandbox else ""
-    fix += (f"the sandbox lets the kernel read only {allowed} and /usr, so the interpreter, its "
+    fix += (f"the sandbox lets the kernel read only {', '.join(allowed)} and /usr, so the interpreter, its "
             "packages and the course must live there."
             if use_sandbox else "check that this interpreter has ipykernel and the course installed.")
     line = [ln for ln in (printed[0] if printed else "").splitlines() if ln.startswith("PREFLIGHT ")]
@@ -367,8 +373,7 @@ def preflight(root: Path, *, use_sandbox: bool | None = None, timeout: float = 1
         raise GradingSetupError(f"Grading stopped before any submission: the grading kernel cannot import "
                                 f"the course ({info['import_error']}). {fix}")
     return {"sandbox": use_sandbox, "sandbox_problem": problem, "version": info["version"],
-            "prefix": info["prefix"], "course": info["course"],
-            "allowed": [str(p) for p in _sandbox.allow_list(sys.executable, root)] if use_sandbox else []}
+            "prefix": info["prefix"], "course": info["course"], "allowed": allowed}
 
 
 def grade_notebook(chapter: str, notebook: str | Path, root: str | Path | None = None, *,
@@ -411,11 +416,8 @@ def grade_notebook(chapter: str, notebook: str | Path, root: str | Path | None =
         return failed("refused: a solution cell reaches for the grader: " + "; ".join(refused)[:400]
                       + " (see book/instructors.md, 'What the grader refuses')")
     use_sandbox = _sandbox_available() if sandbox is None else sandbox
-    # The kernel never sees the submission's file (the grader passes it the cells), nor any other
-    # work folder: in the sandbox only its own is bound; without it, the parent is private (700).
-    parent = Path(tempfile.gettempdir()) / "nnbasics-grading"
-    parent.mkdir(mode=0o700, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="grade-", dir=parent) as tmp:
+    # The kernel never sees the submission's file (the grader passes it the cells).
+    with tempfile.TemporaryDirectory(prefix="grade-", dir=_work_parent()) as tmp:
         work = Path(tmp)
         hidden = _hidden_paths(root, list(hide or []))
         hidden = [p for p in hidden if p.exists() and not Path(tmp).is_relative_to(p)]
@@ -505,9 +507,10 @@ def grade_batch(root: Path, submissions_dir: Path, out_dir: Path, *, chapters: l
     up, this is said once on stderr and every result records ``"sandbox": false``.
     """
     root, out_dir = Path(root).resolve(), Path(out_dir).resolve()
-    use_sandbox = _sandbox_available() if sandbox is None else sandbox
+    sandbox_ok, problem = _sandbox.status()
+    use_sandbox = sandbox_ok if sandbox is None else sandbox
     if not use_sandbox:
-        problem = _sandbox.status()[1] or "switched off by the caller"
+        problem = problem or "switched off by the caller"
         print(f"nnbasics grading: NO SANDBOX ({problem}). Submissions will run with this user's rights: "
               "they can read any file it can and use the network. Each result records "
               '"sandbox": false.', file=sys.stderr)
