@@ -26,7 +26,7 @@ export STUDENT
 JB_FLAGS := -W -n --keep-going -q
 TIME = TIMEFORMAT="  [$@: $(1) took %1Rs]"; time
 
-.PHONY: help book lab lab-instructor launch-check test lint unit nbval build-check browser instructor-check execute release autograde feedback lock clean figures mutation hub-check hub-lock grades-export sandbox-tool
+.PHONY: help book lab lab-instructor launch-check test lint unit nbval build-check browser instructor-check execute release autograde feedback lock clean figures mutation hub-check hub-lock grades-export sandbox-tool vendor-vega
 
 help:
 	@echo "make book      build the book (creates .venv on first use); prints where the HTML is"
@@ -42,6 +42,7 @@ help:
 	@echo "make mutation  mutation testing of the training modules (minutes; not part of make test)"
 	@echo "make hub-check  a real local JupyterHub: launch button, nbgitpuller, run, nbgrader exchange, grade (minutes; not part of make test)"
 	@echo "make hub-lock   regenerate tools/hub/requirements.txt and package-lock.json (the hub's own pins)"
+	@echo "make vendor-vega  copy Vega, Vega-Lite and Vega-Embed (tools/vega's npm lock) into book/_static/vega"
 
 $(STAMP): requirements.txt pyproject.toml tools/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -181,6 +182,17 @@ hub-lock:
 # lr_scheduler and regularization against that module's own tests; fails below 90 % killed.
 mutation: $(STAMP)
 	@$(call TIME,mutation testing) nice -n 15 $(BIN)/python -m nnbasics_course.mutation $(MODULES)
+
+# The explorers' charting scripts, served from the book (book/_static/vega; committed, so that
+# building the book needs no npm): installed from tools/vega/package-lock.json, their builds copied.
+VEGA_BUILDS := vega/build/vega.min.js vega-lite/build/vega-lite.min.js vega-embed/build/vega-embed.min.js
+vendor-vega:
+	cd tools/vega && npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p book/_static/vega
+	for f in $(VEGA_BUILDS); do cp tools/vega/node_modules/$$f book/_static/vega/; done
+	for p in vega vega-lite vega-embed; do cd tools/vega/node_modules/$$p && \
+	  node -p "p=require('./package.json'); p.name+' '+p.version+', '+p.license+' licence, '+(p.homepage || 'https://vega.github.io/vega/')" && cd - >/dev/null; \
+	  done > book/_static/vega/VERSIONS
 
 # The book's conceptual diagrams (book/figures/*.svg), redrawn from book/figures/make_figures.py.
 figures: $(STAMP)

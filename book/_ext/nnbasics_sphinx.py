@@ -110,6 +110,16 @@ def _mathjax_only_with_math(app, pagename, templatename, context, doctree):
     context["script_files"] = [js for js in context.get("script_files", []) if not is_mathjax(js)]
 
 
+def _explorer_scripts_where_explorers_are(app, pagename, templatename, context, doctree):
+    # An explorer (nnbasics.explorer, drawn by nnbasics_course.explorer_page) needs Vega, Vega-Lite
+    # and Vega-Embed, served from the book (book/_static/vega): only the pages that hold one load them.
+    from nnbasics_course.explorer_page import CLASS, SCRIPTS
+
+    if f'class="{CLASS}"' in context.get("body", ""):
+        for script in SCRIPTS:
+            app.add_js_file(script, loading_method="defer")
+
+
 SEARCH_SCRIPTS = re.compile(r'[ \t]*<script src="[^"]*(?:_static/searchtools\.js|_static/language_data\.js|'
                             r'searchindex\.js)[^"]*"></script>\n?')
 
@@ -135,6 +145,7 @@ def setup(app):
     app.connect("autodoc-process-docstring", _process)
     app.connect("doctree-read", _untitled_sections_to_containers, priority=400)
     app.connect("doctree-resolved", _strip_solutions)
+    app.connect("html-page-context", _explorer_scripts_where_explorers_are, priority=800)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     app.connect("html-page-context", _mathjax_only_with_math, priority=901)
     app.connect("build-finished", _search_index_only_on_the_search_page)

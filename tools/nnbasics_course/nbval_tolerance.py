@@ -107,11 +107,64 @@ def _texts(outputs: list, skip: tuple) -> list[tuple[str, str]]:
     return found
 
 
+VEGALITE = "application/vnd.vegalite.v5+json"
+
+
+def compare_specs(ref, test, digits: int, path: str = "spec") -> list[str]:
+    """Differences between two explorers' Vega-Lite specifications (nnbasics.explorer).
+
+    Their numbers were rounded to ``digits`` significant digits; another CPU may round the last
+    digit the other way, so two numbers agree when they differ by at most one unit in that digit.
+    Everything else (structure, strings, integers, the controls) is compared exactly.
+    """
+    if isinstance(ref, dict) and isinstance(test, dict):
+        if ref.keys() != test.keys():
+            return [f"{path}: keys {sorted(test)} printed, {sorted(ref)} stored"]
+        return [p for k in ref for p in compare_specs(ref[k], test[k], digits, f"{path}.{k}")]
+    if isinstance(ref, list) and isinstance(test, list):
+        if len(ref) != len(test):
+            return [f"{path}: {len(test)} items printed, {len(ref)} stored"]
+        return [p for i, (r, t) in enumerate(zip(ref, test, strict=True))
+                for p in compare_specs(r, t, digits, f"{path}[{i}]")]
+    if type(ref) is float and type(test) is float and ref != test:
+        unit = 10.0 ** (math.floor(math.log10(max(abs(ref), abs(test)))) - digits + 1)
+        if abs(ref - test) <= unit * (1 + 1e-9):
+            return []
+    if ref != test or type(ref) is not type(test):
+        return [f"{path}: {test!r} printed, {ref!r} stored"]
+    return []
+
+
+def _compare_explorers(self, test, ref, skip_compare) -> bool:
+    """The cell's explorer specifications within their rounding; every other output exactly."""
+    skip = tuple(skip_compare or self.parent.skip_compare)
+    ok = _exact_compare(self, test, ref, (*skip, VEGALITE))
+    traceback = list(self.comparison_traceback or [])
+    ref_specs = [o["data"][VEGALITE] for o in ref if VEGALITE in o.get("data", {})]
+    test_specs = [o["data"][VEGALITE] for o in test if VEGALITE in o.get("data", {})]
+    if len(ref_specs) != len(test_specs):
+        traceback.append(f"{len(test_specs)} explorer outputs printed, {len(ref_specs)} stored")
+        ok = False
+    for r, t in zip(ref_specs, test_specs, strict=False):
+        digits = r.get("usermeta", {}).get("nnbasics", {}).get("digits", 17)
+        problems = compare_specs(r, t, digits)
+        if problems:
+            ok = False
+            traceback.append(f"explorer data outside one unit in its last ({digits}th) significant digit, "
+                             f"{len(problems)} differences; the first ones:")
+            traceback += [f"  {p}" for p in problems[:10]]
+    self.comparison_traceback = traceback
+    return ok
+
+
 _exact_compare = nbval.plugin.IPyNbCell.compare_outputs
 
 
 def compare_outputs(self, test, ref, skip_compare=None):
-    """nbval's comparison, except that a cell with a declared tolerance compares numbers within it."""
+    """nbval's comparison, except that a cell with a declared tolerance compares numbers within it,
+    and an explorer's data is compared within its rounding (compare_specs)."""
+    if any(VEGALITE in o.get("data", {}) for o in ref):
+        return _compare_explorers(self, test, ref, skip_compare)
     tol = Tolerance.from_metadata(self.cell.metadata)
     if tol is None:
         return _exact_compare(self, test, ref, skip_compare)

@@ -1,0 +1,74 @@
+// Explorers (nnbasics.explorer): each <figure class="nnbasics-explorer"> carries its chart's
+// Vega-Lite specification, the numbers of every setting included, and Vega-Embed draws it with its
+// sliders and menus (Vega binds them; moving one only filters the stored numbers). This file is glue:
+// it narrows the chart to the column on a phone, follows the theme's light and dark modes, and keeps
+// the controls' values when it redraws for either.
+(function () {
+  "use strict";
+  var GAP = 16;      // between the panels of a side-by-side chart
+  var AXES = 64;     // room for a panel's axis labels and title beside its plotting width
+
+  function dark() {
+    return document.documentElement.dataset.theme === "dark";
+  }
+
+  // Every panel with a fixed width gets at most the room the column leaves it (never more).
+  function fit(node, room) {
+    if (!node || typeof node !== "object") return;
+    if (typeof node.width === "number") node.width = Math.max(120, Math.min(node.width, room - AXES));
+    (node.vconcat || []).forEach(function (child) { fit(child, room); });
+    (node.layer || []).forEach(function (child) { fit(child, room); });
+    var row = node.hconcat || node.concat || [];
+    row.forEach(function (child) { fit(child, (room - GAP * (row.length - 1)) / row.length); });
+    if (node.spec) fit(node.spec, room);
+  }
+
+  function draw(figure) {
+    var spec = JSON.parse(figure.querySelector("script.nnbasics-explorer-spec").textContent);
+    (figure._values || []).forEach(function (pair) {
+      (spec.params || []).forEach(function (p) { if (p.name === pair[0]) p.value = pair[1]; });
+    });
+    var target = figure.querySelector(".nnbasics-explorer-view");
+    fit(spec, target.clientWidth || figure.clientWidth);
+    if (figure._view) figure._view.finalize();
+    figure._room = target.clientWidth;
+    return vegaEmbed(target, spec, {
+      renderer: "svg", actions: false, theme: dark() ? "dark" : undefined,
+    }).then(function (result) {
+      figure._view = result.view;
+      figure.dataset.drawn = String(Number(figure.dataset.drawn || 0) + 1);
+    }).catch(function (error) {
+      console.error("explorer could not be drawn:", error);
+    });
+  }
+
+  // Redraw keeping the reader's settings (the theme changed, or the column's width did).
+  function redraw(figure) {
+    if (figure._view) {
+      figure._values = (JSON.parse(figure.querySelector("script.nnbasics-explorer-spec").textContent)
+        .params || []).map(function (p) { return [p.name, figure._view.signal(p.name)]; });
+    }
+    return draw(figure);
+  }
+
+  function setup() {
+    var figures = Array.prototype.slice.call(document.querySelectorAll("figure.nnbasics-explorer"));
+    if (!figures.length) return;
+    figures.forEach(draw);
+    new MutationObserver(function () { figures.forEach(redraw); })
+      .observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
+    var pending = null;
+    window.addEventListener("resize", function () {
+      clearTimeout(pending);
+      pending = setTimeout(function () {
+        figures.forEach(function (figure) {
+          var room = figure.querySelector(".nnbasics-explorer-view").clientWidth;
+          if (Math.abs(room - (figure._room || 0)) > 24) redraw(figure);
+        });
+      }, 200);
+    });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setup);
+  else setup();
+})();
