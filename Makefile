@@ -200,3 +200,9 @@ figures: $(STAMP)
 
 clean:
 	rm -rf _build
+
+# JupyterLab resolves {term} only within a notebook: each notebook that links terms ends with their
+# entries, generated from book/glossary.md (nnbasics_course.glossary; tests/book checks them).
+.PHONY: glossary
+glossary: $(STAMP)
+	$(BIN)/python -m nnbasics_course.glossary
