@@ -13,14 +13,14 @@
   }
 
   // Every panel with a fixed width gets at most the room the column leaves it (never more).
-  function fit(node, room) {
+  function fit(node, room, axes) {
     if (!node || typeof node !== "object") return;
-    if (typeof node.width === "number") node.width = Math.max(120, Math.min(node.width, room - AXES));
-    (node.vconcat || []).forEach(function (child) { fit(child, room); });
-    (node.layer || []).forEach(function (child) { fit(child, room); });
+    if (typeof node.width === "number") node.width = Math.max(120, Math.min(node.width, room - axes));
+    (node.vconcat || []).forEach(function (child) { fit(child, room, axes); });
+    (node.layer || []).forEach(function (child) { fit(child, room, axes); });
     var row = node.hconcat || node.concat || [];
-    row.forEach(function (child) { fit(child, (room - GAP * (row.length - 1)) / row.length); });
-    if (node.spec) fit(node.spec, room);
+    row.forEach(function (child) { fit(child, (room - GAP * (row.length - 1)) / row.length, axes); });
+    if (node.spec) fit(node.spec, room, axes);
   }
 
   function draw(figure) {
@@ -29,13 +29,23 @@
       (spec.params || []).forEach(function (p) { if (p.name === pair[0]) p.value = pair[1]; });
     });
     var target = figure.querySelector(".nnbasics-explorer-view");
-    fit(spec, target.clientWidth || figure.clientWidth);
+    var room = target.clientWidth || figure.clientWidth;
+    fit(spec, room, AXES + (figure._extra || 0));
     if (figure._view) figure._view.finalize();
     figure._room = target.clientWidth;
     return vegaEmbed(target, spec, {
       renderer: "svg", actions: false, theme: dark() ? "dark" : undefined,
+      // Vega's dark theme leaves text marks (labels on bars, notes in a chart) black
+      config: dark() ? { text: { color: "#e6e6e6" } } : {},
     }).then(function (result) {
       figure._view = result.view;
+      // Axis labels wider than guessed: narrow the panels by the overflow and draw once more.
+      var svg = target.querySelector("svg");
+      var over = svg ? Number(svg.getAttribute("width")) - room : 0;
+      if (over > 0 && !figure._extra) {
+        figure._extra = over + 4;
+        return redraw(figure);
+      }
       figure.dataset.drawn = String(Number(figure.dataset.drawn || 0) + 1);
     }).catch(function (error) {
       console.error("explorer could not be drawn:", error);

@@ -267,6 +267,7 @@ def survey(desktop, server):
         results[path] = {"bytes": sum(received), "decoded": sum(decoded), "urls": list(urls),
                          "exercises": page.evaluate(EXERCISES_JS), "icons": page.evaluate(ICONS_JS),
                          "fa_glyphs": page.evaluate(FA_GLYPHS_JS), "math": page.evaluate(MATH_JS),
+                         "explorers": page.evaluate("document.querySelectorAll('figure.nnbasics-explorer').length"),
                          **page.evaluate(OVERFLOW_JS)}
     cdp.detach()
     page.close()
@@ -320,6 +321,20 @@ def test_median_cold_load_of_a_page_is_under_1_5_mb(survey):
           f"({raw_median / 1e6:.2f} MB uncompressed), max {weights[-1] / 1e6:.2f} MB")
     assert median < 1_500_000, f"median page weight {median / 1e6:.2f} MB"
     assert raw_median < 2_000_000, f"median uncompressed page weight {raw_median / 1e6:.2f} MB"
+
+
+def test_every_page_with_an_explorer_is_under_1_5_mb_and_only_those_load_vega(survey):
+    """Issue 35: not only the median page, every page with an explorer: its Vega, Vega-Lite and
+    Vega-Embed (0.28 MB compressed), its data and the rest of the page, from an empty cache."""
+    with_explorers = {path: r for path, r in survey.items() if r["explorers"]}
+    loads_vega = {path for path, r in survey.items() if any("/_static/vega/" in u for u in r["urls"])}
+    assert len(with_explorers) >= 10, f"only {sorted(with_explorers)} hold an explorer"
+    assert loads_vega == set(with_explorers), {"Vega without an explorer": sorted(loads_vega - set(with_explorers)),
+                                               "an explorer without Vega": sorted(set(with_explorers) - loads_vega)}
+    weights = {path: r["bytes"] for path, r in with_explorers.items()}
+    print("pages with an explorer, MB over the wire:", {p: round(w / 1e6, 2) for p, w in weights.items()})
+    heavy = {path: f"{w / 1e6:.2f} MB" for path, w in weights.items() if w >= 1_500_000}
+    assert not heavy, f"pages with an explorer over 1.5 MB: {heavy}"
 
 
 def test_mathjax_is_loaded_only_where_math_appears_and_renders_it_there(survey):

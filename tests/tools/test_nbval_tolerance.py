@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nnbasics_course.nbval_tolerance import KEY, Tolerance, _split
+from nnbasics_course.nbval_tolerance import KEY, VEGALITE, Tolerance, _split, compare_specs
 from nnbasics_course.toc import toc_notebooks
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,3 +106,50 @@ def test_tolerances_in_the_book_are_few_declared_with_a_reason_and_never_on_exac
     for name, i, meta in cells:
         tags = set(meta.get("tags", []))
         assert not tags & {"nbval-ignore-output", "nbval-skip"}, f"{name} cell {i}: {tags}"
+
+
+def _spec(values: list, digits: int = 4) -> dict:
+    return {"mark": "line", "usermeta": {"nnbasics": {"digits": digits}},
+            "datasets": {"main": [{"ctl_k": 1, "y": values, "label": "a"}]}}
+
+
+@pytest.mark.parametrize(("stored", "printed", "ok"), [
+    ([0.1234, 12340.0, 1], [0.1235, 12330.0, 1], True),   # one unit in the 4th significant digit
+    ([0.1234], [0.1236], False),                          # two units
+    ([9.999], [10.0], True),                              # across a power of ten
+    ([1], [2], False),                                    # integers are exact
+    ([1.0], [None], False),                               # a number became NaN (null)
+    ([0.1, 0.2], [0.1], False),                           # a value more or less
+])
+def test_explorer_data_may_move_one_unit_in_the_last_digit_and_nothing_else(stored, printed, ok) -> None:
+    problems = compare_specs(_spec(stored), _spec(printed), 4)
+    assert (problems == []) is ok, problems
+
+
+def test_explorer_structure_and_strings_are_exact() -> None:
+    ref, test = _spec([0.5]), _spec([0.5])
+    test["datasets"]["main"][0]["label"] = "b"
+    assert compare_specs(ref, test, 4) == ["spec.datasets.main[0].label: 'b' printed, 'a' stored"]
+    test = _spec([0.5])
+    test["mark"] = "point"
+    assert compare_specs(ref, test, 4) == ["spec.mark: 'point' printed, 'line' stored"]
+
+
+def _explorer_notebook(path: Path, printed: list, stored: list) -> Path:
+    nb = nbformat.v4.new_notebook()
+    source = f"from IPython.display import display\ndisplay({{{VEGALITE!r}: {_spec(printed)!r}}}, raw=True)"
+    cell = nbformat.v4.new_code_cell(source, execution_count=1)
+    cell.outputs = [nbformat.v4.new_output("display_data", data={VEGALITE: _spec(stored)})]
+    nb.cells = [cell]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_nbval_with_the_plugin_compares_explorer_data_within_its_rounding(tmp_path: Path) -> None:
+    within = _nbval(_explorer_notebook(tmp_path / "within.ipynb", [0.1235, 7], [0.1234, 7]))
+    assert within.returncode == 0, within.stdout
+    beyond = _nbval(_explorer_notebook(tmp_path / "beyond.ipynb", [0.1237, 7], [0.1234, 7]))
+    assert beyond.returncode == 1, beyond.stdout
+    assert "explorer data outside one unit in its last (4th) significant digit" in beyond.stdout
+    assert "spec.datasets.main[0].y[0]: 0.1237 printed, 0.1234 stored" in beyond.stdout
