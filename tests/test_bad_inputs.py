@@ -22,6 +22,7 @@ from nnbasics import (
     activations,
     capstone,
     conv,
+    explorer,
     gradcheck,
     init,
     layers,
@@ -32,12 +33,11 @@ from nnbasics import (
     regularization,
     training,
     utils,
-    widgets,
 )
 from nnbasics.optim import lr_scheduler
 
 MODULES = ["nnbasics", "activations", "numerics", "layers", "init", "losses", "gradcheck", "training", "optim",
-           "optim.lr_scheduler", "regularization", "conv", "recurrent", "capstone", "utils", "widgets"]
+           "optim.lr_scheduler", "regularization", "conv", "recurrent", "capstone", "utils", "explorer"]
 
 
 def public_callables() -> set[str]:
@@ -86,7 +86,11 @@ RAISES = [
     R("utils.forbid", lambda: utils.forbid(3).__enter__(), TypeError, "dotted names", id="forbid-int"),
     R("utils.forbid", lambda: utils.forbid("torch.nosuch").__enter__(), ValueError, "names nothing",
       id="forbid-missing"),
-    R("widgets.Explorer", lambda: widgets.Explorer(3), TypeError, "draw", id="Explorer-draw"),
+    R("explorer.Explorer", lambda: explorer.Explorer(3, print, alt="x", k=explorer.Slider([1, 2], "k")),
+      TypeError, "compute", id="Explorer-compute"),
+    R("explorer.Slider", lambda: explorer.Slider("abc", "k"), TypeError, "values", id="Slider-str"),
+    R("explorer.Dropdown", lambda: explorer.Dropdown([], "f"), TypeError, "options", id="Dropdown-empty"),
+    R("explorer.View", lambda: explorer.View({}, {}, set()).data("x"), ValueError, "table", id="View-table"),
     # activations
     *[R(f"activations.{n}", (lambda n=n: getattr(activations, n)([1.0, 2.0])), TypeError, "input",
         id=f"{n}-list") for n in ("relu", "sigmoid", "tanh", "elu", "leaky_relu", "gelu", "silu", "softplus")],

@@ -53,8 +53,12 @@ def _spacing(values: np.ndarray) -> tuple[str, np.ndarray] | None:
 class Slider:
     """A slider over ``values``: at least 2 numbers, equally spaced on a linear or a log scale.
 
-    ``value`` is the first view's (default: the middle value). On a log scale the slider moves the
-    exponent, ``log10(value)``, and the figure's title should show the value itself.
+    On a log scale the slider moves the exponent, ``log10(value)``, and the figure's title should
+    show the value itself (:meth:`View.title`).
+
+    :param values: the grid, at least 2 numbers (ints stay ints), increasing and equally spaced.
+    :param label: the slider's label.
+    :param value: the first view's value, one of ``values`` (default: the middle one).
     """
 
     values: Sequence[float]
@@ -83,7 +87,10 @@ class Slider:
         object.__setattr__(self, "keys", tuple(self.key(v) for v in self.values))
 
     def key(self, value: float) -> float:
-        """The number the chart's parameter takes for ``value`` (its log10 on a log scale)."""
+        """The number the chart's parameter takes for ``value`` (its log10 on a log scale).
+
+        :param value: one of the slider's values.
+        """
         if self.scale == "log":
             return round(math.log10(value), 9)
         return int(value) if isinstance(value, int | np.integer) else round(float(value), 9)
@@ -108,7 +115,12 @@ class Slider:
 
 @dataclass(frozen=True)
 class Dropdown:
-    """A menu of ``options`` (strings); ``value`` is the first view's (default: the first)."""
+    """A menu of options.
+
+    :param options: the options, strings; the chart's table holds a setting for each.
+    :param label: the menu's label.
+    :param value: the first view's option (default: the first).
+    """
 
     options: Sequence[str]
     label: str
@@ -180,7 +192,12 @@ def _columns(table: Mapping, digits: int, where: str) -> tuple[dict, list[str]]:
 
 
 class View:
-    """What ``draw`` builds the chart from: the data of the current setting and the controls' values."""
+    """What ``draw`` builds the chart from: the data of the current setting and the controls' values.
+
+    :param controls: the explorer's controls, by name.
+    :param flattened: each table's array columns, by table name.
+    :param static: the names of the tables no control changes.
+    """
 
     def __init__(self, controls: Mapping[str, Control], flattened: Mapping[str, list[str]],
                  static: set[str]) -> None:
@@ -189,7 +206,10 @@ class View:
         self._static = static
 
     def data(self, table: str = "main"):
-        """An Altair chart over ``table``'s rows for the current setting of the controls."""
+        """An Altair chart over ``table``'s rows for the current setting of the controls.
+
+        :param table: a table ``compute`` returned (``"main"`` when it returned columns) or a static one.
+        """
         import altair as alt
 
         if table not in self._flattened:
@@ -203,13 +223,20 @@ class View:
         return chart
 
     def expr(self, name: str) -> str:
-        """A Vega expression for control ``name``'s current value (``pow(10, ...)`` on a log scale)."""
+        """A Vega expression for control ``name``'s current value (``pow(10, ...)`` on a log scale).
+
+        :param name: a control's keyword.
+        """
         if name not in self._controls:
             raise ValueError(f"no control {name!r}; the controls are {sorted(self._controls)}")
         return self._controls[name].expr(_PREFIX + name)
 
     def title(self, template: str):
-        """A title that follows the controls: ``"lr = {lr:.3f} on the {surface}"`` (d3-format specs)."""
+        """A title that follows the controls.
+
+        :param template: text with fields named after controls, such as ``"lr = {lr:.3f} on the
+            {surface}"``; a field's format is a d3-format specifier (``.3f``, ``,``, ``.1%``).
+        """
         import altair as alt
 
         parts = []
@@ -225,9 +252,13 @@ class View:
 class Explorer:
     """A figure over every setting of its controls; see the module's documentation.
 
-    ``compute(**setting)`` returns the numbers for one setting, ``draw(view)`` the Altair chart;
-    ``alt`` describes the first view for readers who cannot see it; ``static`` holds tables that no
-    control changes (drawn behind the others, such as a loss surface's contours).
+    :param compute: ``compute(**setting)`` returns the numbers of one setting: columns (1-D arrays
+        of one length, and scalars) by name, or such tables by name.
+    :param draw: ``draw(view)`` returns the Altair chart, built on ``view.data(table)``.
+    :param alt: the first view in words, for readers who cannot see it (the drawing's ``aria-label``).
+    :param static: tables no control changes (such as a loss surface's contour lines), by name.
+    :param digits: significant digits the stored numbers keep (ints are kept exactly).
+    :param controls: one :class:`Slider` or :class:`Dropdown` per keyword of ``compute``.
     """
 
     def __init__(self, compute: Callable[..., Mapping], draw: Callable[[View], Any], *, alt: str,
@@ -301,7 +332,11 @@ class Explorer:
         return params
 
     def spec(self, settings: list[dict[str, Any]] | None = None, *, bind: bool = True) -> dict:
-        """The Vega-Lite specification, data included, over ``settings`` (default: the whole grid)."""
+        """The Vega-Lite specification, data included.
+
+        :param settings: the settings to compute (default: the whole grid).
+        :param bind: bind the parameters to sliders and menus (the widgets' path does not).
+        """
         if settings is None and self._spec is not None and bind:
             return self._spec
         datasets, flattened = self._datasets(self.settings() if settings is None else settings)
