@@ -245,6 +245,9 @@ MATH_JS = """() => ({marked: document.querySelectorAll('.math').length,
                      rendered: document.querySelectorAll('mjx-container').length})"""
 
 
+EXPLORERS_JS = "document.querySelectorAll('figure.nnbasics-explorer').length"
+
+
 @pytest.fixture(scope="module")
 def survey(desktop, server):
     """Every page once at 1280 px, from a cold cache: its code boxes, exercise titles, bytes."""
@@ -267,7 +270,7 @@ def survey(desktop, server):
         results[path] = {"bytes": sum(received), "decoded": sum(decoded), "urls": list(urls),
                          "exercises": page.evaluate(EXERCISES_JS), "icons": page.evaluate(ICONS_JS),
                          "fa_glyphs": page.evaluate(FA_GLYPHS_JS), "math": page.evaluate(MATH_JS),
-                         "explorers": page.evaluate("document.querySelectorAll('figure.nnbasics-explorer').length"),
+                         "explorers": page.evaluate(EXPLORERS_JS),
                          **page.evaluate(OVERFLOW_JS)}
     cdp.detach()
     page.close()
@@ -329,8 +332,9 @@ def test_every_page_with_an_explorer_is_under_1_5_mb_and_only_those_load_vega(su
     with_explorers = {path: r for path, r in survey.items() if r["explorers"]}
     loads_vega = {path for path, r in survey.items() if any("/_static/vega/" in u for u in r["urls"])}
     assert len(with_explorers) >= 10, f"only {sorted(with_explorers)} hold an explorer"
-    assert loads_vega == set(with_explorers), {"Vega without an explorer": sorted(loads_vega - set(with_explorers)),
-                                               "an explorer without Vega": sorted(set(with_explorers) - loads_vega)}
+    pages = set(with_explorers)
+    assert loads_vega == pages, {"Vega without an explorer": sorted(loads_vega - pages),
+                                 "an explorer without Vega": sorted(pages - loads_vega)}
     weights = {path: r["bytes"] for path, r in with_explorers.items()}
     print("pages with an explorer, MB over the wire:", {p: round(w / 1e6, 2) for p, w in weights.items()})
     heavy = {path: f"{w / 1e6:.2f} MB" for path, w in weights.items() if w >= 1_500_000}
