@@ -32,7 +32,10 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 from nnbasics_layout import CJK_RUN  # noqa: E402
 
-NOTEBOOKS = sorted((ROOT / "book").glob("*/*.ipynb"))
+sys.path.insert(0, str(ROOT / "tools"))
+from nnbasics_course.toc import toc_notebooks  # noqa: E402
+
+NOTEBOOKS = sorted(toc_notebooks(ROOT))  # every notebook of _toc.yml, chapters and exercises
 DIRECTIVE_LINE = re.compile(r"^\s*(`{3,}|:{3,})\{[a-z-]+\}(?P<argument>.*)$", re.M)
 ROLE = re.compile(r"\{[a-z:-]+\}`")
 
@@ -67,7 +70,6 @@ def test_chinese_runs_are_found_for_marking() -> None:
 from nnbasics_course import glossary  # noqa: E402
 
 ENTRIES = glossary.glossary_entries((ROOT / "book" / "glossary.md").read_text())
-TERM_NOTEBOOKS = [p for p in NOTEBOOKS if glossary.notebook_terms(nbformat.read(p, as_version=4))]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.relative_to(ROOT / "book").as_posix())
@@ -96,6 +98,57 @@ def test_only_the_also_part_of_an_entry_is_left_out() -> None:
     assert glossary.as_definition_list("x\n  a\n  b") == "x\n: a\n  b"
 
 
+# --- References to another notebook's labels (the chapters' lists of their exercises) ------------
+
+TARGETS = glossary.book_targets()
+
+
+def test_references_to_another_notebook_are_found() -> None:
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("(here)=\n## Here\n\nSee {ref}`opt-ex-adam`, {numref}`Fig. %s <fig-x>`, "
+                                      "[that](#there), {ref}`here` and {ref}`opt-ex-adam`.\n\n"
+                                      "```{figure} x.svg\n:name: fig-x\n\nCaption.\n```"),
+    ])
+    assert glossary.notebook_references(nb) == ["opt-ex-adam", "fig-x", "there", "here"]
+    assert glossary.notebook_labels(nb) == ["here", "fig-x"]
+
+
+def test_an_exercise_is_named_as_the_book_numbers_it() -> None:
+    adam = TARGETS["opt-ex-adam"]
+    assert (adam.name, adam.title) == ("Exercise 6.1", "One Adam step by hand")
+    assert adam.path == ROOT / "book" / "optimizers" / "exercises.ipynb"
+    assert adam.page == "Exercises: optimizers and learning-rate schedules"
+    assert TARGETS["cap-ex-debug"].name == "Exercise 10.7"  # chapter 10 of _toc.yml, its 7th exercise
+    assert glossary._exercises("````{exercise} A title\n:label: x-ex-a\n:class: c\n\nText.\n````\n"
+                               "```{exercise} Another\n\nNo label.\n```") == [("x-ex-a", "A title"),
+                                                                                  (None, "Another")]
+
+
+def test_the_cell_defines_each_label_of_another_notebook_above_its_name_and_a_link() -> None:
+    here = ROOT / "book" / "optimizers" / "optimizers.ipynb"
+    source = glossary.references_source(["opt-ex-schedule", "opt-ex-adam"], TARGETS, here)
+    assert source.index("(opt-ex-adam)=\nExercise 6.1\n: *One Adam step by hand*, in "
+                        "[Exercises: optimizers and learning-rate schedules](exercises.ipynb)") \
+        < source.index("(opt-ex-schedule)=\nExercise 6.2\n: ")  # the book's order
+    elsewhere = glossary.references_source(["opt-ex-adam"], TARGETS, ROOT / "book" / "conv" / "conv.ipynb")
+    assert "](../optimizers/exercises.ipynb)" in elsewhere
+    with pytest.raises(KeyError, match="no-such-label"):
+        glossary.references_source(["no-such-label"], TARGETS, here)
+
+
+@pytest.mark.skipif(not (ROOT / "_build" / "html").exists(), reason="no built book (make build-check)")
+def test_each_exercise_name_is_the_one_the_built_book_shows() -> None:
+    """The generator numbers exercises as book/_ext/nnbasics_layout.py does: the built book agrees."""
+    shown = {}
+    for page in (ROOT / "_build" / "html" / "book").glob("*/*.html"):
+        for m in re.finditer(r'href="[^"#]*#([\w-]+)"><span class="std std-numref">([^<]+)</span>', page.read_text()):
+            shown[m.group(1)] = m.group(2)
+    exercises = {label: t.name for label, t in TARGETS.items() if t.title}
+    assert exercises and set(shown) & set(exercises), "no {ref} to an exercise in the built book"
+    assert {label: shown[label] for label in exercises if label in shown} == \
+        {label: name for label, name in exercises.items() if label in shown}
+
+
 def test_refresh_writes_one_removed_cell_and_is_idempotent(tmp_path: Path) -> None:
     chapter = tmp_path / "book" / "demo" / "demo.ipynb"
     chapter.parent.mkdir(parents=True)
@@ -109,13 +162,21 @@ def test_refresh_writes_one_removed_cell_and_is_idempotent(tmp_path: Path) -> No
     nbformat.write(nbformat.v4.new_notebook(cells=cells), chapter)
     assert glossary.stale(chapter, ENTRIES) and glossary.refresh(chapter, ENTRIES)
     assert len(nbformat.read(chapter, as_version=4).cells) == 1  # no term: no cell
+    cells = nbformat.read(chapter, as_version=4).cells
+    cells[0].source = "Try {ref}`opt-ex-adam`."  # a label of another notebook
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), chapter)
+    assert glossary.refresh(chapter, ENTRIES, TARGETS) and not glossary.refresh(chapter, ENTRIES, TARGETS)
+    last = nbformat.read(chapter, as_version=4).cells[-1]
+    assert "(opt-ex-adam)=\nExercise 6.1\n" in last.source and "{glossary}" not in last.source
 
 
 # --- The same in a real JupyterLab, in headless Chromium (run by make browser) --------------------
 
 LAB_SETTINGS = {"@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"},  # every cell rendered
                 "@jupyterlab/apputils-extension:notification": {"fetchNews": "false"}}
-NOT_FOUND = "Cross reference target was not found: term-"
+# What jupyterlab-myst logs for a reference or a link it cannot resolve (myst-transforms' messages)
+MYST_PROBLEM = re.compile(r"Cross reference target was not found|No target for internal reference"
+                          r"|Legacy syntax used for link target|to an implicit \w+ reference|Link has no URL")
 
 
 @pytest.fixture(scope="module")
@@ -136,6 +197,7 @@ def lab(tmp_path_factory):
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
          "--allow-root",
          "--ServerApp.token=", "--ServerApp.password=", f"--ServerApp.root_dir={tmp / 'root'}",
+         "--ServerApp.disable_check_xsrf=True",  # close() shuts kernels down with DELETE
          f"--LabApp.user_settings_dir={tmp / 'settings'}", f"--LabApp.workspaces_dir={tmp / 'workspaces'}"],
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )
@@ -177,7 +239,8 @@ def open_in_lab(chromium, lab, path: Path):
     page = chromium.new_page(viewport={"width": 1280, "height": 900})
     messages: list[str] = []
     page.on("console", lambda msg: messages.append(msg.text))
-    page.goto(f"{lab}/lab/tree/{path.relative_to(ROOT).as_posix()}")
+    # ?reset: a new workspace, or the page would reopen every notebook an earlier test opened
+    page.goto(f"{lab}/lab/tree/{path.relative_to(ROOT).as_posix()}?reset")
     panel = page.locator(".jp-NotebookPanel:visible")
     panel.locator(".jp-MarkdownCell h1").first.wait_for(timeout=120_000)
     # jupyterlab-myst resolves the notebook's references once every cell has rendered
@@ -190,17 +253,63 @@ def open_in_lab(chromium, lab, path: Path):
     return page, panel, messages
 
 
-@pytest.mark.parametrize("path", TERM_NOTEBOOKS, ids=lambda p: p.relative_to(ROOT / "book").as_posix())
-def test_every_term_resolves_in_jupyterlab(chromium, lab, path: Path) -> None:
+def close(page, lab) -> None:
+    """Close the page and shut down the kernels it started (2 cores: a kernel per notebook adds up)."""
+    page.close()
+    for session in json.load(urllib.request.urlopen(f"{lab}/api/sessions", timeout=10)):
+        urllib.request.urlopen(urllib.request.Request(f"{lab}/api/sessions/{session['id']}", method="DELETE"),
+                               timeout=30)
+
+
+def myst_problems(messages: list[str]) -> list[str]:
+    return sorted({line for m in messages for line in m.splitlines() if MYST_PROBLEM.search(line)})
+
+
+def test_the_check_catches_what_jupyterlab_myst_logs() -> None:
+    logged = ["Cross reference target was not found: opt-ex-adam\nCross reference target was not found: term-adam",
+              "Legacy syntax used for link target, please prepend a '#' to your link url: \"exercises\"",
+              'Linking "exercises" to an implicit heading reference, best practice is to create an explicit '
+              "reference.", "Re-rendering VDOM for MySTWidget W false"]
+    assert len(myst_problems(logged)) == 4
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.relative_to(ROOT / "book").as_posix())
+def test_every_reference_resolves_in_jupyterlab(chromium, lab, path: Path) -> None:
+    """No reference of any kind unresolved and no link warning; each term and each label of another
+    notebook links to its entry in the generated cell, a {ref} shows the book's text."""
     page, panel, messages = open_in_lab(chromium, lab, path)
-    not_found = sorted({line for m in messages for line in m.splitlines() if NOT_FOUND in line})
-    assert not_found == [], f"{len(not_found)} terms unresolved in JupyterLab: {not_found}"
-    terms = glossary.notebook_terms(nbformat.read(path, as_version=4))
+    problems = myst_problems(messages)
+    assert problems == [], f"{len(problems)} references or links unresolved in JupyterLab: {problems}"
+    nb = nbformat.read(path, as_version=4)
+    terms = glossary.notebook_terms(nb)
     links = panel.locator("a.hover-link[href^='#term-']")
     hrefs = set(links.evaluate_all("as => as.map(a => a.getAttribute('href'))"))
     targets = set(panel.locator("dt[id^='term-']").evaluate_all("ds => ds.map(d => '#' + d.id)"))
     assert len(hrefs) == len(terms) and hrefs <= targets, (sorted(hrefs), sorted(targets))
-    page.close()
+    defined = set(glossary.notebook_labels(nb))
+    for label in [label for label in glossary.notebook_references(nb) if label not in defined]:
+        target = TARGETS[label]
+        texts = panel.locator(f"a.hover-link[href='#{label}']").all_inner_texts()
+        assert texts and {t.strip() for t in texts} == {target.name}, (label, texts)
+        # the relative link, as JupyterLab resolves it (a click opens the notebook in JupyterLab)
+        link = f"/files/{target.path.relative_to(ROOT).as_posix()}"
+        assert panel.locator(f"[id='{label}'] a[href*='{link}']").count() == 1, (label, link)
+    close(page, lab)
+
+
+def test_a_reference_to_an_exercise_leads_to_the_exercises_notebook(chromium, lab) -> None:
+    page, panel, _ = open_in_lab(chromium, lab, ROOT / "book" / "optimizers" / "optimizers.ipynb")
+    ref = panel.locator("a.hover-link[href='#opt-ex-adam']").first
+    ref.scroll_into_view_if_needed()
+    ref.hover()
+    card = page.locator(".hover-card-content").first
+    card.wait_for(state="visible", timeout=10_000)
+    assert "One Adam step by hand" in card.inner_text()  # the exercise's title, from exercises.ipynb
+    page.mouse.move(0, 0)
+    panel.locator("[id='opt-ex-adam'] a[href*='/files/book/optimizers/exercises.ipynb']").click()
+    page.locator(".jp-NotebookPanel:visible .jp-MarkdownCell h1:has-text('Exercises: optimizers')").wait_for(
+        timeout=60_000)
+    close(page, lab)
 
 
 def test_hovering_a_term_shows_its_definition_from_the_glossary(chromium, lab) -> None:
@@ -212,4 +321,4 @@ def test_hovering_a_term_shows_its_definition_from_the_glossary(chromium, lab) -
     card.wait_for(state="visible", timeout=10_000)
     definition = ENTRIES["adam"].split(". ", 1)[1]  # the English after the Chinese term
     assert " ".join(definition.split()) in " ".join(card.inner_text().split())
-    page.close()
+    close(page, lab)
