@@ -149,6 +149,27 @@ def test_each_exercise_name_is_the_one_the_built_book_shows() -> None:
         {label: name for label, name in exercises.items() if label in shown}
 
 
+DOC = re.compile(r"\{doc\}`(?:[^`<]*<(?P<target>[^`>]+)>|(?P<plain>[^`<]+))`")
+
+
+def doc_links_to_a_heading(markdown: str) -> list[str]:
+    """{doc} targets that are also a heading's id in the same markdown: jupyterlab-myst links the
+    {doc} to that heading, with "Legacy syntax used for link target" (write [](page.ipynb) instead)."""
+    ids = {re.sub(r"[^\w]+", "-", m.group("text").lower()).strip("-") for m in glossary.HEADING.finditer(markdown)}
+    return [t for m in DOC.finditer(markdown) if (t := (m.group("target") or m.group("plain")).strip()) in ids]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.relative_to(ROOT / "book").as_posix())
+def test_no_doc_link_is_taken_for_a_heading(path: Path) -> None:
+    markdown = "\n\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+    assert doc_links_to_a_heading(markdown) == []
+
+
+def test_the_check_catches_a_doc_link_taken_for_a_heading() -> None:
+    assert doc_links_to_a_heading("## Exercises\n\nOn the next page, {doc}`exercises`.") == ["exercises"]
+    assert doc_links_to_a_heading("## Exercises\n\nOn the next page, [](exercises.ipynb).") == []
+
+
 def test_refresh_writes_one_removed_cell_and_is_idempotent(tmp_path: Path) -> None:
     chapter = tmp_path / "book" / "demo" / "demo.ipynb"
     chapter.parent.mkdir(parents=True)
