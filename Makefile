@@ -201,8 +201,9 @@ figures: $(STAMP)
 clean:
 	rm -rf _build
 
-# JupyterLab resolves {term} only within a notebook: each notebook that links terms ends with their
-# entries, generated from book/glossary.md (nnbasics_course.glossary; tests/book checks them).
+# JupyterLab resolves {term} and {ref} only within a notebook: each notebook that links terms, or labels
+# of another notebook, ends with their entries, generated from book/glossary.md and the labels' notebooks
+# (nnbasics_course.glossary; removed from the book; tests/book checks them).
 .PHONY: glossary
 glossary: $(STAMP)
 	$(BIN)/python -m nnbasics_course.glossary

@@ -199,7 +199,7 @@ class View:
     :param static: the names of the tables no control changes.
     """
 
-    def __init__(self, controls: Mapping[str, Control], flattened: Mapping[str, list[str]],
+    def __init__(self, controls: Mapping[str, Slider | Dropdown], flattened: Mapping[str, list[str]],
                  static: set[str]) -> None:
         self._controls = controls
         self._flattened = flattened
@@ -262,7 +262,7 @@ class Explorer:
     """
 
     def __init__(self, compute: Callable[..., Mapping], draw: Callable[[View], Any], *, alt: str,
-                 static: Mapping[str, Mapping] | None = None, digits: int = 4, **controls: Control) -> None:
+                 static: Mapping[str, Mapping] | None = None, digits: int = 4, **controls: Slider | Dropdown) -> None:
         if not callable(compute):
             raise TypeError(f"compute must be callable, got {type(compute).__name__}")
         if not callable(draw):
@@ -347,6 +347,9 @@ class Explorer:
         chart = chart.add_params(*self._params(bind)).properties(description=self.alt)
         spec = chart.to_dict()  # validated against the Vega-Lite schema, without the (large) data
         spec["datasets"] = datasets
+        # Any Vega-Lite 5 draws it: JupyterLab 4.6 bundles 5.6.1, and a spec naming Altair's 5.20.1
+        # makes it log a version warning (the JupyterLab test checks every explorer draws there).
+        spec["$schema"] = "https://vega.github.io/schema/vega-lite/v5.json"
         spec["usermeta"] = {"nnbasics": {"digits": self.digits, "alt": self.alt,
                                          "controls": list(self.controls)}}
         if settings is None and bind:
