@@ -262,7 +262,8 @@ class Explorer:
     """
 
     def __init__(self, compute: Callable[..., Mapping], draw: Callable[[View], Any], *, alt: str,
-                 static: Mapping[str, Mapping] | None = None, digits: int = 4, **controls: Slider | Dropdown) -> None:
+                 static: Mapping[str, Mapping] | None = None, digits: int = 4,
+                 **controls: Slider | Dropdown) -> None:
         if not callable(compute):
             raise TypeError(f"compute must be callable, got {type(compute).__name__}")
         if not callable(draw):

@@ -264,7 +264,8 @@ def load(path: Path) -> dict:
     """The notebook without its generated glossary cell (make glossary): removed from the book, it
     quotes other pages (exercise numbers, titles), and its numbers are not this chapter's claims."""
     nb = json.loads(path.read_text())
-    nb["cells"] = [c for c in nb["cells"] if "jupyterlab-glossary" not in c.get("metadata", {}).get("tags", [])]
+    generated = "jupyterlab-glossary"
+    nb["cells"] = [c for c in nb["cells"] if generated not in c.get("metadata", {}).get("tags", [])]
     return nb
 
 
