@@ -304,12 +304,9 @@ class Explorer:
         for name, table in self.static.items():
             datum, arrays = _columns(table, self.digits, f"static table {name!r}")
             datasets[name], flattened[name] = [datum], arrays
-        try:
-            from tqdm.auto import tqdm
-        except ImportError:  # pragma: no cover - tqdm is a dependency
-            def tqdm(x, **_):
-                return x
-        for setting in tqdm(settings, desc="explorer grid", leave=False):
+        from .utils import progress_bar  # silent under make execute and nbval (TQDM_DISABLE)
+
+        for setting in progress_bar(settings, desc="explorer grid", leave=False):
             keys = {_PREFIX + n: self.controls[n].key(v) for n, v in setting.items()}
             for name, table in self._tables(setting).items():
                 if name in self.static:
