@@ -164,3 +164,20 @@ def test_widgets_compute_values_off_the_grid_with_the_same_draw(monkeypatch):
     assert all("bind" not in p for p in spec["params"])
     fn.value = "sigmoid"
     assert shown[-1][VEGALITE_MIME]["datasets"]["main"][0]["ctl_fn"] == "sigmoid"
+
+
+def test_widgets_give_a_log_grid_of_integers_as_its_own_values(monkeypatch):
+    seen = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: None)
+
+    def compute(depth):
+        seen.append(depth)
+        return {"layer": list(range(depth)), "std": [1.0] * depth}
+
+    ex = Explorer(compute, lambda v: v.data().mark_line().encode(x="layer:Q", y="std:Q"), alt="std per layer",
+                  depth=Slider([3, 6, 12, 24], "depth", 12))
+    assert ex.spec()["usermeta"]["nnbasics"]["log"] == ["ctl_depth"]
+    assert ex.controls["depth"].keys == (0.4771, 0.7782, 1.0792, 1.3802)
+    (slider, _) = ex.widgets().children
+    slider.value = 24
+    assert seen[-1] == 24 and isinstance(seen[-1], int)

@@ -46,9 +46,26 @@
         figure._extra = over + 4;
         return redraw(figure);
       }
+      showValues(figure, spec);
       figure.dataset.drawn = String(Number(figure.dataset.drawn || 0) + 1);
     }).catch(function (error) {
       console.error("explorer could not be drawn:", error);
+    });
+  }
+
+  // A slider over a log-spaced grid moves the exponent (JupyterLab shows "log₁₀ lr -1.5"); the
+  // book shows the value itself beside it ("lr 0.0316").
+  function showValues(figure, spec) {
+    var logs = ((spec.usermeta || {}).nnbasics || {}).log || [];
+    logs.forEach(function (name) {
+      var input = figure.querySelector('.vega-bind input[name="' + name + '"]');
+      if (!input || !input.nextElementSibling) return;
+      var label = input.parentNode.querySelector(".vega-bind-name");
+      if (label) label.textContent = label.textContent.replace(/^log₁₀ /, "");
+      var readout = input.nextElementSibling;
+      var show = function () { readout.textContent = String(Number(Math.pow(10, input.value).toPrecision(3))); };
+      input.addEventListener("input", function () { requestAnimationFrame(show); });
+      show();
     });
   }
 

@@ -91,8 +91,8 @@ class Slider:
 
         :param value: one of the slider's values.
         """
-        if self.scale == "log":
-            return round(math.log10(value), 9)
+        if self.scale == "log":  # 4 decimals tell any two grid values apart (their exponents differ)
+            return round(math.log10(value), 4)
         return int(value) if isinstance(value, int | np.integer) else round(float(value), 9)
 
     @property
@@ -349,7 +349,9 @@ class Explorer:
         # makes it log a version warning (the JupyterLab test checks every explorer draws there).
         spec["$schema"] = "https://vega.github.io/schema/vega-lite/v5.json"
         spec["usermeta"] = {"nnbasics": {"digits": self.digits, "alt": self.alt,
-                                         "controls": list(self.controls)}}
+                                         "controls": list(self.controls),
+                                         "log": [_PREFIX + n for n, c in self.controls.items()
+                                                 if isinstance(c, Slider) and c.scale == "log"]}}
         if settings is None and bind:
             self._spec = spec
         return spec
@@ -373,6 +375,9 @@ class Explorer:
             if isinstance(control, Dropdown):
                 boxes[name] = ipywidgets.Dropdown(options=control.options, value=control.value,
                                                   description=control.label)
+            elif control.scale == "log" and all(isinstance(v, int) for v in control.values):
+                boxes[name] = ipywidgets.SelectionSlider(options=control.values, value=control.value,
+                                                         description=control.label)
             elif control.scale == "log":
                 boxes[name] = ipywidgets.FloatLogSlider(value=control.value, base=10, min=control.keys[0],
                                                         max=control.keys[-1], step=control.step / 10,
