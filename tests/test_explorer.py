@@ -161,6 +161,9 @@ def test_widgets_compute_values_off_the_grid_with_the_same_draw(monkeypatch):
     spec = shown[-1][VEGALITE_MIME]
     (row,) = spec["datasets"]["main"]
     assert row["ctl_k"] == 1.25 and row["y"][-1] == float(f"{A.relu(torch.tensor(2.5)).item():.4g}")
+    ints = Explorer(lambda n: {"x": list(range(n))}, lambda v: v.data().mark_point().encode(x="x:Q"),
+                    alt="points", n=Slider([20, 40, 60], "length")).widgets().children[0]
+    assert (ints.min, ints.max, ints.step) == (20, 60, 1)  # every integer, not only the grid's
     assert all("bind" not in p for p in spec["params"])
     fn.value = "sigmoid"
     assert shown[-1][VEGALITE_MIME]["datasets"]["main"][0]["ctl_fn"] == "sigmoid"

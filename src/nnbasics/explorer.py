@@ -16,7 +16,8 @@ published book only selects the stored numbers of that setting and redraws them;
 computes nothing.
 
 With a kernel, :meth:`Explorer.widgets` gives the same figure under ipywidgets controls that
-compute any value within the sliders' ranges, not only the grid's.
+compute values off the grid: a float slider moves in tenths of the grid's step, an integer slider
+in steps of 1; a log-spaced grid of integers keeps its own values.
 """
 
 from __future__ import annotations
@@ -258,12 +259,15 @@ class Explorer:
     :param alt: the first view in words, for readers who cannot see it (the drawing's ``aria-label``).
     :param static: tables no control changes (such as a loss surface's contour lines), by name.
     :param digits: significant digits the stored numbers keep (ints are kept exactly).
+    :param tolerance: for numbers that move more than their last digit from one CPU to another,
+        ``{"atol": ..., "rtol": ..., "reason": "..."}``: nbval then accepts
+        ``|printed - stored| <= atol + rtol * |stored|`` too, as a cell's ``nbval-tolerance``.
     :param controls: one :class:`Slider` or :class:`Dropdown` per keyword of ``compute``.
     """
 
     def __init__(self, compute: Callable[..., Mapping], draw: Callable[[View], Any], *, alt: str,
                  static: Mapping[str, Mapping] | None = None, digits: int = 4,
-                 **controls: Slider | Dropdown) -> None:
+                 tolerance: Mapping[str, Any] | None = None, **controls: Slider | Dropdown) -> None:
         if not callable(compute):
             raise TypeError(f"compute must be callable, got {type(compute).__name__}")
         if not callable(draw):
@@ -278,6 +282,15 @@ class Explorer:
             raise ValueError("alt must describe the first view in words, for readers who cannot see it")
         if not isinstance(digits, int) or isinstance(digits, bool) or not 2 <= digits <= 12:
             raise ValueError(f"digits must be an int from 2 to 12, got {digits!r}")
+        if tolerance is not None:
+            if not isinstance(tolerance, Mapping) or not str(tolerance.get("reason", "")).strip() \
+                    or set(tolerance) - {"atol", "rtol", "reason"} \
+                    or not all(isinstance(tolerance.get(k, 0), int | float) and tolerance.get(k, 0) >= 0
+                               for k in ("atol", "rtol")):
+                raise ValueError("tolerance must be {'atol': >= 0, 'rtol': >= 0, 'reason': 'why the numbers "
+                                 f"move'}}, got {tolerance!r}")
+            tolerance = {k: tolerance[k] for k in ("atol", "rtol", "reason") if k in tolerance}
+        self.tolerance = tolerance
         self.compute, self.draw, self.alt, self.digits = compute, draw, alt, digits
         self.controls: dict[str, Control] = dict(controls)
         self.static = {name: dict(table) for name, table in (static or {}).items()}
@@ -352,6 +365,8 @@ class Explorer:
                                          "controls": list(self.controls),
                                          "log": [_PREFIX + n for n, c in self.controls.items()
                                                  if isinstance(c, Slider) and c.scale == "log"]}}
+        if self.tolerance:
+            spec["usermeta"]["nnbasics"]["tolerance"] = self.tolerance
         if settings is None and bind:
             self._spec = spec
         return spec
@@ -366,7 +381,8 @@ class Explorer:
         return {VEGALITE_MIME: spec, "text/plain": text}
 
     def widgets(self):
-        """The same figure under ipywidgets controls that compute any value in the sliders' ranges."""
+        """The same figure under ipywidgets controls that compute values off the grid (tenths of a
+        float slider's step, every integer of an integer slider's range)."""
         import ipywidgets
         from IPython.display import display
 
@@ -385,10 +401,9 @@ class Explorer:
             else:
                 kind = ipywidgets.IntSlider if all(isinstance(v, int) for v in control.values) \
                     else ipywidgets.FloatSlider
-                step = control.step if kind is ipywidgets.IntSlider else control.step / 10
+                step = 1 if kind is ipywidgets.IntSlider else control.step / 10
                 boxes[name] = kind(value=control.value, min=control.values[0], max=control.values[-1],
-                                   step=max(1, round(step)) if kind is ipywidgets.IntSlider else step,
-                                   description=control.label)
+                                   step=step, description=control.label)
         out = ipywidgets.Output()
 
         def redraw(_change: object = None) -> None:

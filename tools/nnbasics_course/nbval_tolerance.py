@@ -110,25 +110,27 @@ def _texts(outputs: list, skip: tuple) -> list[tuple[str, str]]:
 VEGALITE = "application/vnd.vegalite.v5+json"
 
 
-def compare_specs(ref, test, digits: int, path: str = "spec") -> list[str]:
+def compare_specs(ref, test, digits: int, path: str = "spec", atol: float = 0.0,
+                  rtol: float = 0.0) -> list[str]:
     """Differences between two explorers' Vega-Lite specifications (nnbasics.explorer).
 
     Their numbers were rounded to ``digits`` significant digits; another CPU may round the last
     digit the other way, so two numbers agree when they differ by at most one unit in that digit.
-    Everything else (structure, strings, integers, the controls) is compared exactly.
+    An explorer may declare a tolerance (``atol``, ``rtol``, with its reason) for numbers that move
+    more. Everything else (structure, strings, integers, the controls) is compared exactly.
     """
     if isinstance(ref, dict) and isinstance(test, dict):
         if ref.keys() != test.keys():
             return [f"{path}: keys {sorted(test)} printed, {sorted(ref)} stored"]
-        return [p for k in ref for p in compare_specs(ref[k], test[k], digits, f"{path}.{k}")]
+        return [p for k in ref for p in compare_specs(ref[k], test[k], digits, f"{path}.{k}", atol, rtol)]
     if isinstance(ref, list) and isinstance(test, list):
         if len(ref) != len(test):
             return [f"{path}: {len(test)} items printed, {len(ref)} stored"]
         return [p for i, (r, t) in enumerate(zip(ref, test, strict=True))
-                for p in compare_specs(r, t, digits, f"{path}[{i}]")]
+                for p in compare_specs(r, t, digits, f"{path}[{i}]", atol, rtol)]
     if type(ref) is float and type(test) is float and ref != test:
         unit = 10.0 ** (math.floor(math.log10(max(abs(ref), abs(test)))) - digits + 1)
-        if abs(ref - test) <= unit * (1 + 1e-9):
+        if abs(ref - test) <= max(unit * (1 + 1e-9), atol + rtol * abs(ref)):
             return []
     if ref != test or type(ref) is not type(test):
         return [f"{path}: {test!r} printed, {ref!r} stored"]
@@ -146,12 +148,14 @@ def _compare_explorers(self, test, ref, skip_compare) -> bool:
         traceback.append(f"{len(test_specs)} explorer outputs printed, {len(ref_specs)} stored")
         ok = False
     for r, t in zip(ref_specs, test_specs, strict=False):
-        digits = r.get("usermeta", {}).get("nnbasics", {}).get("digits", 17)
-        problems = compare_specs(r, t, digits)
+        meta = r.get("usermeta", {}).get("nnbasics", {})
+        digits, tol = meta.get("digits", 17), meta.get("tolerance") or {}
+        problems = compare_specs(r, t, digits, atol=tol.get("atol", 0.0), rtol=tol.get("rtol", 0.0))
         if problems:
             ok = False
-            traceback.append(f"explorer data outside one unit in its last ({digits}th) significant digit, "
-                             f"{len(problems)} differences; the first ones:")
+            declared = f" or its declared tolerance ({tol['reason']})" if tol else ""
+            traceback.append(f"explorer data outside one unit in its last ({digits}th) significant digit"
+                             f"{declared}, {len(problems)} differences; the first ones:")
             traceback += [f"  {p}" for p in problems[:10]]
     self.comparison_traceback = traceback
     return ok

@@ -23,7 +23,10 @@ __all__ = ["EXTRAS", "LAUNCH_TAG", "add_launch_cell", "book_version", "launch_ce
 LAUNCH_TAG = "nnbasics-launch"
 # import name -> distribution name: what the notebooks (or nnbasics.capstone) import beyond
 # nnbasics' own dependencies, which hosted services (Colab) lack.
-EXTRAS = {"mnist1d": "mnist1d", "mlxtend": "mlxtend", "torchinfo": "torchinfo", "sklearn": "scikit-learn"}
+# Altair is a dependency of nnbasics that the launch cell's --no-deps install skips; not 6, which
+# writes Vega-Lite 6, which JupyterLab 4.6 does not draw.
+EXTRAS = {"mnist1d": "mnist1d", "mlxtend": "mlxtend", "torchinfo": "torchinfo", "sklearn": "scikit-learn",
+          "altair": "altair<6"}
 
 
 def book_version(root: Path) -> str:
