@@ -140,7 +140,9 @@ def test_every_control_redraws_the_explorer_on_phone_and_laptop(chromium, server
             assert figure.evaluate(SVG) != before, f"{what} did not redraw"
         svg_width = figure.evaluate("f => f.querySelector('svg').getBoundingClientRect().right")
         assert svg_width <= width, f"the drawing ends at {svg_width} px, past the {width} px screen"
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+        right = figure.evaluate("f => Math.max(...[...f.querySelectorAll('.vega-bind *')]"
+                                ".map(e => e.getBoundingClientRect().right))")
+        assert right <= width, f"a control ends at {right} px, past the {width} px screen"
     assert problems == []
     assert offsite == [], "every script and datum is served by the book itself"
     context.close()
