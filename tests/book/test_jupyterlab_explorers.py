@@ -32,7 +32,7 @@ def test_the_stored_explorer_is_live_in_jupyterlab(chromium, lab, page_path) -> 
     page = chromium.new_page(viewport={"width": 1280, "height": 900})
     errors = []
     page.on("pageerror", lambda err: errors.append(str(err)))
-    page.goto(f"{lab}/lab/tree/{notebook}")
+    page.goto(f"{lab}/lab/tree/{notebook}?reset")  # a new workspace: no notebook of an earlier test
     panel = page.locator(".jp-NotebookPanel:visible")
     charts = panel.locator(".jp-RenderedVegaLite")
     charts.first.locator("canvas").first.wait_for(timeout=120_000)  # JupyterLab draws on a canvas
