@@ -12,26 +12,19 @@ Chromium, as test_browser.py does; screenshots of each first view go to _build/s
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
-import os
-import shutil
-import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
 import nbformat
 import pytest
+from test_responsive import chromium, server  # noqa: F401  (fixtures, used by name)
 
 from nnbasics_course.explorer_page import VEGALITE_MIME
 from nnbasics_course.toc import toc_files
 
 ROOT = Path(__file__).resolve().parents[2]
-HTML = Path(os.environ.get("NNBASICS_HTML") or ROOT / "_build" / "html")
 SHOTS = ROOT / "_build" / "screenshots" / "explorers"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
 WIDTHS = (390, 1280)
 
 
@@ -50,37 +43,6 @@ def explorer_specs() -> dict[str, list[dict]]:
 
 
 SPECS = explorer_specs()
-
-
-@pytest.fixture(scope="module")
-def server():
-    if not (HTML / "index.html").exists():
-        pytest.fail("build the book first: make build-check")
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(HTML)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    executable = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if executable is None:
-        message = "no chromium on PATH (make browser installs Debian's chromium where it can)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def test_the_chapters_have_explorers_to_test() -> None:
@@ -109,7 +71,7 @@ def change(control, page) -> str:
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("path", sorted(SPECS))
-def test_every_control_redraws_the_explorer_on_phone_and_laptop(chromium, server, path, width) -> None:
+def test_every_control_redraws_the_explorer_on_phone_and_laptop(chromium, server, path, width) -> None:  # noqa: F811
     context = chromium.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     problems, offsite = [], []
@@ -149,7 +111,7 @@ def test_every_control_redraws_the_explorer_on_phone_and_laptop(chromium, server
 
 
 @pytest.mark.parametrize("path", sorted(SPECS))
-def test_dark_mode_redraws_on_a_dark_background_keeping_the_settings(chromium, server, path) -> None:
+def test_dark_mode_redraws_on_a_dark_background_keeping_the_settings(chromium, server, path) -> None:  # noqa: F811
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.goto(f"{server}/{path}", wait_until="networkidle")
