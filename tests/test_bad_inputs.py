@@ -147,6 +147,10 @@ RAISES = [
       id="kaiming_uniform-mode"),
     R("init.kaiming_normal_", lambda: init.kaiming_normal_(torch.empty(3, 3), nonlinearity="swish"), ValueError,
       "nonlinearity", id="kaiming_normal-nl"),
+    R("init.orthogonal_", lambda: init.orthogonal_(torch.empty(3)), ValueError, "tensor.*2 dimensions",
+      id="orthogonal-1d"),
+    R("init.orthogonal_", lambda: init.orthogonal_(torch.empty(3, 3), gain=-1.0), ValueError, "gain",
+      id="orthogonal-gain"),
     # losses
     *[R(f"losses.{n}", (lambda n=n: getattr(losses, n)(x(4), x(4).abs(), reduction="avg")), ValueError,
         "reduction", id=f"{n}-reduction")
@@ -455,6 +459,7 @@ MATCHES = [
     R("recurrent.clip_grad_norm_", lambda m: clip_on(m.clip_grad_norm_, -2.0), id="clip-norm-neg-2"),
     R("recurrent.clip_grad_norm_", lambda m: clip_on(m.clip_grad_norm_, float("inf")), id="clip-norm-inf"),
     R("init.xavier_uniform_", lambda m: m.xavier_uniform_(torch.empty(0, 3)), id="xavier-empty"),
+    R("init.orthogonal_", lambda m: m.orthogonal_(torch.empty(0, 3)), id="orthogonal-empty"),
 ]
 
 

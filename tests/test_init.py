@@ -86,3 +86,78 @@ def test_statistics_on_a_large_tensor():
 def test_bad_input_raises_a_clear_error(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+ORTHOGONAL_SHAPES = [(6, 6), (9, 4), (4, 9), (16, 3, 3, 3), (2, 3, 5), (1, 5), (5, 1)]
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("gain", [1, 5 / 3, 0.25])
+@pytest.mark.parametrize("shape", ORTHOGONAL_SHAPES)
+def test_orthogonal_equals_torch_under_a_seed(shape, gain, dtype):
+    ours = init.orthogonal_(torch.empty(shape, dtype=dtype), gain, torch.Generator().manual_seed(11))
+    theirs = nn.init.orthogonal_(torch.empty(shape, dtype=dtype), gain, torch.Generator().manual_seed(11))
+    assert torch.equal(ours, theirs)
+
+
+def test_orthogonal_draws_from_the_global_generator_like_torch():
+    torch.manual_seed(5)
+    ours = init.orthogonal_(torch.empty(8, 3))
+    torch.manual_seed(5)
+    assert torch.equal(ours, nn.init.orthogonal_(torch.empty(8, 3)))
+
+
+@pytest.mark.parametrize("gain", [1.0, 5 / 3])
+@pytest.mark.parametrize("shape", ORTHOGONAL_SHAPES)
+def test_orthogonal_rows_or_columns_are_orthonormal_times_gain(shape, gain):
+    w = init.orthogonal_(torch.empty(shape, dtype=torch.float64), gain, torch.Generator().manual_seed(0))
+    m = w.reshape(shape[0], -1)
+    gram = m.T @ m if m.shape[0] >= m.shape[1] else m @ m.T  # Q^T Q (tall) or Q Q^T (wide)
+    torch.testing.assert_close(gram, gain**2 * torch.eye(gram.shape[0], dtype=torch.float64),
+                               rtol=0, atol=1e-12)
+    singular_values = torch.linalg.svdvals(m)
+    torch.testing.assert_close(singular_values, torch.full_like(singular_values, gain), rtol=0, atol=1e-12)
+
+
+def test_orthogonal_is_not_the_same_matrix_for_every_seed_and_keeps_the_sign_fix():
+    a = init.orthogonal_(torch.empty(5, 5, dtype=torch.float64), generator=torch.Generator().manual_seed(1))
+    b = init.orthogonal_(torch.empty(5, 5, dtype=torch.float64), generator=torch.Generator().manual_seed(0))
+    assert not torch.allclose(a, b)
+    # without the sign fix, Q would be the raw QR factor of the same draw: the fix changes some column
+    g = torch.Generator().manual_seed(1)
+    q, r = torch.linalg.qr(torch.empty(5, 5, dtype=torch.float64).normal_(0, 1, generator=g))
+    assert (torch.diag(r) < 0).any() and not torch.equal(a, q)
+    assert torch.equal(a, q * torch.diag(r).sign())
+
+
+def test_orthogonal_empty_noncontiguous_and_parameter():
+    empty = torch.empty(0, 3)
+    assert init.orthogonal_(empty) is empty
+    base = torch.empty(4, 6, dtype=torch.float64)
+    view = base.t()  # (6, 4), not contiguous
+    init.orthogonal_(view, generator=torch.Generator().manual_seed(2))
+    expected = nn.init.orthogonal_(torch.empty(6, 4, dtype=torch.float64),
+                                   generator=torch.Generator().manual_seed(2))
+    assert torch.equal(view, expected)
+    p = nn.Parameter(torch.empty(3, 3))
+    assert init.orthogonal_(p) is p and p.requires_grad and p.grad_fn is None
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: init.orthogonal_(torch.empty(5)), ValueError,
+         r"tensor must have at least 2 dimensions .*got shape \(5,\)"),
+        (lambda: init.orthogonal_(torch.empty(())), ValueError, r"tensor must have at least 2 dimensions"),
+        (lambda: init.orthogonal_([[1.0, 0.0], [0.0, 1.0]]), TypeError,
+         "tensor must be a torch.Tensor, got list"),
+        (lambda: init.orthogonal_(torch.zeros(3, 3, dtype=torch.long)), TypeError,
+         "tensor must be a floating-point tensor"),
+        (lambda: init.orthogonal_(torch.empty(3, 3), gain=-1.0), ValueError,
+         r"gain must be >= 0\.0, got -1\.0"),
+        (lambda: init.orthogonal_(torch.empty(3, 3), gain="1"), TypeError, "gain must be a real number"),
+    ],
+)
+def test_orthogonal_bad_input_raises_a_clear_error(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

@@ -13,7 +13,7 @@ import math
 import torch
 from torch import Tensor
 
-from nnbasics._checks import check_choice, check_real
+from nnbasics._checks import check_choice, check_real, check_tensor
 
 __all__ = [
     "calculate_gain",
@@ -23,6 +23,7 @@ __all__ = [
     "kaiming_uniform_",
     "normal_",
     "ones_",
+    "orthogonal_",
     "uniform_",
     "xavier_normal_",
     "xavier_uniform_",
@@ -211,3 +212,49 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
     :param generator: the random generator to draw from (torch's global one if None).
     """
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1,
+                generator: torch.Generator | None = None) -> Tensor:
+    r"""Saxe, McClelland & Ganguli (2014): a (semi-)orthogonal matrix times $\text{gain}$, all of
+    whose singular values equal $\text{gain}$.
+
+    The weight is read as a matrix $W$ of $r = \text{out}$ rows and $c = \text{in} \cdot
+    \prod \text{kernel}$ columns. Draw $A$ with i.i.d. $\mathcal N(0, 1)$ entries, of shape
+    $(r, c)$ (transposed to $(c, r)$ when $r < c$, so it is tall), and factor $A = QR$ (QR
+    decomposition, $Q^\top Q = I$, $R$ upper triangular). Multiplying column $j$ of $Q$ by
+    $\operatorname{sign}(R_{jj})$ makes $Q$ uniformly (Haar) distributed, not biased by the
+    factorization's sign convention. Then $W = \text{gain} \cdot Q$ (or $\text{gain} \cdot
+    Q^\top$ when $r < c$), so $W^\top W = \text{gain}^2 I$ if $r \ge c$ and
+    $W W^\top = \text{gain}^2 I$ if $r < c$: $\lVert W v \rVert = \text{gain}\,\lVert v
+    \rVert$ for every $v$ (in the row space when $r < c$).
+
+    Taught in the chapter "Weight initialization", section "Orthogonal initialization". The draws
+    (``normal_`` with ``generator``, then ``torch.linalg.qr``) are torch's, so with the same seed
+    the values equal :func:`torch.nn.init.orthogonal_`'s.
+
+    In place, returns ``tensor``: ``(out, in, *kernel) -> (out, in, *kernel)``.
+
+    :param tensor: the weight to fill, a floating-point tensor with at least 2 dimensions.
+    :param gain: the scale $\text{gain}$, every singular value of the result (see
+        :func:`calculate_gain`).
+    :param generator: the random generator to draw from (torch's global one if None).
+    """
+    t = check_tensor(tensor, "tensor")
+    if t.dim() < 2:
+        raise ValueError(f"tensor must have at least 2 dimensions (a matrix to make orthogonal), "
+                         f"got shape {tuple(t.shape)}")
+    gain = check_real(gain, "gain", min_value=0.0)
+    if t.numel() == 0 or t.is_meta:
+        return t  # nothing to draw, as in torch
+    rows = t.shape[0]
+    cols = t.numel() // rows
+    a = t.new_empty((rows, cols)).normal_(0, 1, generator=generator)
+    if rows < cols:
+        a = a.t()  # factor the tall matrix; the result is transposed back below
+    q, r = torch.linalg.qr(a)
+    q = q * torch.diag(r).sign()  # column j times sign(R_jj): Haar-uniform Q
+    if rows < cols:
+        q = q.t()
+    with torch.no_grad():
+        return t.copy_(q.reshape(t.shape)).mul_(gain)
