@@ -238,8 +238,9 @@ def losses_soft_targets():
     k, eps = 5, 0.1
     onehot = np.eye(k)[2]
     soft = onehot * (1 - eps) + eps / k
-    label(ax, 6, 4.8, f"Target $p$ for true class $y=2$ of $K={k}$", fs=FS + 1)
-    for c, (p, title, col) in enumerate([(onehot, "one-hot", BLUE), (soft, f"smoothed, $\\varepsilon={eps}$", ORANGE)]):
+    label(ax, 6, 4.8, f"Targets for the true class $y=2$ of $K={k}$", fs=FS + 1)
+    for c, (p, title, col) in enumerate([(onehot, "one-hot", BLUE),
+                                         (soft, f"smoothed $y^{{\\mathrm{{ls}}}}$, $\\varepsilon={eps}$", ORANGE)]):
         x0 = 0.9 + 6 * c
         label(ax, x0 + 2.2, 4.2, title, color=col)
         for j, v in enumerate(p):
@@ -248,7 +249,8 @@ def losses_soft_targets():
                                         ec=col, alpha=0.85))
             label(ax, x0 + 0.9 * j + 0.3, 0.95, str(j), fs=FS - 1, color=GREY)
             label(ax, x0 + 0.9 * j + 0.3, 1.35 + h, f"{v:.2g}", fs=FS - 1)
-    label(ax, 6, 0.45, r"$H(p,q)=-\sum_k p_k\log q_k$ scores the model $q$ against either", fs=FS - 1, color=GREY)
+    label(ax, 6, 0.45, r"$\ell=-\sum_k a_k\log p_k$ scores the model's $p$ against either target $a$", fs=FS - 1,
+          color=GREY)
     return fig
 
 
