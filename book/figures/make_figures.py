@@ -403,6 +403,32 @@ def regularization_norms():
     return fig
 
 
+
+def regularization_norms_sequence():
+    fig, ax = canvas(12, 6.2)
+    n_ex, c_feat, length, s, dx, dy = 4, 4, 6, 0.5, 0.34, 0.28
+    panels = [("batch norm: one channel $c$,", "over all $N \\cdot L$ values", BLUE, "#9dbbe0",
+               r"$\mu_B,\sigma_B^2$ per channel"),
+              ("layer norm: example $n$ at step $t$,", "over its $C$ features", ORANGE, "#f0b27a",
+               "mean, variance per example and step")]
+    for p, (title, title2, col, tint, stats) in enumerate(panels):
+        x0, y0 = 1.0 + 5.9 * p, 1.5
+        label(ax, x0 + 2.3, 5.75, title, fs=FS - 1, color=col)
+        label(ax, x0 + 2.3, 5.3, title2, fs=FS - 1, color=col)
+        for n in reversed(range(n_ex)):  # the back slab first; example n = 0 in front
+            ox, oy = x0 + dx * n, y0 + dy * n
+            for c in range(c_feat):
+                for t in range(length):
+                    hi = (c == 0) if p == 0 else (n == 0 and t == 2)
+                    ax.add_patch(FancyBboxPatch((ox + s * t, oy + s * (c_feat - 1 - c)), s, s, boxstyle="square,pad=0",
+                                                fc=tint if hi else "#ffffff", ec=GREY, lw=0.8))
+        label(ax, x0 + s * length / 2, y0 - 0.3, "$L$ time steps", fs=FS - 1, color=GREY)
+        label(ax, x0 - 0.3, y0 + s * c_feat / 2, "$C$ features", rotation=90, fs=FS - 1, color=GREY)
+        label(ax, x0 + dx * n_ex / 2 - 0.35, y0 + s * c_feat + dy * n_ex / 2 + 0.25, "$N$ examples",
+              rotation=39, fs=FS - 1, color=GREY)
+        label(ax, x0 + 2.3, 0.5, stats, fs=FS - 1)
+    return fig
+
 # ----------------------------------------------------------------------------------------------
 # conv
 def conv_padding_stride():
@@ -722,6 +748,7 @@ FIGURES = {
     "gd-graph": gd_graph, "gd-batches": gd_batches,
     "optimizers-momentum": optimizers_momentum, "optimizers-nesterov": optimizers_nesterov,
     "regularization-dropout": regularization_dropout, "regularization-norms": regularization_norms,
+    "regularization-norms-sequence": regularization_norms_sequence,
     "conv-padding-stride": conv_padding_stride, "conv-channels": conv_channels, "conv-pooling": conv_pooling,
     "conv-lenet": conv_lenet, "conv-residual": conv_residual,
     "recurrent-unrolled": recurrent_unrolled, "recurrent-lstm": recurrent_lstm, "recurrent-gru": recurrent_gru,
