@@ -356,6 +356,8 @@ RAISES = [
       "norm_type", id="clip_grad_norm-norm_type"),
     R("recurrent.clip_grad_value_", lambda: recurrent.clip_grad_value_(params(), clip_value="a"), TypeError,
       "clip_value", id="clip_grad_value-str"),
+    R("recurrent.truncated_forward", lambda: recurrent.truncated_forward(recurrent.RNN(2, 3), x(5, 1, 2), 0),
+      ValueError, "k", id="truncated_forward-k-0"),
     R("recurrent.text_batch", lambda: recurrent.text_batch(torch.arange(10), length=10), ValueError,
       "length|ids", id="text_batch-too-long"),
     R("recurrent.text_batch", lambda: recurrent.text_batch(torch.arange(10).float(), length=3), TypeError,
