@@ -312,6 +312,92 @@ def test_bad_input_raises_a_clear_error(call, error, message):
         call()
 
 
+# --- Truncated backpropagation through time -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("k", [1, 3, 7, 20])
+def test_truncated_forward_gives_the_same_outputs_and_cuts_the_gradient_at_chunk_starts(kind, batch_first, k):
+    torch.manual_seed(0)
+    layer = getattr(R, kind)(2, 3, batch_first=batch_first).double()
+    x = random_tensor((7, 4, 2), torch.float64, 0)
+    x = x.transpose(0, 1).contiguous() if batch_first else x
+    full, state_full = layer(x)
+    cut, state_cut = R.truncated_forward(layer, x, k)
+    torch.testing.assert_close(cut, full)
+    pairs = zip(state_cut, state_full, strict=True) if kind == "LSTM" else [(state_cut, state_full)]
+    for a, b in pairs:
+        torch.testing.assert_close(a, b)
+    time_dim = 1 if batch_first else 0
+    for t in (0, 4, 6):  # the gradient of the output at step t, with respect to every input step s
+        x_full, x_cut = x.clone().requires_grad_(), x.clone().requires_grad_()
+        layer(x_full)[0].select(time_dim, t).sum().backward()
+        R.truncated_forward(layer, x_cut, k)[0].select(time_dim, t).sum().backward()
+        for s in range(7):
+            got, want = x_cut.grad.select(time_dim, s), x_full.grad.select(time_dim, s)
+            if s // k == t // k:  # the same chunk: the whole path lies inside it
+                torch.testing.assert_close(got, want)
+            else:  # an earlier chunk (the gradient stops at its end) or a later one (no path at all)
+                assert torch.count_nonzero(got) == 0
+            if s <= t and s // k == t // k:
+                assert torch.count_nonzero(want) > 0  # so the check above is not vacuous
+
+
+def test_truncated_forward_matches_torch_with_detach_and_carries_a_given_state():
+    torch.manual_seed(1)
+    ours = R.LSTM(2, 3).double()
+    theirs = nn.LSTM(2, 3).double()
+    theirs.load_state_dict(ours.state_dict())
+    x = random_tensor((10, 4, 2), torch.float64, 3)
+    h0 = (random_tensor((1, 4, 3), torch.float64, 4), random_tensor((1, 4, 3), torch.float64, 5))
+    out, (h, c) = R.truncated_forward(ours, x, 4, h0)
+    (out.pow(2).sum() + h.sum() + c.sum()).backward()
+    state, outs = h0, []
+    for start in range(0, 10, 4):  # torch's usual truncated BPTT: detach the state between chunks
+        o, state = theirs(x[start:start + 4], tuple(s.detach() for s in state))
+        outs.append(o)
+    (torch.cat(outs).pow(2).sum() + state[0].sum() + state[1].sum()).backward()
+    for p, q in zip(ours.parameters(), theirs.parameters(), strict=True):
+        torch.testing.assert_close(p.grad, q.grad)
+    full = R.LSTM(2, 3).double()
+    full.load_state_dict(ours.state_dict())
+    full(x, h0)[0].pow(2).sum().backward()
+    assert not torch.allclose(full.weight_hh_l0.grad, ours.weight_hh_l0.grad)  # the cut changed it
+
+
+def test_truncated_forward_with_k_at_least_t_is_full_bptt_and_unbatched_works():
+    torch.manual_seed(2)
+    layer = R.GRU(2, 3).double()
+    x = random_tensor((5, 2), torch.float64, 6).requires_grad_()  # unbatched (T, I)
+    out, _ = R.truncated_forward(layer, x, 5)
+    grads = torch.autograd.grad(out[-1].sum(), [x, *layer.parameters()])
+    x2 = x.detach().clone().requires_grad_()
+    grads_full = torch.autograd.grad(layer(x2)[0][-1].sum(), [x2, *layer.parameters()])
+    for a, b in zip(grads, grads_full, strict=True):
+        torch.testing.assert_close(a, b)
+    assert torch.autograd.gradcheck(lambda v: R.truncated_forward(layer, v, 5)[0], (x,))
+    # k = 2 < T: the backward is no longer the derivative of the (unchanged) forward, by design
+    cut = torch.autograd.gradcheck(lambda v: R.truncated_forward(layer, v, 2)[0], (x,), raise_exception=False)
+    assert not cut
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: R.truncated_forward(R.RNN(2, 3), torch.ones(5, 1, 2), 0), ValueError, "k must be a pos"),
+        (lambda: R.truncated_forward(R.RNN(2, 3), torch.ones(5, 1, 2), 2.5), ValueError, "k must be"),
+        (lambda: R.truncated_forward(R.LSTM(2, 3, bidirectional=True), torch.ones(5, 1, 2), 2), ValueError,
+         "bidirectional"),
+        (lambda: R.truncated_forward("lstm", torch.ones(5, 1, 2), 2), TypeError, "module must be a"),
+        (lambda: R.truncated_forward(R.RNN(2, 3), [1.0, 2.0], 2), TypeError, "input"),
+    ],
+)
+def test_truncated_forward_errors_name_the_argument(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
 # --- The character-level language model -------------------------------------------------------------
 
 

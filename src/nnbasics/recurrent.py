@@ -13,6 +13,9 @@ around those loops with ``torch.nn``'s constructor arguments, parameter names (`
 ``bias_hh_l1_reverse``...), gate order and return values, so a torch module's ``state_dict``
 loads into them.
 
+:func:`truncated_forward` runs a layer in chunks with the state detached between them (truncated
+backpropagation through time, the page "A long-lag task").
+
 The last section holds the character-level language model of the page "A character-level
 language model": :class:`CharLSTM`, its training batches (:func:`text_batch`), its measure
 (:func:`bits_per_char`) and text generation with a temperature (:func:`sample`).
@@ -37,7 +40,7 @@ from nnbasics.utils import evaluating
 
 __all__ = ["GRU", "LSTM", "RNN", "CharLSTM", "GRUCell", "GRUStep", "LSTMCell", "LSTMStep", "RNNCell",
            "RNNStep", "bits_per_char", "clip_grad_norm_", "clip_grad_value_", "gru_forward",
-           "lstm_forward", "rnn_forward", "sample", "text_batch"]
+           "lstm_forward", "rnn_forward", "sample", "text_batch", "truncated_forward"]
 
 GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}  # blocks of H rows in weight_ih
 
@@ -716,6 +719,49 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
     v = check_real(clip_value, "clip_value", min_value=0.0)
     for g in _grads(parameters):
         g.clamp_(-v, v)
+
+
+# --- Truncated backpropagation through time -------------------------------------------------------
+
+
+def _detach(state: Tensor | tuple[Tensor, ...]) -> Tensor | tuple[Tensor, ...]:
+    """The same state values with no gradient path back to the steps that made them."""
+    return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+
+
+def truncated_forward(module: nn.Module, input: Tensor, k: int,
+                      hx: Tensor | tuple[Tensor, Tensor] | None = None):
+    r"""Run a recurrent layer over ``input`` in chunks of ``k`` steps, detaching the state between
+    chunks: truncated backpropagation through time. The outputs are the values of
+    ``module(input, hx)``; only the gradients change: the gradient of an output at step $t$
+    reaches back to the start of $t$'s chunk and no further, so the backward pass never holds
+    more than ``k`` steps.
+
+    ``(T, B, I) -> (T, B, H)`` (``(B, T, I) -> (B, T, H)`` with ``batch_first``), plus the last
+    state, as the module returns them.
+
+    :param module: a recurrent layer such as :class:`RNN`, :class:`LSTM` or :class:`GRU`:
+        ``module(chunk, state)`` returns ``(outputs, state)``.
+    :param input: the sequence, ``(T, B, I)`` (``(B, T, I)`` if the module is ``batch_first``).
+    :param k: the number of steps the gradient may cross, >= 1 (``k >= T``: full BPTT).
+    :param hx: the initial state, as the module takes it; it is detached too (a state carried
+        over from a previous call continues the sequence but takes no gradient back into it).
+    """
+    x = check_tensor(input)
+    check_int(k, "k")
+    if not callable(module):
+        raise TypeError(f"module must be a recurrent layer, got {type(module).__name__}")
+    if getattr(module, "bidirectional", False):
+        raise ValueError("module must read the sequence forwards only: a bidirectional layer's reverse "
+                         "direction would start each chunk afresh")
+    time_dim = 1 if x.dim() == 3 and getattr(module, "batch_first", False) else 0
+    outputs = []
+    for chunk in x.split(k, dim=time_dim):
+        if hx is not None:
+            hx = _detach(hx)  # the values go on; the gradient stops here
+        out, hx = module(chunk, hx)
+        outputs.append(out)
+    return torch.cat(outputs, dim=time_dim), hx
 
 
 # --- A character-level language model -------------------------------------------------------------
