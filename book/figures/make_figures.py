@@ -350,6 +350,53 @@ def optimizers_nesterov():
     return fig
 
 
+def debugging_workflow():
+    steps = [("1  initial loss", r"$\approx \ln C$ = %.3f for $C$ = 10" % math.log(10)),
+             ("2  overfit one small batch", "loss $\\to$ 0"),
+             ("3  gradient check", "rel. error $\\ll 10^{-3}$, away from kinks"),
+             ("4  update/weight ratio", r"$\Vert\Delta W\Vert/\Vert W\Vert \approx 10^{-3}$ per layer"),
+             ("5  learning-rate range test", "a rate below the loss's lowest point"),
+             ("6  activation, gradient histograms", "no saturated or dead layer"),
+             ("7  random search, log scale", "best validation loss per budget")]
+    h = 0.95 * len(steps) + 1.3
+    fig, ax = canvas(12, h)
+    label(ax, 6, h - 0.5, "Debugging a network: check, in order", fs=FS + 1)
+    label(ax, 2.9, h - 1.0, "check", fs=FS - 1, color=GREY)
+    label(ax, 8.6, h - 1.0, "a healthy network gives", fs=FS - 1, color=GREY)
+    for k, (check, healthy) in enumerate(steps):
+        y = h - 1.6 - 0.95 * k
+        colour = ["#e8eef7", "#e8eef7", "#e8eef7", "#eef5e9", "#eef5e9", "#eef5e9", "#f7efe4"][k]
+        box(ax, 2.9, y, 5.0, 0.7, check, fc=colour, fs=FS - 1)
+        label(ax, 5.7, y, healthy, ha="left", fs=FS - 1)
+        if k < len(steps) - 1:
+            arrow(ax, (2.9, y - 0.35), (2.9, y - 0.6))
+    return fig
+
+
+def debugging_kink():
+    fig, ax = canvas(12, 5.4)
+    label(ax, 6, 5.0, r"A central difference across ReLU's kink", fs=FS + 1)
+    o, s = np.array([5.2, 1.2]), 2.2  # the plot's origin and scale (one unit of z or h)
+    ax.plot([o[0] - 1.8 * s, o[0]], [o[1], o[1]], color=INK, lw=2.2)
+    ax.plot([o[0], o[0] + 1.3 * s], [o[1], o[1] + 1.3 * s], color=INK, lw=2.2)
+    label(ax, o[0] + 1.3 * s + 0.15, o[1] + 1.3 * s, r"$\max(0, z)$", ha="left")
+    label(ax, o[0], o[1] - 0.35, "0", fs=FS - 1)
+    eps = 0.5
+    for z, colour, text in ((-0.2, RED, "secant slope $(z+\\epsilon)/2\\epsilon$ = 0.3,\ntrue slope 0"),
+                            (0.8, GREEN, "secant slope 1 = true slope")):
+        a, b = z - eps, z + eps
+        pa, pb = o + s * np.array([a, max(a, 0)]), o + s * np.array([b, max(b, 0)])
+        ax.plot([pa[0], pb[0]], [pa[1], pb[1]], ls="--", color=colour, lw=1.8)
+        for p in (pa, pb):
+            circle(ax, *p, 0.07, fc=colour, ec=colour)
+        pz = o + s * np.array([z, max(z, 0)])
+        circle(ax, *pz, 0.07, fc="white", ec=colour)
+        label(ax, 0.5 if z < 0 else pz[0] + 0.6, 2.6 if z < 0 else pz[1] - 0.6, text,
+              fs=FS - 1, color=colour, ha="left")
+    label(ax, o[0] + s * (-0.2 - eps), o[1] - 0.35, r"$z-\epsilon$", fs=FS - 1, color=RED)
+    label(ax, o[0] + s * (0.3 + 0.01), o[1] + s * 0.3 - 0.05, r"$z+\epsilon$", fs=FS - 1, color=RED, ha="left")
+    return fig
+
 # ----------------------------------------------------------------------------------------------
 # regularization
 def regularization_dropout():
@@ -747,6 +794,7 @@ FIGURES = {
     "losses-margin": losses_margin, "losses-soft-targets": losses_soft_targets,
     "gd-graph": gd_graph, "gd-batches": gd_batches,
     "optimizers-momentum": optimizers_momentum, "optimizers-nesterov": optimizers_nesterov,
+    "debugging-workflow": debugging_workflow, "debugging-kink": debugging_kink,
     "regularization-dropout": regularization_dropout, "regularization-norms": regularization_norms,
     "regularization-norms-sequence": regularization_norms_sequence,
     "conv-padding-stride": conv_padding_stride, "conv-channels": conv_channels, "conv-pooling": conv_pooling,
