@@ -787,6 +787,144 @@ def capstone_mlp():
     return fig
 
 
+# ----------------------------------------------------------------------------------------------
+# recurrent: the character-level language model
+def lm_model():
+    fig, ax = canvas(12, 7.4)
+    label(ax, 6, 7.0, "The character LSTM reads $x_t$ and is scored on the next character $y_t = x_{t+1}$",
+          fs=FS)
+    text = "def f"
+    xs = [2.4, 4.9, 7.4, 9.9]
+    for t, x in enumerate(xs):
+        ch, nxt = text[t], text[t + 1]
+        shown = {" ": "␣"}
+        box(ax, x, 0.75, 1.5, 0.7, f"$x_{t + 1}$: '{shown.get(ch, ch)}'", fc="#f3f3f3", ec=GREY, fs=FS - 1)
+        arrow(ax, (x, 1.1), (x, 1.55), color=GREY)
+        box(ax, x, 1.95, 1.9, 0.7, "embed, 32", fs=FS - 1)
+        arrow(ax, (x, 2.3), (x, 2.75))
+        box(ax, x, 3.2, 1.9, 0.8, "LSTM, 128", fc="#fdeeda", ec=ORANGE, fs=FS - 1)
+        arrow(ax, (x, 3.6), (x, 4.05), text="$h_%d$" % (t + 1), off=(0.4, 0), fs=FS - 1)
+        box(ax, x, 4.5, 1.9, 0.8, "Linear, 103", fs=FS - 1)
+        arrow(ax, (x, 4.9), (x, 5.35), text="$z_%d$" % (t + 1), off=(0.4, 0), fs=FS - 1)
+        box(ax, x, 5.8, 2.2, 0.8, "cross-entropy", fc="#fbe3e1", ec=RED, fs=FS - 1)
+        label(ax, x, 6.5, f"$y_{t + 1}$: '{shown.get(nxt, nxt)}'", fs=FS - 1, color=RED)
+        if t:
+            arrow(ax, (xs[t - 1] + 0.95, 3.2), (x - 0.95, 3.2), text="$(h, c)$", off=(0, 0.3), fs=FS - 2)
+    label(ax, 0.8, 3.75, "$h_0, c_0$", fs=FS - 1, color=GREY)
+    arrow(ax, (0.3, 3.2), (xs[0] - 0.95, 3.2), color=GREY, text="$= 0$", off=(-0.1, -0.3), fs=FS - 1)
+    label(ax, 6.0, 0.2, "teacher forcing: every input is the true text, never the model's own guess",
+          fs=FS - 2, color=GREY)
+    return fig
+
+
+def lm_sampling():
+    from nnbasics.activations import softmax
+    import torch
+
+    fig, ax = canvas(12, 6.2)
+    label(ax, 6, 5.85, r"Sampling: divide the logits by $\tau$, draw, feed the draw back", fs=FS)
+    box(ax, 1.4, 4.3, 2.0, 0.9, "prompt\n'The '", fc="#f3f3f3", ec=GREY, fs=FS - 1)
+    box(ax, 4.2, 4.3, 2.0, 0.9, "CharLSTM", fc="#fdeeda", ec=ORANGE, fs=FS - 1)
+    box(ax, 7.0, 4.3, 2.2, 0.9, r"softmax$(z/\tau)$", fs=FS - 1)
+    box(ax, 9.9, 4.3, 2.0, 0.9, "draw one\ncharacter", fc="#fbe3e1", ec=RED, fs=FS - 1)
+    arrow(ax, (2.4, 4.3), (3.2, 4.3))
+    arrow(ax, (5.2, 4.3), (5.9, 4.3), text="$z$", off=(0, 0.25), fs=FS - 1)
+    arrow(ax, (8.1, 4.3), (8.9, 4.3), text="$p$", off=(0, 0.25), fs=FS - 1)
+    arrow(ax, (9.9, 3.85), (4.6, 3.85), color=RED, rad=-0.0)
+    ax.plot([9.9, 9.9], [3.85, 3.85], color=RED)
+    label(ax, 7.2, 3.55, "append it, feed it back with the state $(h, c)$", fs=FS - 2, color=RED)
+    # the same logits at three temperatures, through the library's softmax
+    z = torch.tensor([2.0, 1.0, 0.5, 0.0, -1.0], dtype=torch.float64)
+    for j, tau in enumerate((0.5, 1.0, 1.5)):
+        p = softmax(z / tau, dim=0).tolist()
+        x0 = 1.2 + j * 3.7
+        ax.plot([x0 - 0.2, x0 + 2.6], [0.6, 0.6], color=GREY, lw=1)
+        for k, pk in enumerate(p):
+            ax.add_patch(plt.Rectangle((x0 + 0.5 * k, 0.6), 0.36, 2.2 * pk, fc=BLUE if k == 0 else "#9db8dc",
+                                       ec="none"))
+        label(ax, x0 + 1.2, 3.05, rf"$\tau = {tau:g}$: $p_1 = {p[0]:.2f}$", fs=FS - 1)
+    label(ax, 6.0, 0.3, r"the same 5 logits $z = (2, 1, 0.5, 0, -1)$: $\tau < 1$ sharpens, $\tau > 1$ flattens",
+          fs=FS - 2, color=GREY)
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------
+# capstone: MNIST-1D
+def mnist1d_generation():
+    """One template through the mnist1d package's own transformations, with a fixed seed."""
+    from types import SimpleNamespace
+
+    from mnist1d.data import get_dataset_args, get_templates
+    from mnist1d.transform import corr_noise_like, iid_noise_like, interpolate, pad, shear, translate
+
+    args = SimpleNamespace(**get_dataset_args(as_dict=True))
+    rng_state = np.random.get_state()
+    np.random.seed(2)  # mnist1d draws from numpy's global generator; 2 shifts the digit visibly
+    x = get_templates()["x"][3] + 1e-8
+    steps = [("template of 3", x)]
+    x = pad(x, args.padding)
+    x = interpolate(x, args.template_len + args.padding[-1])
+    steps.append((f"pad, stretch to {len(x)}", x))
+    x = x * (1 + args.scale_coeff * (np.random.rand() - 0.5))
+    x = translate(x, args.max_translation)
+    steps.append(("scale, shift", x))
+    mask = x != 0
+    x = mask * x + (1 - mask) * corr_noise_like(x, args.corr_noise_scale)
+    x = x + iid_noise_like(x, args.iid_noise_scale)
+    steps.append(("noise", x))
+    x = interpolate(shear(x, args.shear_scale), args.final_seq_length)
+    steps.append((f"shear, {len(x)} values", x))
+    np.random.set_state(rng_state)
+    fig, ax = canvas(12, 4.0)
+    label(ax, 6, 3.65, "MNIST-1D: one digit template, transformed at random into a signal of 40", fs=FS)
+    w = 2.0
+    for j, (name, v) in enumerate(steps):
+        x0 = 0.35 + j * 2.35
+        ax.add_patch(FancyBboxPatch((x0, 0.95), w, 2.0, boxstyle="round,pad=0,rounding_size=0.08", fc="#ffffff",
+                                    ec=BLUE if j in (0, len(steps) - 1) else GREY, lw=1.2))
+        t = np.linspace(x0 + 0.1, x0 + w - 0.1, len(v))
+        ax.plot(t, 1.95 + 0.55 * np.asarray(v) / 0.6, color=INK if j < len(steps) - 1 else BLUE, lw=1.3)
+        label(ax, x0 + w / 2, 0.6, name, fs=FS - 3)
+        if j:
+            arrow(ax, (x0 - 0.33, 1.95), (x0 - 0.03, 1.95))
+    return fig
+
+
+def mnist1d_models():
+    fig, ax = canvas(12, 5.6)
+    label(ax, 6, 5.25, "The two models that read the 40 values in order", fs=FS)
+    # CNN: lengths 40 -> 19 -> 10 -> 5, 25 channels, then Linear(125, 10)
+    label(ax, 0.7, 3.9, "CNN", fs=FS - 1, color=ORANGE)
+    label(ax, 6.3, 2.95, "3 convolutions, stride 2, with ReLU", fs=FS - 3, color=GREY)
+    xs, lens = [1.9, 4.0, 5.9, 7.6], [40, 19, 10, 5]
+    for j, (x, n) in enumerate(zip(xs, lens)):
+        h = 0.35 + 1.5 * n / 40
+        box(ax, x, 3.9, 0.9 if j else 0.5, h, "", fc="#fdeeda" if j else "#f3f3f3", ec=ORANGE if j else GREY)
+        label(ax, x, 3.9 + h / 2 + 0.25, f"{n}" + ("" if j == 0 else " × 25"), fs=FS - 3)
+        if j:
+            arrow(ax, (xs[j - 1] + 0.45, 3.9), (x - 0.45, 3.9), text="conv", off=(0, -0.3), fs=FS - 3)
+    box(ax, 9.5, 3.9, 1.5, 0.6, "Linear", fs=FS - 2)
+    arrow(ax, (8.05, 3.9), (8.75, 3.9), text="125", off=(0, 0.25), fs=FS - 3)
+    arrow(ax, (10.25, 3.9), (11.0, 3.9), text="10", off=(0, 0.25), fs=FS - 3)
+    # bidirectional GRU: 6 units each way, every hidden state to Linear(480, 10)
+    label(ax, 0.7, 1.6, "GRU", fs=FS - 1, color=GREEN)
+    cells = np.linspace(1.9, 6.1, 5)
+    for j, x in enumerate(cells):
+        circle(ax, x, 0.65, 0.22, "", fc="#f3f3f3", ec=GREY)
+        box(ax, x, 1.35, 0.7, 0.45, "→", fc="#e8f3e8", ec=GREEN, fs=FS - 3)
+        box(ax, x, 2.0, 0.7, 0.45, "←", fc="#e8f3e8", ec=GREEN, fs=FS - 3)
+        ax.plot([x, x], [0.87, 1.12], color=GREY, lw=1)
+        if j:
+            arrow(ax, (cells[j - 1] + 0.35, 1.35), (x - 0.35, 1.35), color=GREEN, lw=1)
+            arrow(ax, (x - 0.35, 2.0), (cells[j - 1] + 0.35, 2.0), color=GREEN, lw=1)
+    label(ax, 4.0, 0.3, "the 40 values, one per step (5 drawn)", fs=FS - 3, color=GREY)
+    box(ax, 9.5, 1.65, 1.5, 0.6, "Linear", fs=FS - 2)
+    arrow(ax, (6.6, 1.65), (8.75, 1.65), text="40 × 2 × 6\n= 480", off=(0, 0.5), fs=FS - 3)
+    arrow(ax, (10.25, 1.65), (11.0, 1.65), text="10", off=(0, 0.25), fs=FS - 3)
+    label(ax, 4.0, 2.5, "6 hidden units each way", fs=FS - 3, color=GREEN)
+    return fig
+
+
 FIGURES = {
     "activations-neuron": activations_neuron, "activations-backprop": activations_backprop,
     "networks-layer-5-10": networks_layer_5_10, "networks-3-3-2-2": networks_3322,
@@ -801,6 +939,8 @@ FIGURES = {
     "conv-lenet": conv_lenet, "conv-residual": conv_residual,
     "recurrent-unrolled": recurrent_unrolled, "recurrent-lstm": recurrent_lstm, "recurrent-gru": recurrent_gru,
     "capstone-pipeline": capstone_pipeline, "capstone-mlp": capstone_mlp,
+    "lm-model": lm_model, "lm-sampling": lm_sampling,
+    "mnist1d-generation": mnist1d_generation, "mnist1d-models": mnist1d_models,
 }
 
 
