@@ -803,9 +803,9 @@ def lm_model():
         box(ax, x, 1.95, 1.9, 0.7, "embed, 32", fs=FS - 1)
         arrow(ax, (x, 2.3), (x, 2.75))
         box(ax, x, 3.2, 1.9, 0.8, "LSTM, 128", fc="#fdeeda", ec=ORANGE, fs=FS - 1)
-        arrow(ax, (x, 3.6), (x, 4.05), text="$h_%d$" % (t + 1), off=(0.4, 0), fs=FS - 1)
+        arrow(ax, (x, 3.6), (x, 4.05), text=f"$h_{t + 1}$", off=(0.4, 0), fs=FS - 1)
         box(ax, x, 4.5, 1.9, 0.8, "Linear, 103", fs=FS - 1)
-        arrow(ax, (x, 4.9), (x, 5.35), text="$z_%d$" % (t + 1), off=(0.4, 0), fs=FS - 1)
+        arrow(ax, (x, 4.9), (x, 5.35), text=f"$z_{t + 1}$", off=(0.4, 0), fs=FS - 1)
         box(ax, x, 5.8, 2.2, 0.8, "cross-entropy", fc="#fbe3e1", ec=RED, fs=FS - 1)
         label(ax, x, 6.5, f"$y_{t + 1}$: '{shown.get(nxt, nxt)}'", fs=FS - 1, color=RED)
         if t:
@@ -818,8 +818,9 @@ def lm_model():
 
 
 def lm_sampling():
-    from nnbasics.activations import softmax
     import torch
+
+    from nnbasics.activations import softmax
 
     fig, ax = canvas(12, 6.2)
     label(ax, 6, 5.85, r"Sampling: divide the logits by $\tau$, draw, feed the draw back", fs=FS)
@@ -840,10 +841,11 @@ def lm_sampling():
         x0 = 1.2 + j * 3.7
         ax.plot([x0 - 0.2, x0 + 2.6], [0.6, 0.6], color=GREY, lw=1)
         for k, pk in enumerate(p):
-            ax.add_patch(plt.Rectangle((x0 + 0.5 * k, 0.6), 0.36, 2.2 * pk, fc=BLUE if k == 0 else "#9db8dc",
-                                       ec="none"))
+            ax.add_patch(plt.Rectangle((x0 + 0.5 * k, 0.6), 0.36, 2.2 * pk, ec="none",
+                                       fc=BLUE if k == 0 else "#9db8dc"))
         label(ax, x0 + 1.2, 3.05, rf"$\tau = {tau:g}$: $p_1 = {p[0]:.2f}$", fs=FS - 1)
-    label(ax, 6.0, 0.3, r"the same 5 logits $z = (2, 1, 0.5, 0, -1)$: $\tau < 1$ sharpens, $\tau > 1$ flattens",
+    label(ax, 6.0, 0.3,
+          r"the same 5 logits $z = (2, 1, 0.5, 0, -1)$: $\tau < 1$ sharpens, $\tau > 1$ flattens",
           fs=FS - 2, color=GREY)
     return fig
 
@@ -858,14 +860,14 @@ def mnist1d_generation():
     from mnist1d.transform import corr_noise_like, iid_noise_like, interpolate, pad, shear, translate
 
     args = SimpleNamespace(**get_dataset_args(as_dict=True))
-    rng_state = np.random.get_state()
-    np.random.seed(2)  # mnist1d draws from numpy's global generator; 2 shifts the digit visibly
+    rng_state = np.random.get_state()  # noqa: NPY002 -- the package draws from numpy's legacy global RNG
+    np.random.seed(2)  # noqa: NPY002  # mnist1d draws from numpy's global generator; 2 shifts the digit visibly
     x = get_templates()["x"][3] + 1e-8
     steps = [("template of 3", x)]
     x = pad(x, args.padding)
     x = interpolate(x, args.template_len + args.padding[-1])
     steps.append((f"pad, stretch to {len(x)}", x))
-    x = x * (1 + args.scale_coeff * (np.random.rand() - 0.5))
+    x = x * (1 + args.scale_coeff * (np.random.rand() - 0.5))  # noqa: NPY002
     x = translate(x, args.max_translation)
     steps.append(("scale, shift", x))
     mask = x != 0
@@ -874,13 +876,13 @@ def mnist1d_generation():
     steps.append(("noise", x))
     x = interpolate(shear(x, args.shear_scale), args.final_seq_length)
     steps.append((f"shear, {len(x)} values", x))
-    np.random.set_state(rng_state)
+    np.random.set_state(rng_state)  # noqa: NPY002
     fig, ax = canvas(12, 4.0)
     label(ax, 6, 3.65, "MNIST-1D: one digit template, transformed at random into a signal of 40", fs=FS)
     w = 2.0
     for j, (name, v) in enumerate(steps):
         x0 = 0.35 + j * 2.35
-        ax.add_patch(FancyBboxPatch((x0, 0.95), w, 2.0, boxstyle="round,pad=0,rounding_size=0.08", fc="#ffffff",
+        ax.add_patch(FancyBboxPatch((x0, 0.95), w, 2.0, boxstyle="round,pad=0,rounding_size=0.08", fc="#fff",
                                     ec=BLUE if j in (0, len(steps) - 1) else GREY, lw=1.2))
         t = np.linspace(x0 + 0.1, x0 + w - 0.1, len(v))
         ax.plot(t, 1.95 + 0.55 * np.asarray(v) / 0.6, color=INK if j < len(steps) - 1 else BLUE, lw=1.3)
@@ -897,7 +899,7 @@ def mnist1d_models():
     label(ax, 0.7, 3.9, "CNN", fs=FS - 1, color=ORANGE)
     label(ax, 6.3, 2.95, "3 convolutions, stride 2, with ReLU", fs=FS - 3, color=GREY)
     xs, lens = [1.9, 4.0, 5.9, 7.6], [40, 19, 10, 5]
-    for j, (x, n) in enumerate(zip(xs, lens)):
+    for j, (x, n) in enumerate(zip(xs, lens, strict=True)):
         h = 0.35 + 1.5 * n / 40
         box(ax, x, 3.9, 0.9 if j else 0.5, h, "", fc="#fdeeda" if j else "#f3f3f3", ec=ORANGE if j else GREY)
         label(ax, x, 3.9 + h / 2 + 0.25, f"{n}" + ("" if j == 0 else " × 25"), fs=FS - 3)
