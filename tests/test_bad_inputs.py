@@ -22,6 +22,7 @@ from nnbasics import (
     activations,
     capstone,
     conv,
+    debugging,
     explorer,
     gradcheck,
     init,
@@ -37,7 +38,8 @@ from nnbasics import (
 from nnbasics.optim import lr_scheduler
 
 MODULES = ["nnbasics", "activations", "numerics", "layers", "init", "losses", "gradcheck", "training", "optim",
-           "optim.lr_scheduler", "regularization", "conv", "recurrent", "capstone", "utils", "explorer"]
+           "optim.lr_scheduler", "regularization", "conv", "recurrent", "capstone", "utils", "explorer",
+           "debugging"]
 
 
 def public_callables() -> set[str]:
@@ -421,6 +423,20 @@ RAISES = [
       ValueError, "batch_size", id="train_steps-batch"),
     R("capstone.train_seeds", lambda: capstone.train_seeds({}, None, workers=0), ValueError, "workers|data|experi",
       id="train_seeds-workers"),
+    R("debugging.update_ratios", lambda: debugging.update_ratios("net", lambda: None), TypeError, "model",
+      id="update_ratios-model"),
+    R("debugging.update_ratios", lambda: debugging.update_ratios(nn.Linear(3, 3), None), TypeError, "step",
+      id="update_ratios-step"),
+    R("debugging.lr_range_test", lambda: debugging.lr_range_test(nn.Linear(3, 3), F.cross_entropy, sgd(), loader(),
+                                                                 start_lr=0.0), ValueError, "start_lr",
+      id="lr_range_test-start"),
+    R("debugging.lr_range_test", lambda: debugging.lr_range_test(nn.Linear(3, 3), F.cross_entropy, sgd(), []),
+      ValueError, "train_loader", id="lr_range_test-empty"),
+    R("debugging.layer_outputs", lambda: debugging.layer_outputs(nn.Linear(3, 3), F.cross_entropy, x(4, 3), LONG,
+                                                                 modules=nn.ReLU), TypeError, "modules",
+      id="layer_outputs-modules"),
+    R("debugging.LRRangeTest", lambda: debugging.LRRangeTest().lr_at_min, ValueError, "recorded no step",
+      id="LRRangeTest-empty"),
 ]
 
 SHOWN = ("H3/lead: the fix changes source printed in a book notebook ({}); it needs that notebook "
