@@ -29,7 +29,8 @@ def test_every_cjk_character_of_the_book_is_in_the_bundled_subset():
     assert len(used) > 50, "the glossary's Chinese was not found: the scan is broken"
     cmap = TTFont(str(maker.OUT)).getBestCmap()
     missing = sorted(c for c in used if ord(c) not in cmap)
-    assert not missing, f"not in {maker.OUT.name}: {''.join(missing)} (re-run .venv/bin/python {MAKER.relative_to(ROOT)})"
+    assert not missing, (f"not in {maker.OUT.name}: {''.join(missing)} "
+                         f"(re-run .venv/bin/python {MAKER.relative_to(ROOT)})")
 
 
 def test_the_scan_finds_chinese_it_is_given(tmp_path):

@@ -67,6 +67,8 @@ def test_chinese_runs_are_found_for_marking() -> None:
 # jupyterlab-myst resolves {term} only against a {glossary} in the same notebook, so every notebook
 # that links terms ends with a generated cell (nnbasics_course.glossary, `make glossary`).
 
+from test_jupyterlab_explorers import assert_explorers_redraw  # noqa: E402
+
 from nnbasics_course import glossary  # noqa: E402
 
 ENTRIES = glossary.glossary_entries((ROOT / "book" / "glossary.md").read_text())
@@ -105,7 +107,8 @@ TARGETS = glossary.book_targets()
 
 def test_references_to_another_notebook_are_found() -> None:
     nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("(here)=\n## Here\n\nSee {ref}`opt-ex-adam`, {numref}`Fig. %s <fig-x>`, "
+        nbformat.v4.new_markdown_cell("(here)=\n## Here\n\nSee {ref}`opt-ex-adam`, "
+                                      "{numref}`Fig. %s <fig-x>`, "
                                       "[that](#there), {ref}`here` and {ref}`opt-ex-adam`.\n\n"
                                       "```{figure} x.svg\n:name: fig-x\n\nCaption.\n```"),
     ])
@@ -141,7 +144,8 @@ def test_each_exercise_name_is_the_one_the_built_book_shows() -> None:
     """The generator numbers exercises as book/_ext/nnbasics_layout.py does: the built book agrees."""
     shown = {}
     for page in (ROOT / "_build" / "html" / "book").glob("*/*.html"):
-        for m in re.finditer(r'href="[^"#]*#([\w-]+)"><span class="std std-numref">([^<]+)</span>', page.read_text()):
+        numref = r'href="[^"#]*#([\w-]+)"><span class="std std-numref">([^<]+)</span>'
+        for m in re.finditer(numref, page.read_text()):
             shown[m.group(1)] = m.group(2)
     exercises = {label: t.name for label, t in TARGETS.items() if t.title}
     assert exercises and set(shown) & set(exercises), "no {ref} to an exercise in the built book"
@@ -155,13 +159,16 @@ DOC = re.compile(r"\{doc\}`(?:[^`<]*<(?P<target>[^`>]+)>|(?P<plain>[^`<]+))`")
 def doc_links_to_a_heading(markdown: str) -> list[str]:
     """{doc} targets that are also a heading's id in the same markdown: jupyterlab-myst links the
     {doc} to that heading, with "Legacy syntax used for link target" (write [](page.ipynb) instead)."""
-    ids = {re.sub(r"[^\w]+", "-", m.group("text").lower()).strip("-") for m in glossary.HEADING.finditer(markdown)}
-    return [t for m in DOC.finditer(markdown) if (t := (m.group("target") or m.group("plain")).strip()) in ids]
+    ids = {re.sub(r"[^\w]+", "-", m.group("text").lower()).strip("-")
+           for m in glossary.HEADING.finditer(markdown)}
+    targets = ((m.group("target") or m.group("plain")).strip() for m in DOC.finditer(markdown))
+    return [t for t in targets if t in ids]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.relative_to(ROOT / "book").as_posix())
 def test_no_doc_link_is_taken_for_a_heading(path: Path) -> None:
-    markdown = "\n\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+    cells = nbformat.read(path, as_version=4).cells
+    markdown = "\n\n".join(c.source for c in cells if c.cell_type == "markdown")
     assert doc_links_to_a_heading(markdown) == []
 
 
@@ -255,11 +262,15 @@ def chromium():
         browser.close()
 
 
+PAGE_ERROR = "uncaught error: "
+
+
 def open_in_lab(chromium, lab, path: Path):
     """The notebook open in JupyterLab, every markdown cell rendered; and the console's messages."""
     page = chromium.new_page(viewport={"width": 1280, "height": 900})
     messages: list[str] = []
     page.on("console", lambda msg: messages.append(msg.text))
+    page.on("pageerror", lambda err: messages.append(f"{PAGE_ERROR}{err}"))
     # ?reset: a new workspace, or the page would reopen every notebook an earlier test opened
     page.goto(f"{lab}/lab/tree/{path.relative_to(ROOT).as_posix()}?reset")
     panel = page.locator(".jp-NotebookPanel:visible")
@@ -287,7 +298,8 @@ def myst_problems(messages: list[str]) -> list[str]:
 
 
 def test_the_check_catches_what_jupyterlab_myst_logs() -> None:
-    logged = ["Cross reference target was not found: opt-ex-adam\nCross reference target was not found: term-adam",
+    logged = ["Cross reference target was not found: opt-ex-adam\n"
+              "Cross reference target was not found: term-adam",
               "Legacy syntax used for link target, please prepend a '#' to your link url: \"exercises\"",
               'Linking "exercises" to an implicit heading reference, best practice is to create an explicit '
               "reference.", "Re-rendering VDOM for MySTWidget W false"]
@@ -297,7 +309,8 @@ def test_the_check_catches_what_jupyterlab_myst_logs() -> None:
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.relative_to(ROOT / "book").as_posix())
 def test_every_reference_resolves_in_jupyterlab(chromium, lab, path: Path) -> None:
     """No reference of any kind unresolved and no link warning; each term and each label of another
-    notebook links to its entry in the generated cell, a {ref} shows the book's text."""
+    notebook links to its entry in the generated cell, a {ref} shows the book's text; and every
+    explorer the notebook stores redraws when a control moves (test_jupyterlab_explorers.py)."""
     page, panel, messages = open_in_lab(chromium, lab, path)
     problems = myst_problems(messages)
     assert problems == [], f"{len(problems)} references or links unresolved in JupyterLab: {problems}"
@@ -315,6 +328,8 @@ def test_every_reference_resolves_in_jupyterlab(chromium, lab, path: Path) -> No
         # the relative link, as JupyterLab resolves it (a click opens the notebook in JupyterLab)
         link = f"/files/{target.path.relative_to(ROOT).as_posix()}"
         assert panel.locator(f"[id='{label}'] a[href*='{link}']").count() == 1, (label, link)
+    assert_explorers_redraw(page, panel, path)  # on the page already open: opening one is the slow part
+    assert [m for m in messages if m.startswith(PAGE_ERROR)] == []
     close(page, lab)
 
 

@@ -81,6 +81,7 @@ def test_source_numbers_are_reproduced_in_the_outputs(chapter):
 
 @pytest.mark.parametrize("chapter", sorted(SEED_PROSE))
 def test_boxes_quote_the_sources_numbers(chapter):
-    prose = "\n".join(text(c) for c in cells(chapter) if c["cell_type"] == "markdown" and "对照中文资料" in text(c))
+    prose = "\n".join(text(c) for c in cells(chapter)
+                      if c["cell_type"] == "markdown" and "对照中文资料" in text(c))
     missing = [n for n in SEED_PROSE[chapter] if n not in prose]
     assert not missing, f"{chapter}: the box does not say {missing}"
