@@ -20,10 +20,11 @@ export JUPYTER_RUNTIME_DIR := $(CURDIR)/_build/jupyter-runtime
 export MPLCONFIGDIR := $(CURDIR)/_build/matplotlib
 
 COURSE := $(BIN)/python -m nnbasics_course
-# nbval and the launch check run their notebooks in pytest-xdist workers, one per core (each notebook
-# whole in one worker: --dist loadfile). Every notebook fixes its own thread count, so its numbers do
-# not depend on this; `make test TEST_WORKERS=0` runs them one at a time. The unit tests stay in one
-# process: the autograder's tests time its sandboxed kernels (3 s a cell, 15 s a notebook).
+# nbval runs the notebooks in pytest-xdist workers, one per core (each notebook whole in one worker:
+# --dist loadfile). Every notebook fixes its own thread count, so its numbers do not depend on this;
+# `make test TEST_WORKERS=0` runs them one at a time. The unit tests stay in one process (the
+# autograder's tests time its sandboxed kernels: 3 s a cell, 15 s a notebook), and so does the launch
+# check (its first test needs the fresh environment before any other test installed the course).
 TEST_WORKERS ?= 2
 XDIST := -n $(TEST_WORKERS) --dist loadfile
 # `make book STUDENT=1`: a student-facing build, with every solution removed (see book/_ext).
@@ -113,7 +114,7 @@ sandbox-tool:
 
 # The launch buttons' path without network: every notebook in a fresh venv without nnbasics.
 launch-check: $(STAMP)
-	@$(call TIME,fresh-kernel notebooks) NNBASICS_LAUNCH_CHECK=1 $(BIN)/pytest -q -p no:cacheprovider $(XDIST) \
+	@$(call TIME,fresh-kernel notebooks) NNBASICS_LAUNCH_CHECK=1 $(BIN)/pytest -q -p no:cacheprovider \
 		tests/tools/test_launch.py -k "fresh or launch_cell"
 
 instructor-check: $(STAMP) sandbox-tool
