@@ -335,3 +335,87 @@ def test_pool_modules_match_torch():
             assert torch.equal(a[1], b[1])
             a, b = a[0], b[0]
         torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+
+
+# --- The backward as a full correlation with the flipped kernel (the chapter's derivation box) ---
+
+
+def _dilate(delta, s):
+    out = delta.new_zeros(*delta.shape[:2], s * (delta.shape[2] - 1) + 1, s * (delta.shape[3] - 1) + 1)
+    out[:, :, ::s, ::s] = delta
+    return out
+
+
+@given(seed=seeds, n=st.integers(1, 2), c_in=st.integers(1, 3), c_out=st.integers(1, 3),
+       size=st.integers(3, 9), k=st.integers(1, 4), stride=st.integers(1, 3), padding=st.integers(0, 2))
+def test_backward_is_the_flipped_kernel_full_correlation(seed, n, c_in, c_out, size, k, stride, padding):
+    assume(size + 2 * padding >= k)
+    x = random_tensor((n, c_in, size, size), torch.float64, seed).requires_grad_(True)
+    weight = random_tensor((c_out, c_in, k, k), torch.float64, seed + 1).requires_grad_(True)
+    y = C.conv2d(x, weight, stride=stride, padding=padding)
+    delta = random_tensor(y.shape, torch.float64, seed + 2)
+    y.backward(delta)
+    d = _dilate(delta, stride)
+    extra = size + 2 * padding - (d.shape[2] + k - 1)
+    framed = F.pad(d, (k - 1, k - 1 + extra, k - 1, k - 1 + extra))
+    grad_x = F.conv2d(framed, weight.detach().flip(2, 3).transpose(0, 1))[:, :, padding:padding + size,
+                                                                          padding:padding + size]
+    x_p = F.pad(x.detach(), (padding,) * 4)
+    grad_w = F.conv2d(x_p.transpose(0, 1), d.transpose(0, 1))[:, :, :k, :k].transpose(0, 1)
+    torch.testing.assert_close(x.grad, grad_x, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(weight.grad, grad_w, rtol=1e-12, atol=1e-12)
+
+
+# --- affine_images: the augmentation page's moved, turned and zoomed copies -----------------------
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_affine_images_identity_shift_and_quarter_turn(dtype):
+    x = random_tensor((3, 2, 8, 8), dtype, 0)
+    tol = {"rtol": 0, "atol": 1e-5 if dtype == torch.float32 else 1e-12}
+    out = C.affine_images(x)
+    assert out.dtype == dtype
+    torch.testing.assert_close(out, x, **tol)
+    moved = torch.zeros_like(x)  # 1 pixel right, 2 up, zeros come in
+    moved[:, :, :6, 1:] = x[:, :, 2:, :7]
+    torch.testing.assert_close(C.affine_images(x, translate=(1, -2)), moved, **tol)
+    torch.testing.assert_close(C.affine_images(x, 90.0), torch.rot90(x, 1, (2, 3)), **tol)  # anticlockwise
+    torch.testing.assert_close(C.affine_images(x, -90.0), torch.rot90(x, -1, (2, 3)), **tol)
+    wide = random_tensor((2, 1, 6, 10), dtype, 1)
+    torch.testing.assert_close(C.affine_images(wide, 180.0), wide.flip(2, 3), **tol)
+
+
+def test_affine_images_zoom_is_an_enlarged_central_crop():
+    x = random_tensor((2, 1, 8, 8), torch.float64, 2)
+    zoomed = C.affine_images(x, scale=2.0)  # the central 4 x 4 pixels, enlarged to 8 x 8
+    crop = F.interpolate(x[:, :, 2:6, 2:6], size=(8, 8), mode="bilinear", align_corners=False)
+    # The border differs: interpolate clamps at the crop's edge, the zoom reads the pixel beyond.
+    torch.testing.assert_close(zoomed[:, :, 1:7, 1:7], crop[:, :, 1:7, 1:7], rtol=1e-12, atol=1e-12)
+    assert not torch.allclose(zoomed[:, :, 0], crop[:, :, 0])
+
+
+def test_affine_images_per_image_parameters_equal_one_call_each():
+    x = random_tensor((3, 1, 8, 8), torch.float64, 3)
+    angle, scale = torch.tensor([10.0, -5.0, 0.0]), torch.tensor([1.0, 1.2, 0.9])
+    translate = torch.tensor([[1.0, 0.0], [0.0, -1.0], [0.5, 0.5]])
+    together = C.affine_images(x, angle, translate, scale)
+    for i in range(3):
+        alone = C.affine_images(x[i:i + 1], angle[i].item(), tuple(translate[i].tolist()), scale[i].item())
+        torch.testing.assert_close(together[i:i + 1], alone, rtol=1e-12, atol=1e-12)
+    back = C.affine_images(C.affine_images(x, 30.0), -30.0)  # turning back restores the centre pixels
+    assert (back - x)[:, :, 3:5, 3:5].abs().max() < 0.6 * x.abs().max()
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"input": torch.zeros(8, 8)}, ValueError, "input"),
+    ({"input": torch.zeros(1, 1, 8, 8, dtype=torch.long)}, TypeError, "input"),
+    ({"angle": "ten"}, TypeError, "angle"),
+    ({"angle": torch.zeros(3)}, ValueError, "angle"),
+    ({"translate": (1.0, 2.0, 3.0)}, ValueError, "translate"),
+    ({"scale": 0.0}, ValueError, "scale"),
+    ({"scale": float("nan")}, ValueError, "scale"),
+])
+def test_affine_images_bad_inputs_name_the_argument(kwargs, error, message):
+    args = {"input": torch.zeros(2, 1, 8, 8)} | kwargs
+    with pytest.raises(error, match=message):
+        C.affine_images(**args)

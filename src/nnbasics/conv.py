@@ -1,6 +1,8 @@
-r"""Convolution and pooling with hand-written backward passes, layer counting, and LeNet-5.
+r"""Convolution and pooling with hand-written backward passes, layer counting, LeNet-5, and the
+moved, turned and zoomed image copies of data augmentation.
 
-Taught in the chapter "Convolutional neural networks".
+Taught in the chapter "Convolutional neural networks" (:func:`affine_images` on its page "Input
+standardization and data augmentation").
 
 **How the convolution is computed: im2col and one matrix product.** Kernel tap $(i, j)$ of a
 $k_h \times k_w$ kernel meets, at output position $(y, x)$, the padded input value at row
@@ -25,6 +27,7 @@ import math
 
 import torch
 from torch import Tensor, nn
+from torch.nn import functional as F
 
 from nnbasics import init
 from nnbasics._checks import check_choice, check_int, check_tensor
@@ -40,6 +43,7 @@ __all__ = [
     "LeNet5",
     "MaxPool2d",
     "MaxPool2dFunction",
+    "affine_images",
     "avg_pool2d",
     "col2im",
     "conv1d",
@@ -830,3 +834,61 @@ class LeNet5(nn.Sequential):
             Conv2d(6, 16, 5), Act(), Pool(2), nn.Flatten(),
             Linear(16 * 5 * 5, 120), Act(), Linear(120, 84), Act(), Linear(84, num_classes),
         )
+
+
+# --- Data augmentation: moved, turned and zoomed copies of the images ---------------------------
+
+
+def _per_image(value: object, name: str, n: int, like: Tensor, size: tuple[int, ...] = ()) -> Tensor:
+    """``value`` (a number, a tuple, or a tensor of shape ``(N, *size)``) as a tensor ``(N, *size)``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, tuple, list, Tensor)):
+        raise TypeError(f"{name} must be a number, a tuple or a tensor, got {type(value).__name__}")
+    t = torch.as_tensor(value, dtype=like.dtype, device=like.device)
+    if t.shape == size:
+        t = t.expand(n, *size)
+    if t.shape != (n, *size):
+        raise ValueError(f"{name} must have shape {size} or {(n, *size)} for {n} images, "
+                         f"got {tuple(t.shape)}")
+    if not torch.isfinite(t).all():
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return t
+
+
+def affine_images(input: Tensor, angle: float | Tensor = 0.0,
+                  translate: tuple[float, float] | Tensor = (0.0, 0.0),
+                  scale: float | Tensor = 1.0) -> Tensor:
+    r"""Each image turned by ``angle`` degrees (counter-clockwise as drawn, about its centre), zoomed
+    by ``scale`` and moved by ``translate`` $= (t_x, t_y)$ pixels (right, down):
+    ``(N, C, H, W) -> (N, C, H, W)``.
+
+    In pixel coordinates $q$ measured from the image's centre (rows downward), output pixel $q$
+    takes the input at $p = R(\theta)^{-1}(q - t)/\text{scale}$, with
+    $R(\theta)^{-1} = \begin{pmatrix} \cos\theta & -\sin\theta \\ \sin\theta & \cos\theta \end{pmatrix}$,
+    interpolated bilinearly between the four nearest pixels; outside the image counts as 0 (the
+    digits' background). An integer ``translate`` with ``angle = 0`` and ``scale = 1`` moves every
+    pixel exactly; ``scale`` above 1 shows a crop of $H/\text{scale} \times W/\text{scale}$ pixels
+    enlarged to $H \times W$. Used to make augmented copies of a training set (no gradient is needed
+    through it; sampling is by :func:`torch.nn.functional.grid_sample`).
+
+    :param input: the images, ``(N, C, H, W)``.
+    :param angle: degrees, a number or one per image ``(N,)``.
+    :param translate: $(t_x, t_y)$ in pixels, a pair or one per image ``(N, 2)``.
+    :param scale: the zoom (above 1 enlarges), a positive number or one per image ``(N,)``.
+    """
+    x = check_tensor(input)
+    if x.dim() != 4:
+        raise ValueError(f"input must be 4-D [N, C, H, W], got shape {tuple(x.shape)}")
+    n, _, h, w = x.shape
+    theta = torch.deg2rad(_per_image(angle, "angle", n, x))
+    shift = _per_image(translate, "translate", n, x, (2,))
+    zoom = _per_image(scale, "scale", n, x)
+    if (zoom <= 0).any():
+        raise ValueError(f"scale must be positive, got {scale!r}")
+    # grid_sample's coordinates run from -1 to 1 across the image: pixels q = D q_n, D = diag(W/2, H/2).
+    half = x.new_tensor([w / 2, h / 2])
+    cos, sin = torch.cos(theta) / zoom, torch.sin(theta) / zoom
+    M = torch.stack([torch.stack([cos, -sin], 1), torch.stack([sin, cos], 1)], 1)  # (N, 2, 2), p = M (q - t)
+    M_n = M * half.view(1, 1, 2) / half.view(1, 2, 1)  # D^-1 M D
+    offset = -(M @ shift.unsqueeze(2)).squeeze(2) / half  # D^-1 (-M t)
+    grid = F.affine_grid(torch.cat([M_n, offset.unsqueeze(2)], 2), list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
