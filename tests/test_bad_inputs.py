@@ -323,6 +323,8 @@ RAISES = [
     R("conv.conv_macs", lambda: conv.conv_macs(3, 4, 0, 5), ValueError, "kernel_size", id="conv_macs-0"),
     R("conv.LeNet5", lambda: conv.LeNet5(activation="swish"), ValueError, "activation", id="LeNet5-activation"),
     R("conv.LeNet5", lambda: conv.LeNet5(pooling="sum"), ValueError, "pooling", id="LeNet5-pooling"),
+    R("conv.affine_images", lambda: conv.affine_images(x(2, 1, 8, 8), scale=0.0), ValueError, "scale",
+      id="affine_images-scale-0"),
     R("conv.Conv2dFunction", lambda: conv.Conv2dFunction.apply(x(1, 3, 5, 5), x(2, 4, 3, 3), None, 1, 0, 1, 1),
       ValueError, "channels|weight", id="Conv2dFunction-channels"),
     R("conv.MaxPool2dFunction", lambda: conv.MaxPool2dFunction.apply(x(1, 1, 4, 4), 0), ValueError, "kernel_size",
