@@ -530,3 +530,42 @@ def test_evaluation_does_not_compute_the_derivative(name, evaluate, derivative):
     found = [t for t in recorder.outputs if t.shape == derivative.shape
              and torch.allclose(t.to(derivative.dtype), derivative.to(t.dtype))]
     assert not found, f"{name}: evaluation computed the derivative"
+
+
+# --- The chapter's derivations (issue 36), checked on the library ---------------------------------
+
+
+@given(seeds, st.integers(2, 7))
+def test_softmax_jacobian_is_p_times_delta_minus_p(seed, k):
+    """The losses chapter's derivation, step 1: dp_i/dz_j = p_i (delta_ij - p_j)."""
+    from nnbasics.activations import softmax
+
+    z = random_tensor((k,), torch.float64, seed, scale=3.0)
+    p = softmax(z, dim=0)
+    jacobian = torch.autograd.functional.jacobian(lambda v: softmax(v, dim=0), z)
+    torch.testing.assert_close(jacobian, torch.diag(p) - torch.outer(p, p), rtol=0, atol=1e-12)
+
+
+@given(seeds, st.integers(1, 6), st.integers(2, 6), st.sampled_from([0.0, 0.1, 0.3]))
+def test_cross_entropy_gradient_is_p_minus_target_over_n(seed, n, k, eps):
+    """Steps 3 and 4: the mean's gradient is (p - a) / N, with a = y_ls = (1 - eps) y + eps / K."""
+    z = random_tensor((n, k), torch.float64, seed, scale=3.0).requires_grad_(True)
+    y = torch.arange(n) % k
+    (grad,) = torch.autograd.grad(L.cross_entropy(z, y, label_smoothing=eps), z)
+    a = (1 - eps) * F.one_hot(y, k).double() + eps / k
+    torch.testing.assert_close(grad, (torch.softmax(z.detach(), dim=1) - a) / n, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("eps, k", [(0.1, 5), (0.1, 10), (0.2, 5), (0.01, 100)])
+def test_label_smoothing_gradient_vanishes_at_the_derived_logit_gap(eps, k):
+    """At z_y - z_k = log((1 - eps + eps/K) / (eps/K)) the smoothed loss is smallest: gradient 0."""
+    gap = np.log((1 - eps + eps / k) / (eps / k))
+    for shift, sign in ((0.0, 0), (-0.5, -1), (0.5, 1)):
+        z = torch.zeros(1, k, dtype=torch.float64)
+        z[0, 0] = gap + shift
+        z.requires_grad_(True)
+        (grad,) = torch.autograd.grad(L.cross_entropy(z, torch.tensor([0]), label_smoothing=eps), z)
+        if sign == 0:
+            assert grad.abs().max() < 1e-12
+        else:  # below the gap the true logit is pushed up, above it down
+            assert torch.sign(grad[0, 0]).item() == sign

@@ -505,3 +505,42 @@ def test_module_defaults_are_torchs_and_zero_eps_is_refused():
     assert not stopper.step(1.0) and not stopper.step(1.0 - 1e-12)
     assert [stopper.step(1.0) for _ in range(6)] == [False] * 5 + [True]
     assert stopper.best_epoch == 1
+
+
+# --- The chapter's derivation and layer-norm claims (issue 36) ------------------------------------
+
+
+@given(seeds, st.integers(2, 9), st.integers(1, 4))
+def test_batch_norm_backward_equals_the_chain_rule_through_mean_and_variance(seed, m, k):
+    """The regularization chapter's derivation: step 4's three paths (through x_hat, sigma^2 and mu)
+    equal NormalizeFunction.backward's simplified line."""
+    x = random_tensor((m, k), torch.float64, seed, scale=2.0) + 1
+    g = random_tensor((m, k), torch.float64, seed + 1)
+    gamma = random_tensor((k,), torch.float64, seed + 2).abs() + 0.5
+    mu = x.mean(dim=0)
+    s = 1 / torch.sqrt(((x - mu) ** 2).mean(dim=0) + 1e-5)
+    g_hat = gamma * g
+    d_var = -0.5 * s**3 * (g_hat * (x - mu)).sum(dim=0)
+    d_mu = -s * g_hat.sum(dim=0) + d_var * (-2 / m) * (x - mu).sum(dim=0)
+    chain_rule = g_hat * s + d_var * 2 * (x - mu) / m + d_mu / m
+    xr = x.clone().requires_grad_(True)
+    (ours,) = torch.autograd.grad(R.batch_norm(xr, None, None, gamma, None, training=True), xr, g)
+    torch.testing.assert_close(ours, chain_rule, rtol=1e-9, atol=1e-10)
+
+
+def test_layer_norm_ignores_the_batch_and_the_mode_where_batch_norm_does_not():
+    gen = torch.Generator().manual_seed(0)
+    a = torch.randn(8, 4, 6, generator=gen, dtype=torch.float64)
+    b = torch.randn(8, 4, 6, generator=gen, dtype=torch.float64)
+    b[0] = a[0]
+    ln, bn = R.LayerNorm(4, dtype=torch.float64), R.BatchNorm1d(4, dtype=torch.float64)
+    with torch.no_grad():
+        def per_step(x):
+            return ln(x.transpose(1, 2)).transpose(1, 2)
+
+        assert torch.equal(per_step(a)[0], per_step(b)[0])
+        assert torch.equal(per_step(a[:1])[0], per_step(a)[0])
+        assert (bn(a)[0] - bn(b)[0]).abs().max() > 0.1
+        train_out = per_step(a)
+        ln.eval()
+        assert torch.equal(per_step(a), train_out)
