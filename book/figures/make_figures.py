@@ -353,9 +353,9 @@ def optimizers_nesterov():
 def debugging_workflow():
     steps = [("1  initial loss", r"$\approx \ln C$ = %.3f for $C$ = 10" % math.log(10)),
              ("2  overfit one small batch", "loss $\\to$ 0"),
-             ("3  gradient check", "rel. error $\\ll 10^{-3}$, away from kinks"),
+             ("3  gradient check", "rel. error $< 10^{-5}$ (float64), away from kinks"),
              ("4  update/weight ratio", r"$\Vert\Delta W\Vert/\Vert W\Vert \approx 10^{-3}$ per layer"),
-             ("5  learning-rate range test", "a rate below the loss's lowest point"),
+             ("5  learning-rate range test", "short runs at and below the lowest loss"),
              ("6  activation, gradient histograms", "no saturated or dead layer"),
              ("7  random search, log scale", "best validation loss per budget")]
     h = 0.95 * len(steps) + 1.3
