@@ -734,8 +734,10 @@ def truncated_forward(module: nn.Module, input: Tensor, k: int,
     r"""Run a recurrent layer over ``input`` in chunks of ``k`` steps, detaching the state between
     chunks: truncated backpropagation through time. The outputs are the values of
     ``module(input, hx)``; only the gradients change: the gradient of an output at step $t$
-    reaches back to the start of $t$'s chunk and no further, so the backward pass never holds
-    more than ``k`` steps.
+    reaches back to the start of $t$'s chunk and no further, so each gradient path crosses at
+    most ``k`` steps. Run over a whole sequence, it still builds every chunk's graph and keeps it
+    until the backward pass; to hold only ``k`` steps, call it on one chunk at a time,
+    backpropagate that chunk's loss, and pass the returned state as ``hx`` to the next call.
 
     ``(T, B, I) -> (T, B, H)`` (``(B, T, I) -> (B, T, H)`` with ``batch_first``), plus the last
     state, as the module returns them.
