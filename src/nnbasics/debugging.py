@@ -78,10 +78,11 @@ def lr_range_test(model: nn.Module, loss_fn: Callable, optimizer: torch.optim.Op
                   num_steps: int = 100, stop_factor: float = 4.0) -> LRRangeTest:
     r"""Train ``model`` for up to ``num_steps`` steps with the learning rate growing from
     ``start_lr`` to ``end_lr`` geometrically, $\alpha_k = \alpha_0\,(\alpha_\text{end}/\alpha_0)^{k/(K-1)}$,
-    and record the loss of each step (Smith's range test). Batches come from ``train_loader`` in
-    turn, starting over when it runs out. The test stops early once the loss is not finite or
-    exceeds ``stop_factor`` times the lowest loss so far. It changes ``model`` and ``optimizer``:
-    pass copies.
+    and record the loss of each step: a variant of Smith's range test, geometric and loss-based as in
+    fastai (Smith raises the rate linearly over a few epochs and watches the accuracy). Batches come
+    from ``train_loader`` in turn, starting over when it runs out. The test stops early once the loss
+    is not finite or exceeds ``stop_factor`` times the lowest loss so far. It changes ``model`` and
+    ``optimizer``: pass copies.
 
     :param model: the network (it is trained).
     :param loss_fn: ``loss_fn(output, targets)`` returns the batch's mean loss.
