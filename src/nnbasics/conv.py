@@ -862,10 +862,11 @@ def affine_images(input: Tensor, angle: float | Tensor = 0.0,
     ``(N, C, H, W) -> (N, C, H, W)``.
 
     In pixel coordinates $q$ measured from the image's centre (rows downward), output pixel $q$
-    takes the input at $p = R(\theta)^{-1}(q - t)/\text{scale}$, with
-    $R(\theta)^{-1} = \begin{pmatrix} \cos\theta & -\sin\theta \\ \sin\theta & \cos\theta \end{pmatrix}$,
-    interpolated bilinearly between the four nearest pixels; outside the image counts as 0 (the
-    digits' background). An integer ``translate`` with ``angle = 0`` and ``scale = 1`` moves every
+    takes the input at $p = R_{-\theta}(q - t)/\text{scale}$, with $R_{-\theta}$ the turn by
+    $-\theta$: $p_x = (\cos\theta\, q'_x - \sin\theta\, q'_y)/\text{scale}$,
+    $p_y = (\sin\theta\, q'_x + \cos\theta\, q'_y)/\text{scale}$ for $q' = q - t$, interpolated
+    bilinearly between the four nearest pixels; outside the image counts as 0 (the digits'
+    background). An integer ``translate`` with ``angle = 0`` and ``scale = 1`` moves every
     pixel exactly; ``scale`` above 1 shows a crop of $H/\text{scale} \times W/\text{scale}$ pixels
     enlarged to $H \times W$. Used to make augmented copies of a training set (no gradient is needed
     through it; sampling is by :func:`torch.nn.functional.grid_sample`).
