@@ -20,13 +20,6 @@ export JUPYTER_RUNTIME_DIR := $(CURDIR)/_build/jupyter-runtime
 export MPLCONFIGDIR := $(CURDIR)/_build/matplotlib
 
 COURSE := $(BIN)/python -m nnbasics_course
-# nbval runs the notebooks in pytest-xdist workers, one per core (each notebook whole in one worker:
-# --dist loadfile). Every notebook fixes its own thread count, so its numbers do not depend on this;
-# `make test TEST_WORKERS=0` runs them one at a time. The unit tests stay in one process (the
-# autograder's tests time its sandboxed kernels: 3 s a cell, 15 s a notebook), and so does the launch
-# check (its first test needs the fresh environment before any other test installed the course).
-TEST_WORKERS ?= 2
-XDIST := -n $(TEST_WORKERS) --dist loadfile
 # `make book STUDENT=1`: a student-facing build, with every solution removed (see book/_ext).
 STUDENT ?=
 export STUDENT
@@ -85,7 +78,7 @@ unit: $(STAMP) sandbox-tool
 # and again down another CPU path (no AVX kernels in torch, MKL, oneDNN or numpy, one thread: other
 # float sums), so a number that only reproduces on this CPU fails here, not on a learner's laptop.
 # A cell may declare a tolerance for its numbers (nnbasics_course.nbval_tolerance).
-NBVAL = TQDM_DISABLE=1 $(BIN)/pytest -q -p no:cacheprovider $(XDIST) -p nnbasics_course.nbval_tolerance \
+NBVAL = TQDM_DISABLE=1 $(BIN)/pytest -q -p no:cacheprovider -p nnbasics_course.nbval_tolerance \
 	--nbval --nbval-current-env --nbval-sanitize-with book/sanitize.cfg -o testpaths=
 OTHER_CPU := ATEN_CPU_CAPABILITY=default NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL AVX512_SPR" \
 	MKL_CBWR=COMPATIBLE ONEDNN_MAX_CPU_ISA=SSE41 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
