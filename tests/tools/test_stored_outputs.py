@@ -40,3 +40,17 @@ def test_no_stored_output_shows_a_progress_bar(path):
     nb = json.loads(path.read_text())
     bars = [i for i, cell in enumerate(nb["cells"]) if any(BAR.search(t) for t in stored_texts(cell))]
     assert not bars, f"cells {bars} store a progress bar: re-store outputs with `make execute`"
+
+
+@pytest.mark.parametrize("path", toc_notebooks(ROOT), ids=lambda p: p.relative_to(ROOT / "book").as_posix())
+def test_every_stored_image_has_alt_text_where_myst_nb_reads_it(path):
+    """myst-nb reads a figure's alt text from ``metadata.mystnb.image.alt`` only; an ``image`` key
+    beside ``mystnb`` is ignored, and the page's check-site step fails on the build (CI, stop 43)."""
+    nb = json.loads(path.read_text())
+    missing = [
+        i for i, cell in enumerate(nb["cells"])
+        if cell["cell_type"] == "code"
+        and any(key.startswith("image/") for out in cell.get("outputs", []) for key in out.get("data", {}))
+        and not cell["metadata"].get("mystnb", {}).get("image", {}).get("alt")
+    ]
+    assert not missing, f"cells {missing} store an image without mystnb.image.alt"
