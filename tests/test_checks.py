@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 import torch
 
-from nnbasics._checks import DimensionError, check_choice, check_dim, check_int, check_real, check_tensor
+from nnbasics._checks import (
+    DimensionError,
+    check_choice,
+    check_dim,
+    check_int,
+    check_module,
+    check_real,
+    check_tensor,
+)
 
 
 def test_check_tensor_accepts_floating_tensors_and_returns_them():
@@ -21,6 +29,15 @@ def test_check_tensor_accepts_floating_tensors_and_returns_them():
 def test_check_tensor_rejects(value, message):
     with pytest.raises(TypeError, match=message):
         check_tensor(value, "x")
+
+
+def test_check_module_returns_a_module_and_names_the_argument_otherwise():
+    layer = torch.nn.Linear(2, 3)
+    assert check_module(layer) is layer
+    with pytest.raises(TypeError, match=r"^model must be a torch\.nn\.Module, got list$"):
+        check_module([layer])
+    with pytest.raises(TypeError, match=r"^net must be a torch\.nn\.Module, got Tensor$"):
+        check_module(torch.ones(2), "net")
 
 
 @pytest.mark.parametrize(("dim", "ndim", "expected"), [(0, 3, 0), (-1, 3, 2), (2, 3, 2), (-1, 0, 0)])

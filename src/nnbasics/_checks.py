@@ -31,6 +31,13 @@ def check_tensor(value: object, name: str = "input") -> torch.Tensor:
     return value
 
 
+def check_module(value: object, name: str = "model") -> torch.nn.Module:
+    """Return ``value`` if it is a ``torch.nn.Module`` (a network or a layer), else raise ``TypeError``."""
+    if not isinstance(value, torch.nn.Module):
+        raise TypeError(f"{name} must be a torch.nn.Module, got {type(value).__name__}")
+    return value
+
+
 def check_dim(dim: object, ndim: int, name: str = "dim") -> int:
     """Return ``dim`` as a non-negative index into a tensor with ``ndim`` dimensions."""
     if isinstance(dim, bool) or not isinstance(dim, int):

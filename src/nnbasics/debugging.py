@@ -21,14 +21,9 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor, nn
 
-from nnbasics._checks import check_int, check_real
+from nnbasics._checks import check_int, check_module, check_real
 
 __all__ = ["LRRangeTest", "layer_outputs", "lr_range_test", "update_ratios"]
-
-
-def _check_model(model: object) -> None:
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
 
 
 def update_ratios(model: nn.Module, step: Callable[[], object]) -> dict[str, float]:
@@ -41,7 +36,7 @@ def update_ratios(model: nn.Module, step: Callable[[], object]) -> dict[str, flo
     :param step: a function of no arguments doing the whole step (zero_grad, forward, backward,
         ``optimizer.step()``).
     """
-    _check_model(model)
+    check_module(model)
     if not callable(step):
         raise TypeError("step must be callable: a function of no arguments doing one optimizer step")
     before = {name: p.detach().clone() for name, p in model.named_parameters()}
@@ -94,7 +89,7 @@ def lr_range_test(model: nn.Module, loss_fn: Callable, optimizer: torch.optim.Op
     :param num_steps: the number of steps $K$ (>= 2).
     :param stop_factor: stop when the loss exceeds this multiple of the lowest loss so far (> 1).
     """
-    _check_model(model)
+    check_module(model)
     if not callable(loss_fn):
         raise TypeError("loss_fn must be callable: loss_fn(output, targets) -> scalar tensor")
     if not isinstance(optimizer, torch.optim.Optimizer):
@@ -144,7 +139,7 @@ def layer_outputs(model: nn.Module, loss_fn: Callable, inputs: Tensor, targets: 
     :param targets: their targets.
     :param modules: the module types to record (e.g. ``(nnbasics.activations.Tanh,)``); all by default.
     """
-    _check_model(model)
+    check_module(model)
     if not callable(loss_fn):
         raise TypeError("loss_fn must be callable: loss_fn(output, targets) -> scalar tensor")
     if not isinstance(modules, tuple) or not all(isinstance(m, type) and issubclass(m, nn.Module)

@@ -16,7 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from nnbasics import init
-from nnbasics._checks import check_int, check_tensor
+from nnbasics._checks import check_int, check_module, check_tensor
 from nnbasics.utils import evaluating
 
 __all__ = ["LayerRow", "Linear", "count_parameters", "summary"]
@@ -112,8 +112,7 @@ def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
     :param model: any :class:`torch.nn.Module`.
     :param trainable_only: count only the parameters with ``requires_grad`` (else all of them).
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_module(model)
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
@@ -171,8 +170,7 @@ def summary(model: nn.Module, input_size: Sequence[int], dtype: torch.dtype = to
     :param input_size: the shape of the input to run through it, batch first (e.g. ``(1, 784)``).
     :param dtype: the input's dtype (the model's parameters' dtype).
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_module(model)
     if not isinstance(input_size, Sequence) or not all(
             isinstance(n, int) and not isinstance(n, bool) for n in input_size):
         raise TypeError(f"input_size must be a sequence of ints (the input's shape, batch first), "

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-from nnbasics._checks import check_choice, check_int, check_real, check_tensor
+from nnbasics._checks import check_choice, check_int, check_module, check_real, check_tensor
 
 __all__ = [
     "BatchNorm1d",
@@ -442,8 +442,7 @@ class LayerNorm(nn.Module):
 
 
 def _penalized(model: nn.Module, weights_only: bool) -> list[Tensor]:
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_module(model)
     # Weight matrices and kernels have 2+ dimensions; biases and normalization scales have 1.
     return [p for p in model.parameters() if p.requires_grad and (p.dim() >= 2 or not weights_only)]
 

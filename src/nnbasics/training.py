@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor, nn
 
+from nnbasics._checks import check_module
 from nnbasics.optim.lr_scheduler import ReduceLROnPlateau
 from nnbasics.utils import evaluating, progress_bar
 
@@ -130,8 +131,7 @@ def fit(model: nn.Module, loss_fn: Callable, optimizer: torch.optim.Optimizer, t
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be an int >= 1, got {epochs!r}")
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_module(model)
     if not callable(loss_fn):
         raise TypeError("loss_fn must be callable: loss_fn(output, targets) -> scalar tensor")
     if not isinstance(optimizer, torch.optim.Optimizer):

@@ -22,7 +22,7 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from nnbasics._checks import check_int
+from nnbasics._checks import check_int, check_module
 
 __all__ = ["Source", "evaluating", "forbid", "reproducible", "show_source"]
 
@@ -86,8 +86,7 @@ def evaluating(model: nn.Module) -> Iterator[nn.Module]:
 
     :param model: the network to evaluate.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_module(model)
     was_training = model.training
     model.eval()
     try:
