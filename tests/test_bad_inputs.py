@@ -20,6 +20,7 @@ from torch import nn
 
 from nnbasics import (
     activations,
+    attention,
     capstone,
     conv,
     debugging,
@@ -39,7 +40,7 @@ from nnbasics.optim import lr_scheduler
 
 MODULES = ["nnbasics", "activations", "numerics", "layers", "init", "losses", "gradcheck", "training", "optim",
            "optim.lr_scheduler", "regularization", "conv", "recurrent", "capstone", "utils", "explorer",
-           "debugging"]
+           "debugging", "attention"]
 
 
 def public_callables() -> set[str]:
@@ -389,6 +390,92 @@ RAISES = [
       "prompt", id="sample-prompt-negative"),
     R("recurrent.bits_per_char", lambda: recurrent.bits_per_char(recurrent.CharLSTM(5), torch.arange(5), length=10),
       ValueError, "length|ids", id="bits_per_char-too-long"),
+    # attention
+    R("attention.scaled_dot_product_attention", lambda: attention.scaled_dot_product_attention([1.0], x(2, 3), x(2, 3)),
+      TypeError, "query", id="sdpa-list"),
+    R("attention.scaled_dot_product_attention", lambda: attention.scaled_dot_product_attention(x(3), x(3), x(3)),
+      ValueError, "at least 2-D", id="sdpa-1d"),
+    R("attention.scaled_dot_product_attention", lambda: attention.scaled_dot_product_attention(
+        x(2, 3), x(2, 3, dtype=torch.float32), x(2, 3)), TypeError, "same dtype", id="sdpa-dtypes"),
+    R("attention.scaled_dot_product_attention", lambda: attention.scaled_dot_product_attention(x(2, 3), x(4, 5), x(4, 3)),
+      ValueError, "key must have query's last size E = 3", id="sdpa-E"),
+    R("attention.scaled_dot_product_attention", lambda: attention.scaled_dot_product_attention(x(2, 3), x(4, 3), x(5, 3)),
+      ValueError, "value must have as many rows as key", id="sdpa-S"),
+    R("attention.scaled_dot_product_attention", lambda: attention.scaled_dot_product_attention(
+        x(3, 2, 4), x(2, 5, 4), x(2, 5, 4)), ValueError, "batch dimensions.*broadcast", id="sdpa-batch"),
+    R("attention.scaled_dot_product_attention", lambda: attention.scaled_dot_product_attention(
+        x(2, 3), x(4, 3), x(4, 3), dropout_p=1.0), ValueError, "dropout_p must be < 1", id="sdpa-dropout-1"),
+    R("attention.scaled_dot_product_attention", lambda: attention.scaled_dot_product_attention(
+        x(2, 3), x(4, 3), x(4, 3), dropout_p=-0.1), ValueError, "dropout_p must be >= 0", id="sdpa-dropout-neg"),
+    R("attention.scaled_dot_product_attention", lambda: attention.scaled_dot_product_attention(
+        x(2, 3), x(4, 3), x(4, 3), attn_mask=torch.ones(2, 4, dtype=torch.long)), TypeError, "attn_mask.*bool",
+      id="sdpa-mask-dtype"),
+    R("attention.scaled_dot_product_attention", lambda: attention.scaled_dot_product_attention(
+        x(2, 3), x(4, 3), x(4, 3), attn_mask=torch.ones(2, 5, dtype=torch.bool)), ValueError,
+      r"attn_mask must broadcast to the scores' shape \(2, 4\)", id="sdpa-mask-shape"),
+    R("attention.scaled_dot_product_attention", lambda: attention.scaled_dot_product_attention(
+        x(2, 3), x(4, 3), x(4, 3), attn_mask=torch.ones(7, 2, 4, dtype=torch.bool)), ValueError, "attn_mask",
+      id="sdpa-mask-bigger"),
+    R("attention.scaled_dot_product_attention", lambda: attention.scaled_dot_product_attention(
+        x(2, 3), x(4, 3), x(4, 3), torch.ones(2, 4, dtype=torch.bool), is_causal=True), ValueError,
+      "attn_mask must be None when is_causal", id="sdpa-causal-and-mask"),
+    R("attention.scaled_dot_product_attention", lambda: attention.scaled_dot_product_attention(
+        x(2, 3), x(4, 3), x(4, 3), scale="a"), TypeError, "scale", id="sdpa-scale"),
+    R("attention.scaled_dot_product_attention", lambda: attention.scaled_dot_product_attention(
+        x(1, 6, 2, 3), x(1, 4, 5, 3), x(1, 4, 5, 3), enable_gqa=True), ValueError, "enable_gqa.*divide",
+      id="sdpa-gqa-heads"),
+    R("attention.scaled_dot_product_attention", lambda: attention.scaled_dot_product_attention(
+        x(2, 3), x(4, 3), x(4, 3), enable_gqa=True), ValueError, "enable_gqa.*heads dimension", id="sdpa-gqa-2d"),
+    # the Function checks nothing (scaled_dot_product_attention does): a wrong shape is torch's matmul error
+    R("attention.ScaledDotProductAttentionFunction", lambda: attention.ScaledDotProductAttentionFunction.apply(
+        x(2, 3), x(4, 5), x(4, 3), None, None, 1.0, 0.0), RuntimeError, "cannot be multiplied", id="SDPAFunction-E"),
+    R("attention.MultiheadAttention", lambda: attention.MultiheadAttention(6, 4), ValueError,
+      r"embed_dim \(6\) must be divisible by num_heads \(4\)", id="MHA-divisible"),
+    R("attention.MultiheadAttention", lambda: attention.MultiheadAttention(6, 0), ValueError, "num_heads",
+      id="MHA-heads-0"),
+    R("attention.MultiheadAttention", lambda: attention.MultiheadAttention(6, 2, dropout=1.0), ValueError, "dropout",
+      id="MHA-dropout"),
+    R("attention.MultiheadAttention", lambda: attention.MultiheadAttention(6, 2, kdim=0), ValueError, "kdim",
+      id="MHA-kdim"),
+    R("attention.MultiheadAttention", lambda: attention.MultiheadAttention(4, 2)(*[x(1, 3, 2, 4, dtype=torch.float32)] * 3),
+      ValueError, "query must be", id="MHA-4d"),
+    R("attention.MultiheadAttention", lambda: attention.MultiheadAttention(4, 2)(*[x(3, 2, 5, dtype=torch.float32)] * 3),
+      ValueError, "query must have 4 features", id="MHA-features"),
+    R("attention.MultiheadAttention", lambda: attention.MultiheadAttention(4, 2)(*[x(3, 2, 4)] * 3), TypeError,
+      "query has dtype torch.float64", id="MHA-dtype"),
+    R("attention.MultiheadAttention", lambda: attention.MultiheadAttention(4, 2)(
+        *[x(3, 2, 4, dtype=torch.float32)] * 3, key_padding_mask=torch.zeros(3, 2, dtype=torch.bool)), ValueError,
+      r"key_padding_mask must have shape \(2, 3\)", id="MHA-kpm-shape"),
+    R("attention.MultiheadAttention", lambda: attention.MultiheadAttention(4, 2)(
+        *[x(3, 2, 4, dtype=torch.float32)] * 3, attn_mask=torch.zeros(2, 3, 3, dtype=torch.bool)), ValueError,
+      "attn_mask must have shape", id="MHA-mask-shape"),
+    R("attention.MultiheadAttention", lambda: attention.MultiheadAttention(4, 2)(
+        *[x(3, 2, 4, dtype=torch.float32)] * 3, attn_mask=torch.zeros(3, 3, dtype=torch.long)), TypeError,
+      "attn_mask must be a bool", id="MHA-mask-dtype"),
+    R("attention.MultiheadAttention", lambda: attention.MultiheadAttention(4, 2)(
+        *[x(3, 2, 4, dtype=torch.float32)] * 3, is_causal=True), ValueError, "is_causal.*attn_mask",
+      id="MHA-causal-no-mask"),
+    R("attention.positional_encoding", lambda: attention.positional_encoding(10, 0), ValueError, "d_model",
+      id="positional_encoding-d0"),
+    R("attention.positional_encoding", lambda: attention.positional_encoding(10, 4, dtype=torch.long), TypeError,
+      "dtype", id="positional_encoding-dtype"),
+    R("attention.PositionalEncoding", lambda: attention.PositionalEncoding(4, max_len=5)(x(2, 6, 4)), ValueError,
+      "max_len = 5", id="PositionalEncoding-too-long"),
+    R("attention.PositionalEncoding", lambda: attention.PositionalEncoding(4)(x(2, 6, 3)), ValueError, "d_model = 4",
+      id="PositionalEncoding-d_model"),
+    R("attention.TransformerEncoderBlock", lambda: attention.TransformerEncoderBlock(8, 2, activation="tanh"),
+      ValueError, "activation", id="Block-activation"),
+    R("attention.TransformerEncoderBlock", lambda: attention.TransformerEncoderBlock(8, 3), ValueError,
+      "divisible by num_heads", id="Block-heads"),
+    R("attention.CausalTransformerLM", lambda: attention.CausalTransformerLM(0), ValueError, "vocab_size",
+      id="LM-vocab-0"),
+    R("attention.CausalTransformerLM", lambda: attention.CausalTransformerLM(5, 8, 2, 1, max_len=4)(
+        torch.zeros(1, 5, dtype=torch.long)), ValueError, "max_len = 4", id="LM-too-long"),
+    R("attention.CausalTransformerLM", lambda: attention.CausalTransformerLM(5, 8, 2, 1)(torch.zeros(1, 5)),
+      TypeError, "ids must be a 2-D int64", id="LM-float-ids"),
+    R("attention.CausalTransformerLM", lambda: attention.CausalTransformerLM(5, 8, 2, 1)(
+        torch.zeros(2, 3, dtype=torch.long), torch.zeros(3, 3, dtype=torch.long)), ValueError, "state",
+      id="LM-state-batch"),
     # capstone
     R("capstone.confusion_matrix", lambda: capstone.confusion_matrix(LONG, torch.tensor([0, 1]), 3), ValueError,
       "targets|predictions|size", id="confusion-size"),
@@ -480,6 +567,15 @@ MATCHES = [
     R("recurrent.clip_grad_norm_", lambda m: clip_on(m.clip_grad_norm_, float("inf")), id="clip-norm-inf"),
     R("init.xavier_uniform_", lambda m: m.xavier_uniform_(torch.empty(0, 3)), id="xavier-empty"),
     R("init.orthogonal_", lambda m: m.orthogonal_(torch.empty(0, 3)), id="orthogonal-empty"),
+    # torch's CPU attention: a query that may attend to no key gets zeros (not the NaN of 0/0)
+    R("attention.scaled_dot_product_attention", lambda m: m.scaled_dot_product_attention(
+        x(2, 3), x(4, 3), x(4, 3), torch.tensor([[True] * 4, [False] * 4])), id="sdpa-fully-masked-row"),
+    R("attention.scaled_dot_product_attention", lambda m: m.scaled_dot_product_attention(
+        x(2, 3), x(0, 3), x(0, 5)), id="sdpa-no-keys"),
+    R("attention.scaled_dot_product_attention", lambda m: m.scaled_dot_product_attention(
+        x(2, 3), x(4, 3), x(4, 3), x(2, 4, dtype=torch.float32)), id="sdpa-float32-mask-on-float64"),
+    R("attention.scaled_dot_product_attention", lambda m: m.scaled_dot_product_attention(
+        x(1, 6, 2, 3), x(1, 2, 4, 3), x(1, 3, 4, 5), enable_gqa=True), id="sdpa-gqa-key-value-heads-differ"),
 ]
 
 
@@ -492,7 +588,7 @@ def clip_on(clip, norm_type):
 
 
 TORCH_SIDE = {"activations": F, "losses": F, "regularization": F, "conv": F, "init": nn.init,
-              "recurrent": nn.utils}
+              "recurrent": nn.utils, "attention": F}
 
 
 def test_every_public_callable_has_a_row():

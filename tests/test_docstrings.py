@@ -31,7 +31,7 @@ import nnbasics
 
 MODULES = ["activations", "numerics", "layers", "init", "losses", "gradcheck", "training", "optim",
            "optim.lr_scheduler", "regularization", "conv", "recurrent", "capstone", "utils", "explorer",
-           "debugging"]
+           "debugging", "attention"]
 
 # "(N, C_in, H, W) -> (N, C_out, H_out, W_out)": a parenthesised shape, an arrow, another one.
 SHAPE_LINE = re.compile(r"\([^()\n]*\)\s*->\s*(?:values and indices\s*)?\(")

@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 MODULES = ["activations", "layers", "init", "losses", "gradcheck", "training", "optim", "optim.lr_scheduler",
-           "regularization", "conv", "recurrent", "capstone", "utils"]
+           "regularization", "conv", "recurrent", "capstone", "utils", "attention"]
 
 # torch parameters nnbasics leaves out on purpose, with the reason: never part of a twin's check.
 IGNORED = {
@@ -62,6 +62,8 @@ BUILTIN_SIGNATURES = {
             "bidirectional=False, proj_size=0, device=None, dtype=None",
     "GRU": "input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0, "
            "bidirectional=False, device=None, dtype=None",
+    "scaled_dot_product_attention": "query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, *, "
+                                    "scale=None, enable_gqa=False",
 }
 
 
@@ -120,7 +122,8 @@ def test_every_mirrored_name_is_checked():
     names = {name for _, name in TWINS}
     # a sample of each kind of twin: if the lookup broke, these would disappear
     assert {"cross_entropy", "CrossEntropyLoss", "Adam", "StepLR", "kaiming_uniform_", "conv2d",
-            "MaxPool2d", "LSTM", "clip_grad_norm_", "gradcheck", "Linear", "batch_norm"} <= names
+            "MaxPool2d", "LSTM", "clip_grad_norm_", "gradcheck", "Linear", "batch_norm",
+            "scaled_dot_product_attention", "MultiheadAttention"} <= names
     assert len(TWINS) >= 80
 
 
