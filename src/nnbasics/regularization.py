@@ -186,9 +186,9 @@ def _affine_grads(ctx, grad_out: Tensor, x_hat: Tensor, weight: Tensor | None
 class NormalizeFunction(torch.autograd.Function):
     r"""Normalize over ``dims`` with the batch's own statistics, then scale and shift.
 
-    $\hat x = (x - \mu)/\sqrt{\sigma^2 + \epsilon}$ with the biased variance over the $M$
+    $\hat x = (x - \mu)/\sqrt{\sigma^2 + \epsilon}$ with the biased variance over the $m$
     reduced elements, $y = \gamma \hat x + \beta$. Backward, with $\hat g = \gamma\,g$:
-    $\partial L/\partial x = \frac{1}{M\sqrt{\sigma^2+\epsilon}}\bigl(M \hat g - \sum \hat g -
+    $\partial L/\partial x = \frac{1}{m\sqrt{\sigma^2+\epsilon}}\bigl(m \hat g - \sum \hat g -
     \hat x \sum \hat g \hat x\bigr)$, $\partial L/\partial\gamma = \sum g\,\hat x$,
     $\partial L/\partial\beta = \sum g$.
     """

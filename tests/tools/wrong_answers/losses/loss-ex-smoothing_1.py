@@ -1,4 +1,4 @@
-# spreads eps over the K - 1 other classes only (another convention, not PyTorch's)
+# the K - 1 convention of part 2 in part 1 too: PyTorch's target spreads eps over all K classes
 def smoothed_target(targets, K, eps):
     y = torch.full((len(targets), K), eps / (K - 1), dtype=torch.float64)
     y[torch.arange(len(targets)), targets] = 1 - eps

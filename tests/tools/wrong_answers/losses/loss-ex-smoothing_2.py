@@ -1,4 +1,4 @@
-# the right target, but the gap forgets that the true class also gets eps / K
+# the right target, but the gap spreads eps over all K classes, not over the K - 1 others
 def smoothed_target(targets, K, eps):
     one_hot = torch.zeros(len(targets), K, dtype=torch.float64)
     one_hot[torch.arange(len(targets)), targets] = 1.0

@@ -6,4 +6,4 @@ def smoothed_target(targets, K, eps):
 
 
 def optimal_gap(eps, K):
-    return (1 - eps + eps / K) / (eps / K)
+    return (1 - eps) * (K - 1) / eps
