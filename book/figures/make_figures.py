@@ -927,6 +927,93 @@ def mnist1d_models():
     return fig
 
 
+# ----------------------------------------------------------------------------------------------
+# attention
+def attention_lookup():
+    """One query against four keys: the chapter's worked example, computed with nnbasics."""
+    import torch
+
+    from nnbasics.activations import softmax
+
+    keys = torch.tensor([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.6, 0.8]], dtype=torch.float64)
+    values = torch.tensor([10.0, 20.0, 30.0, 40.0], dtype=torch.float64)
+    q = torch.tensor([2.0, 0.5], dtype=torch.float64)
+    scores = keys @ q / math.sqrt(2)
+    weights = softmax(scores, dim=0)
+    out = (weights * values).sum().item()
+    fig, ax = canvas(12, 6.6)
+    label(ax, 6, 6.2, "Attention as a soft lookup: the query matches every key a little", fs=FS)
+    ys = [4.45, 3.45, 2.45, 1.45]
+    heads = [(2.65, "keys $k_i$"), (4.9, "scores $s_i$"), (7.05, "weights $a_i$"), (9.35, "values $v_i$")]
+    for x, text in heads:
+        label(ax, x, 5.4, text, fs=FS - 1, color=GREY)
+    box(ax, 0.95, 2.95, 1.2, 0.9, "$q$", fs=FS + 1, fc="#fdeeda", ec=ORANGE)
+    label(ax, 0.95, 2.15, "(2, 0.5)", fs=FS - 3, color=GREY)
+    for i, y in enumerate(ys):
+        k = keys[i].tolist()
+        box(ax, 2.65, y, 1.7, 0.7, f"({k[0]:g}, {k[1]:g})".replace("-", "−"), fs=FS - 2)
+        arrow(ax, (1.55, 2.95), (1.8, y), color=GREY, lw=1.0)
+        arrow(ax, (3.5, y), (4.2, y), color=GREY, lw=1.0)
+        label(ax, 4.9, y, f"{scores[i].item():.2f}".replace("-", "−"), fs=FS - 1)
+        arrow(ax, (5.45, y), (6.05, y), color=GREY, lw=1.0)
+        w = weights[i].item()
+        ax.add_patch(FancyBboxPatch((6.15, y - 0.25), 1.6 * w / weights.max().item(), 0.5,
+                                    boxstyle="square,pad=0", fc=BLUE, ec="none", alpha=0.85))
+        label(ax, 7.95, y, f"{w:.2f}", fs=FS - 1, ha="left")
+        box(ax, 9.35, y, 0.9, 0.7, f"{values[i].item():g}", fs=FS - 2, fc="#e8f3e8", ec=GREEN)
+        arrow(ax, (9.8, y), (10.43, 2.95), color=GREY, lw=1.0)
+    circle(ax, 10.75, 2.95, 0.32, r"$\Sigma$", fs=FS)
+    arrow(ax, (11.07, 2.95), (11.4, 2.95))
+    label(ax, 11.6, 2.95, "$o$", fs=FS + 1)
+    label(ax, 11.0, 2.25, f"$o$ = {out:.2f}", fs=FS - 1)
+    label(ax, 4.9, 0.55, r"$s_i = q\cdot k_i$ / √$d$", fs=FS - 1, color=GREY)
+    label(ax, 7.05, 0.55, r"$a = \mathrm{softmax}(s)$", fs=FS - 1, color=GREY)
+    label(ax, 9.9, 0.55, r"$o = \sum_i a_i v_i$", fs=FS - 1, color=GREY)
+    return fig
+
+
+def attention_decoder():
+    fig, ax = canvas(12, 7.8)
+    label(ax, 6, 7.45, "The causal Transformer language model, and its mask", fs=FS)
+    x, w, xr = 4.1, 5.7, 0.95  # the stack's centre and width; the residual lines' x
+    ax.add_patch(FancyBboxPatch((0.45, 1.95), 6.8, 4.2, boxstyle="round,pad=0,rounding_size=0.2",
+                                fc="#f7f7f4", ec=GREY, lw=1.0, ls="--"))
+    label(ax, 7.1, 5.9, "× 2 blocks", fs=FS - 2, color=GREY, ha="right")
+    steps = [(0.45, "characters $x_1, \\dots, x_T$", "#f3f3f3", GREY),
+             (1.35, "embedding $+$ positional encoding $P_t$", "#e8eef7", BLUE),
+             (2.55, "layer norm", "#ffffff", INK),
+             (3.35, "masked multi-head attention", "#fdeeda", ORANGE),
+             (4.55, "layer norm", "#ffffff", INK),
+             (5.35, "MLP: Linear, GELU, Linear", "#e8f3e8", GREEN),
+             (6.55, "layer norm, Linear: logits $z_t$", "#e8eef7", BLUE)]
+    for y, text, fc, ec in steps:  # subscripts are 0.7 of the size: FS - 1 keeps them legible
+        box(ax, x, y, w, 0.55, text, fs=FS - 1 if "_" in text else FS - 2, fc=fc, ec=ec)
+    for y0, y1 in ((0.73, 1.07), (1.63, 2.27), (2.83, 3.07), (3.63, 3.75), (4.15, 4.27), (4.83, 5.07),
+                   (5.63, 5.75), (6.15, 6.27)):
+        arrow(ax, (x, y0), (x, y1))
+    for y_plus, y_from in ((3.95, 2.1), (5.95, 4.21)):  # the residual connections, around each branch
+        circle(ax, x, y_plus, 0.2, "+", fs=FS - 1, fc="#ffffff", ec=INK)
+        ax.plot([x, xr, xr], [y_from, y_from, y_plus], color=RED, lw=1.3)
+        arrow(ax, (xr, y_plus), (x - 0.2, y_plus), color=RED)
+    label(ax, xr - 0.25, 3.05, "residual", fs=FS - 3, color=RED, rotation=90)
+    # the causal mask: query i may attend to keys j <= i
+    n, c, gx, gy = 6, 0.5, 8.35, 1.9
+    for i in range(n):
+        for j in range(n):
+            allowed = j <= i
+            ax.add_patch(FancyBboxPatch((gx + c * j, gy + c * (n - 1 - i)), c, c, boxstyle="square,pad=0",
+                                        fc="#9dbbe0" if allowed else "#ffffff", ec=GREY, lw=0.8))
+            if not allowed:
+                label(ax, gx + c * (j + 0.5), gy + c * (n - 0.5 - i), "×", fs=FS - 3, color=GREY)
+    label(ax, gx + c * n / 2, gy + c * n + 0.35, "key $j$", fs=FS - 1)
+    label(ax, gx + c * n + 0.4, gy + c * n / 2, "query $i$", fs=FS - 1, rotation=-90)
+    label(ax, gx + c * n / 2, 5.75, "the causal mask", fs=FS - 1, color=ORANGE)
+    label(ax, gx + c * n / 2, 1.4, "blue: $j \\leq i$, attended", fs=FS - 3)
+    label(ax, gx + c * n / 2, 0.95, "×: $j > i$, score $-\\infty$", fs=FS - 3)
+    arrow(ax, (gx - 0.1, 3.35), (x + w / 2 + 0.05, 3.35), color=ORANGE, lw=1.2)
+    return fig
+
+
 FIGURES = {
     "activations-neuron": activations_neuron, "activations-backprop": activations_backprop,
     "networks-layer-5-10": networks_layer_5_10, "networks-3-3-2-2": networks_3322,
@@ -943,6 +1030,7 @@ FIGURES = {
     "capstone-pipeline": capstone_pipeline, "capstone-mlp": capstone_mlp,
     "lm-model": lm_model, "lm-sampling": lm_sampling,
     "mnist1d-generation": mnist1d_generation, "mnist1d-models": mnist1d_models,
+    "attention-lookup": attention_lookup, "attention-decoder": attention_decoder,
 }
 
 

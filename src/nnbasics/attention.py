@@ -6,7 +6,7 @@ Taught in the chapter "Attention and the Transformer block" (``book/attention/at
 :class:`ScaledDotProductAttentionFunction` is one :class:`torch.autograd.Function`: its forward is
 $O = \mathrm{softmax}(s\,QK^\top + M)\,V$ from two matrix products and a stable softmax, and its
 backward applies the softmax's Jacobian by hand (the same formula as
-:class:`nnbasics.activations.SoftmaxFunction`). :func:`scaled_dot_product_attention` mirrors
+``nnbasics.activations.SoftmaxFunction``). :func:`scaled_dot_product_attention` mirrors
 :func:`torch.nn.functional.scaled_dot_product_attention` (masks, ``is_causal``, ``scale``,
 dropout, ``enable_gqa``), and :class:`MultiheadAttention` mirrors :class:`torch.nn.MultiheadAttention`
 (parameter names, masks, returned weights), so a torch module's ``state_dict`` loads into it.

@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 HTML = Path(os.environ.get("NNBASICS_HTML") or ROOT / "_build" / "html")
 CHAPTERS = ["activations", "networks", "init", "losses", "gradient-descent", "optimizers", "regularization",
-            "conv", "recurrent", "capstone"]
+            "conv", "recurrent", "attention", "capstone"]
 FIGURES = {p.stem for p in (ROOT / "book" / "figures").glob("*.svg")}
 
 DIAGRAMS_JS = """() => Array.from(document.querySelectorAll('main figure')).map(f => {

@@ -43,7 +43,7 @@ SEED_PROSE = {
     "networks": ["60"],
 }
 CHAPTERS = ["activations", "networks", "init", "losses", "gradient-descent", "optimizers",
-            "regularization", "conv", "recurrent", "capstone"]
+            "regularization", "conv", "recurrent", "attention", "capstone"]
 
 
 def cells(chapter: str) -> list[dict]:
