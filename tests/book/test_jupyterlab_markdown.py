@@ -358,3 +358,31 @@ def test_hovering_a_term_shows_its_definition_from_the_glossary(chromium, lab) -
     definition = ENTRIES["adam"].split(". ", 1)[1]  # the English after the Chinese term
     assert " ".join(definition.split()) in " ".join(card.inner_text().split())
     close(page, lab)
+
+
+NUMREF = re.compile(r"\{numref\}`(?:[^`<]*<(?P<target>[^`>]+)>|(?P<plain>[^`<]+))`")
+
+
+def numrefs_to_another_cell(cells: list) -> list[str]:
+    """{numref} targets a notebook's markdown defines in another cell than the reference's:
+    jupyterlab-myst numbers a figure only within its own cell, so JupyterLab logs "Cross reference
+    target was not found" for them (the debugging page's kink figure, in a separate cell)."""
+    markdown = [c.source for c in cells if c.cell_type == "markdown"]
+    defined_in = {m.group(1): i for i, source in enumerate(markdown)
+                  for m in re.finditer(r"^:name: *([\w-]+)", source, re.MULTILINE)}
+    return [label for i, source in enumerate(markdown) for m in NUMREF.finditer(source)
+            if (label := (m.group("target") or m.group("plain")).strip()) in defined_in
+            and defined_in[label] != i]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.relative_to(ROOT / "book").as_posix())
+def test_each_numref_is_in_the_cell_of_its_figure(path: Path) -> None:
+    assert numrefs_to_another_cell(nbformat.read(path, as_version=4).cells) == []
+
+
+def test_the_check_catches_a_numref_to_a_figure_in_another_cell() -> None:
+    figure = nbformat.v4.new_markdown_cell("```{figure} a.svg\n:name: fig-a\n\nA.\n```")
+    before = nbformat.v4.new_markdown_cell("As {numref}`fig-a` shows.")
+    assert numrefs_to_another_cell([before, figure]) == ["fig-a"]
+    together = nbformat.v4.new_markdown_cell(before.source + "\n\n" + figure.source)
+    assert numrefs_to_another_cell([together]) == []
