@@ -9,6 +9,7 @@ from nnbasics._checks import (
     DimensionError,
     check_choice,
     check_dim,
+    check_ids,
     check_int,
     check_module,
     check_real,
@@ -87,3 +88,16 @@ def test_check_int_one_int_or_a_tuple_of_them():
             check_int(value, "k", size=size)
     with pytest.raises(ValueError, match="p must be a non-negative int or a tuple of 2 of them, got -1"):
         check_int(-1, "p", 0, size=2)
+
+
+def test_check_ids_returns_int64_ids_of_the_given_rank_and_names_the_argument_otherwise():
+    ids = torch.tensor([[1, 2], [3, 4]])
+    assert check_ids(ids, dim=2) is ids
+    with pytest.raises(TypeError, match=r"^ids must be a 1-D int64 tensor of character ids, "
+                                        r"got torch\.int64 of shape \(2, 2\)$"):
+        check_ids(ids)
+    with pytest.raises(TypeError, match=r"^prompt must be a 1-D int64 tensor of character ids, "
+                                        r"got torch\.float32"):
+        check_ids(torch.ones(3), "prompt")
+    with pytest.raises(TypeError, match=r"got list$"):
+        check_ids([1, 2])

@@ -38,6 +38,16 @@ def check_module(value: object, name: str = "model") -> torch.nn.Module:
     return value
 
 
+def check_ids(value: object, name: str = "ids", dim: int = 1) -> torch.Tensor:
+    """Return ``value`` if it is a ``dim``-D int64 tensor of character (or token) ids, else raise
+    ``TypeError``."""
+    if not isinstance(value, torch.Tensor) or value.dtype != torch.long or value.dim() != dim:
+        is_tensor = isinstance(value, torch.Tensor)
+        got = f"{value.dtype} of shape {tuple(value.shape)}" if is_tensor else type(value).__name__
+        raise TypeError(f"{name} must be a {dim}-D int64 tensor of character ids, got {got}")
+    return value
+
+
 def check_dim(dim: object, ndim: int, name: str = "dim") -> int:
     """Return ``dim`` as a non-negative index into a tensor with ``ndim`` dimensions."""
     if isinstance(dim, bool) or not isinstance(dim, int):

@@ -30,10 +30,9 @@ import torch
 from torch import Tensor, nn
 
 from nnbasics import init
-from nnbasics._checks import check_choice, check_int, check_real, check_tensor
+from nnbasics._checks import check_choice, check_ids, check_int, check_real, check_tensor
 from nnbasics.activations import GELU, ReLU
 from nnbasics.layers import Linear, LinearFunction
-from nnbasics.recurrent import _check_ids
 from nnbasics.regularization import Dropout, LayerNorm
 
 __all__ = [
@@ -616,13 +615,13 @@ class CausalTransformerLM(nn.Module):
         self.out = Linear(d_model, vocab_size)
 
     def forward(self, ids: Tensor, state: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        ids = _check_ids(ids, "ids", dim=2)
+        ids = check_ids(ids, "ids", dim=2)
         if not 1 <= ids.shape[1] <= self.max_len:
             raise ValueError(f"ids must hold 1 to max_len = {self.max_len} positions, "
                              f"got shape {tuple(ids.shape)}")
         context = ids
         if state is not None:
-            state = _check_ids(state, "state", dim=2)
+            state = check_ids(state, "state", dim=2)
             if state.shape[0] != ids.shape[0]:
                 raise ValueError(f"state must hold the context of each of the {ids.shape[0]} sequences, "
                                  f"got shape {tuple(state.shape)}")

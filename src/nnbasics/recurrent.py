@@ -31,7 +31,7 @@ from torch import Tensor, nn
 from torch.autograd.function import once_differentiable
 
 from nnbasics import init
-from nnbasics._checks import check_choice, check_int, check_real, check_tensor
+from nnbasics._checks import check_choice, check_ids, check_int, check_real, check_tensor
 from nnbasics.activations import softmax
 from nnbasics.layers import Linear, LinearFunction
 from nnbasics.losses import cross_entropy
@@ -798,15 +798,8 @@ class CharLSTM(nn.Module):
 
     def forward(self, ids: Tensor,
                 state: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, tuple[Tensor, Tensor]]:
-        h, state = self.lstm(self.embed(_check_ids(ids, "ids", dim=2)), state)
+        h, state = self.lstm(self.embed(check_ids(ids, "ids", dim=2)), state)
         return self.out(h), state
-
-
-def _check_ids(ids: object, name: str, dim: int = 1) -> Tensor:
-    if not isinstance(ids, Tensor) or ids.dtype != torch.long or ids.dim() != dim:
-        got = f"{ids.dtype} of shape {tuple(ids.shape)}" if isinstance(ids, Tensor) else type(ids).__name__
-        raise TypeError(f"{name} must be a {dim}-D int64 tensor of character ids, got {got}")
-    return ids
 
 
 def text_batch(ids: Tensor, batch_size: int = 64, length: int = 64,
@@ -821,7 +814,7 @@ def text_batch(ids: Tensor, batch_size: int = 64, length: int = 64,
     :param length: the number of input (and target) ids per window $T$.
     :param generator: the random generator for the start positions (torch's global one if None).
     """
-    ids = _check_ids(ids, "ids")
+    ids = check_ids(ids, "ids")
     check_int(batch_size, "batch_size")
     check_int(length, "length")
     if len(ids) < length + 1:
@@ -868,7 +861,7 @@ def sample(model: nn.Module, prompt: Tensor, length: int = 200, temperature: flo
     :param temperature: $\tau > 0$.
     :param seed: the seed of the draws.
     """
-    prompt = _check_ids(prompt, "prompt")
+    prompt = check_ids(prompt, "prompt")
     if len(prompt) == 0:
         raise ValueError("prompt must hold at least one id")
     vocab_size = getattr(model, "vocab_size", None)
