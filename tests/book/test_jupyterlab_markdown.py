@@ -121,7 +121,7 @@ def test_an_exercise_is_named_as_the_book_numbers_it() -> None:
     assert (adam.name, adam.title) == ("Exercise 6.1", "One Adam step by hand")
     assert adam.path == ROOT / "book" / "optimizers" / "exercises.ipynb"
     assert adam.page == "Exercises: optimizers and learning-rate schedules"
-    assert TARGETS["cap-ex-debug"].name == "Exercise 10.7"  # chapter 10 of _toc.yml, its 7th exercise
+    assert TARGETS["cap-ex-debug"].name == "Exercise 11.7"  # chapter 11 of _toc.yml, its 7th exercise
     assert glossary._exercises("````{exercise} A title\n:label: x-ex-a\n:class: c\n\nText.\n````\n"
                                "```{exercise} Another\n\nNo label.\n```") == [("x-ex-a", "A title"),
                                                                                   (None, "Another")]
