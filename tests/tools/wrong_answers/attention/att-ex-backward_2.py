@@ -1,21 +1,21 @@
 # Wrong: the softmax's backward without the <dA, A> term: dS = A * dA is only its diagonal.
-class AttentionFunction(torch.autograd.Function):
+class ScaleAttentionFunction(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, q, k, v, mask, scale):
-        scores = scale * (q @ k.transpose(-2, -1))  # S = s Q K^T, (*, L, L_k)
+    def forward(ctx, q, k, v, s, mask):
+        scores = s * (q @ k.transpose(-2, -1))  # S = s Q K^T, (*, L, L_k); s is a 0-dim tensor
         if mask is not None:
             scores = scores + mask  # + M: -inf where query i may not attend to key j
         e = torch.exp(scores - scores.amax(dim=-1, keepdim=True))  # every exponent <= 0
         attn = e / e.sum(dim=-1, keepdim=True)  # A = softmax(S) along the keys
-        ctx.save_for_backward(q, k, v, attn)
-        ctx.scale = scale
+        ctx.save_for_backward(q, k, v, s, attn)
         return attn @ v  # O = A V, (*, L, E_v)
 
     @staticmethod
     def backward(ctx, grad_out):
-        q, k, v, attn = ctx.saved_tensors
+        q, k, v, s, attn = ctx.saved_tensors
         d_v = attn.transpose(-2, -1) @ grad_out
         d_scores = attn * (grad_out @ v.transpose(-2, -1))
-        d_q = ctx.scale * d_scores @ k
-        d_k = ctx.scale * d_scores.transpose(-2, -1) @ q
-        return d_q, d_k, d_v, None, None
+        d_q = s * d_scores @ k
+        d_k = s * d_scores.transpose(-2, -1) @ q
+        d_s = (d_scores * (q @ k.transpose(-2, -1))).sum()
+        return d_q, d_k, d_v, d_s, None
