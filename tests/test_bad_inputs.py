@@ -154,6 +154,14 @@ RAISES = [
       id="orthogonal-1d"),
     R("init.orthogonal_", lambda: init.orthogonal_(torch.empty(3, 3), gain=-1.0), ValueError, "gain",
       id="orthogonal-gain"),
+    R("init.jacobian_products", lambda: init.jacobian_products([x(3, 3), x(3, 3)], [x(3)]), ValueError,
+      "weights and derivatives must have one entry per layer", id="jacobian_products-count"),
+    R("init.jacobian_products", lambda: init.jacobian_products(x(3, 3), [x(4)]), ValueError,
+      r"derivatives\[0\] must be a vector of the 3 rows", id="jacobian_products-size"),
+    R("init.jacobian_spectra", lambda: init.jacobian_spectra([x(3, 3)], "gelu", x(3)), ValueError, "nonlinearity",
+      id="jacobian_spectra-nonlinearity"),
+    R("init.jacobian_spectra", lambda: init.jacobian_spectra([x(3, 3)], "tanh", x(3), depths=[2]), ValueError,
+      "depths must be between 1 and the number of layers", id="jacobian_spectra-depth"),
     # losses
     *[R(f"losses.{n}", (lambda n=n: getattr(losses, n)(x(4), x(4).abs(), reduction="avg")), ValueError,
         "reduction", id=f"{n}-reduction")
@@ -220,6 +228,14 @@ RAISES = [
                                            progress=False), TypeError, "optimizer", id="fit-optimizer"),
     R("training.fit", lambda: training.fit(nn.Linear(3, 3), F.cross_entropy, sgd(), [], epochs=1,
                                            progress=False), ValueError, "train_loader|empty", id="fit-empty"),
+    R("training.fit", lambda: training.fit(nn.Linear(3, 3), F.cross_entropy, sgd(), loader(), epochs=1,
+                                           progress=False, max_grad_norm=-1.0), ValueError, "max_grad_norm",
+      id="fit-max_grad_norm"),
+    R("training.train_step", lambda: training.train_step(nn.Linear(3, 3), F.cross_entropy, sgd(), *loader()[0],
+                                                         max_grad_norm="1"), TypeError, "max_grad_norm",
+      id="train_step-max_grad_norm"),
+    R("training.train_step", lambda: training.train_step(nn.Linear(3, 3), "ce", sgd(), *loader()[0]), TypeError,
+      "loss_fn", id="train_step-loss_fn"),
     R("training.History", lambda: training.History(epoch=3), TypeError, "epoch", id="History-epochs"),
     # optim
     *[R(f"optim.{n}", (lambda n=n: getattr(optim, n)(params(), lr=-0.1)), ValueError, "lr", id=f"{n}-lr")
@@ -390,6 +406,18 @@ RAISES = [
       "prompt", id="sample-prompt-negative"),
     R("recurrent.bits_per_char", lambda: recurrent.bits_per_char(recurrent.CharLSTM(5), torch.arange(5), length=10),
       ValueError, "length|ids", id="bits_per_char-too-long"),
+    R("recurrent.input_gradients", lambda: recurrent.input_gradients(recurrent.RNN(4, 3), steps=0), ValueError,
+      "steps", id="input_gradients-steps"),
+    R("recurrent.input_gradients", lambda: recurrent.input_gradients(recurrent.RNN(3, 3)), ValueError,
+      "input_size mismatch", id="input_gradients-size"),
+    R("recurrent.state_jacobians", lambda: recurrent.state_jacobians(x(5, 3), x(4, 4)), ValueError,
+      r"w_hh must be \(H, H\)", id="state_jacobians-shape"),
+    R("recurrent.train_language_model", lambda: recurrent.train_language_model(
+        recurrent.CharLSTM(5), sgd(), torch.arange(5).repeat(40), torch.arange(5).repeat(40), steps=0), ValueError,
+      "steps", id="train_language_model-steps"),
+    R("recurrent.train_language_model", lambda: recurrent.train_language_model(
+        recurrent.CharLSTM(5), sgd(), torch.arange(5).repeat(40), torch.arange(5)), ValueError,
+      "val_ids must hold at least", id="train_language_model-short"),
     # attention
     R("attention.scaled_dot_product_attention", lambda: attention.scaled_dot_product_attention([1.0], x(2, 3), x(2, 3)),
       TypeError, "query", id="sdpa-list"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -159,5 +160,127 @@ def test_orthogonal_empty_noncontiguous_and_parameter():
     ],
 )
 def test_orthogonal_bad_input_raises_a_clear_error(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+# --- The Jacobian through depth: jacobian_products and jacobian_spectra ---------------------------
+
+TORCH_ACTIVATIONS = {"linear": lambda z: z, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu}
+
+
+def chain_weights(sizes, seed=0):
+    """Weights W_1 ... W_L of a stack with the given widths n_0, ..., n_L, float64, entries N(0, 1/n)."""
+    g = torch.Generator().manual_seed(seed)
+    return [torch.randn(n_out, n_in, generator=g, dtype=torch.float64) / math.sqrt(n_in)
+            for n_in, n_out in itertools.pairwise(sizes)]
+
+
+def stack(weights, nonlinearity):
+    """h_L as a function of h_0, with torch's own activations: the reference."""
+    def forward(h):
+        for w in weights:
+            h = TORCH_ACTIVATIONS[nonlinearity](w @ h)
+        return h
+    return forward
+
+
+@pytest.mark.parametrize("nonlinearity", list(TORCH_ACTIVATIONS))
+@pytest.mark.parametrize("sizes", [(6, 6, 6, 6, 6), (4, 7, 5, 3)])
+def test_jacobian_spectra_are_autograds_jacobian_and_its_singular_values(nonlinearity, sizes):
+    weights = chain_weights(sizes, seed=len(sizes))
+    x = torch.randn(sizes[0], generator=torch.Generator().manual_seed(1), dtype=torch.float64) * 2
+    spectra, J = init.jacobian_spectra(weights, nonlinearity, x)
+    assert list(spectra) == list(range(1, len(weights) + 1))  # every depth by default
+    auto = torch.autograd.functional.jacobian(stack(weights, nonlinearity), x)
+    assert J.shape == (sizes[-1], sizes[0]) and (J - auto).abs().max() < 1e-10
+    for depth, s in spectra.items():
+        at_depth = torch.autograd.functional.jacobian(stack(weights[:depth], nonlinearity), x)
+        expected = torch.linalg.svdvals(at_depth)
+        assert s.shape == expected.shape == (min(sizes[depth], sizes[0]),)
+        assert (s - expected).abs().max() < 1e-10
+        assert torch.equal(s, s.sort(descending=True).values)  # largest first
+    assert list(init.jacobian_spectra(weights, nonlinearity, x, depths=(3, 1))[0]) == [3, 1]
+
+
+def test_jacobian_spectra_of_orthogonal_weights_times_a_gain_are_the_gain_to_the_depth():
+    # A linear stack anywhere, and tanh at x = 0 (every z_l = 0, so every D_l = I): J = g^L Q_L ... Q_1.
+    weights = [init.orthogonal_(torch.empty(8, 8, dtype=torch.float64), 1.5, torch.Generator().manual_seed(k))
+               for k in range(6)]
+    for nonlinearity, x in (("linear", torch.ones(8, dtype=torch.float64)),
+                            ("tanh", torch.zeros(8, dtype=torch.float64))):
+        spectra, _ = init.jacobian_spectra(weights, nonlinearity, x)
+        assert all((s - 1.5**depth).abs().max() < 1e-12 * 1.5**depth for depth, s in spectra.items())
+
+
+@pytest.mark.parametrize("nonlinearity", ["tanh", "sigmoid"])
+def test_jacobian_products_from_the_input_and_from_the_output_are_the_chains_jacobians(nonlinearity):
+    weights = chain_weights((5, 4, 6, 3, 4), seed=3)
+    x = torch.randn(5, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    f = TORCH_ACTIVATIONS[nonlinearity]
+    hs, derivatives = [x], []
+    for w in weights:
+        hs.append(f(w @ hs[-1]))
+        derivatives.append(torch.func.grad(lambda z: f(z).sum())(w @ hs[-2]))  # f'(z_l), elementwise
+    products = init.jacobian_products(weights, derivatives)
+    from_top = init.jacobian_products(weights, derivatives, from_output=True)
+    L = len(weights)
+    for depth in range(1, L + 1):  # P_l = dh_l / dh_0
+        expected = torch.autograd.functional.jacobian(stack(weights[:depth], nonlinearity), x)
+        assert (products[depth - 1] - expected).abs().max() < 1e-10
+    for k in range(1, L + 1):  # Q_k = dh_L / dh_(L-k)
+        expected = torch.autograd.functional.jacobian(stack(weights[L - k:], nonlinearity), hs[L - k])
+        assert from_top[k - 1].shape == expected.shape and (from_top[k - 1] - expected).abs().max() < 1e-10
+    assert (from_top[-1] - products[-1]).abs().max() < 1e-12  # the whole chain, multiplied either way
+
+
+def test_jacobian_products_with_one_matrix_use_it_at_every_layer():
+    w = chain_weights((4, 4), seed=5)[0]
+    d = torch.rand(7, 4, generator=torch.Generator().manual_seed(6), dtype=torch.float64)
+    shared = init.jacobian_products(w, d)
+    repeated = init.jacobian_products([w] * 7, list(d))
+    assert len(shared) == 7 and all(torch.equal(a, b) for a, b in zip(shared, repeated, strict=True))
+    expected = torch.eye(4, dtype=torch.float64)
+    for row in d:
+        expected = torch.diag(row) @ w @ expected
+    assert (shared[-1] - expected).abs().max() < 1e-12
+
+
+W3 = torch.eye(3, dtype=torch.float64)
+X3 = torch.ones(3, dtype=torch.float64)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: init.jacobian_spectra([W3], "swish", X3), ValueError, "nonlinearity must be one of"),
+        (lambda: init.jacobian_spectra([], "tanh", X3), TypeError, "weights must be a matrix or a non-empty"),
+        (lambda: init.jacobian_spectra("W", "tanh", X3), TypeError, "weights must be a matrix"),
+        (lambda: init.jacobian_spectra([W3, torch.ones(3)], "tanh", X3), ValueError,
+         r"weights\[1\] must be a matrix \(2-D\), got shape \(3,\)"),
+        (lambda: init.jacobian_spectra([W3.long()], "tanh", X3), TypeError,
+         r"weights\[0\] must be a floating"),
+        (lambda: init.jacobian_spectra([W3], "tanh", torch.ones(4, dtype=torch.float64)), ValueError,
+         r"x must be a vector of the 3 columns of weights\[0\]"),
+        (lambda: init.jacobian_spectra([W3], "tanh", X3.float()), ValueError, "x must be a vector .*float64"),
+        (lambda: init.jacobian_spectra([W3], "tanh", [1.0, 1.0, 1.0]), TypeError, "x must be a torch.Tensor"),
+        (lambda: init.jacobian_spectra([W3, W3], "tanh", X3, depths=[3]), ValueError,
+         "depths must be between 1 and the number of layers, 2, got 3"),
+        (lambda: init.jacobian_spectra([W3], "tanh", X3, depths=[0]), ValueError,
+         "depths must be a positive int"),
+        (lambda: init.jacobian_spectra([W3, torch.ones(2, 4, dtype=torch.float64)], "tanh", X3), ValueError,
+         r"weights\[1\] must have 3 columns"),
+        (lambda: init.jacobian_products([W3, W3], [X3]), ValueError,
+         "weights and derivatives must have one entry per layer, got 2 and 1"),
+        (lambda: init.jacobian_products([W3], X3), TypeError, r"derivatives must be a tensor \(L, n\)"),
+        (lambda: init.jacobian_products([W3], []), TypeError, "derivatives must be .*non-empty"),
+        (lambda: init.jacobian_products([W3], [torch.ones(2, dtype=torch.float64)]), ValueError,
+         r"derivatives\[0\] must be a vector of the 3 rows of weights\[0\]"),
+        (lambda: init.jacobian_products([W3], [X3.float()]), ValueError, r"derivatives\[0\] .*float32"),
+        (lambda: init.jacobian_products(torch.ones(2, 3, dtype=torch.float64), [X3[:2], X3[:2]]), ValueError,
+         "one matrix used at every layer must be square"),
+    ],
+)
+def test_jacobian_bad_input_raises_a_clear_error(call, error, message):
     with pytest.raises(error, match=message):
         call()

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
+from nnbasics import init
 from nnbasics import recurrent as R
 
 PAIRS = {"rnn": (R.RNN, nn.RNN), "lstm": (R.LSTM, nn.LSTM), "gru": (R.GRU, nn.GRU)}
@@ -592,3 +593,201 @@ def test_cell_factory_dtype_and_device_like_torch(ours, theirs):
     x = random_tensor((2, 3), torch.float64, 7)
     for a, b in zip(torch.atleast_1d(cell(x)), torch.atleast_1d(twin(x)), strict=True):
         torch.testing.assert_close(a, b)
+
+
+# --- How far back the gradient reaches: input_gradients and state_jacobians ------------------------
+
+
+def test_input_gradients_are_the_norms_of_autograds_gradient_of_the_last_output():
+    torch.manual_seed(0)
+    lstm = R.LSTM(3, 5, dtype=torch.float64)
+    norms = R.input_gradients(lstm, steps=9, input_size=3, seed=4, dtype=torch.float64)
+    x = torch.randn(9, 1, 3, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    grad = torch.autograd.functional.jacobian(lambda x: lstm(x)[0][-1].sum(), x)  # (9, 1, 3)
+    expected = grad.norm(dim=(1, 2)).flip(0)
+    assert norms.shape == (9,) and (norms - expected).abs().max() < 1e-10
+    assert all(p.grad is None for p in lstm.parameters())  # the layer's gradients are left alone
+    assert torch.equal(R.input_gradients(lstm, 9, 3, seed=4, dtype=torch.float64), norms)
+    assert not torch.equal(R.input_gradients(lstm, 9, 3, seed=5, dtype=torch.float64), norms)
+
+
+def test_input_gradients_index_k_is_the_input_k_steps_back():
+    # 3 x: only the last input reaches the last output, 3 sqrt(I) in norm; a running sum: each, sqrt(I).
+    only_last = R.input_gradients(lambda x: 3 * x, steps=6, input_size=4)
+    assert only_last[0].item() == pytest.approx(6.0) and (only_last[1:] == 0).all()
+    running_sum = R.input_gradients(lambda x: (x.cumsum(0), "a state"), steps=6, input_size=4)
+    torch.testing.assert_close(running_sum, torch.full((6,), 2.0))
+    weighted = R.input_gradients(lambda x: x * torch.arange(1.0, 7.0)[:, None, None], steps=6, input_size=1)
+    assert weighted.tolist() == [6.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+
+
+def rnn_states(nonlinearity, gain, steps=12, hidden=5):
+    torch.manual_seed(0)
+    rnn = R.RNN(3, hidden, nonlinearity=nonlinearity, dtype=torch.float64)
+    init.orthogonal_(rnn.weight_hh_l0, gain=gain)
+    x = torch.randn(steps, 1, 3, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    with torch.no_grad():
+        hs, _ = rnn(x)
+    return rnn, x, hs
+
+
+@pytest.mark.parametrize(("nonlinearity", "gain"), [("tanh", 0.8), ("tanh", 2.0), ("relu", 1.0)])
+def test_state_jacobians_are_autograds_jacobians_of_the_last_state(nonlinearity, gain):
+    rnn, x, hs = rnn_states(nonlinearity, gain)
+    T, H = hs.shape[0], hs.shape[2]
+    J = R.state_jacobians(hs[:, 0], rnn.weight_hh_l0.detach(), nonlinearity)
+    assert J.shape == (T, H, H)
+    for k in range(1, T + 1):  # dh_T / dh_(T-k): run the last k steps from h_(T-k)
+        start = torch.zeros(1, 1, H, dtype=torch.float64) if k == T else hs[None, T - k - 1]
+        auto = torch.autograd.functional.jacobian(lambda h, k=k: rnn(x[T - k:], h)[1][0, 0], start)[:, 0, 0]
+        scale = max(1.0, auto.abs().max().item())  # gain 2 grows J_k: compare relative to its largest entry
+        assert (auto - J[k - 1]).abs().max() < 1e-10 * scale
+        assert (torch.linalg.svdvals(J[k - 1]) - torch.linalg.svdvals(auto)).abs().max() < 1e-10 * scale
+
+
+def test_state_jacobians_of_a_linear_step_are_the_powers_of_w_hh():
+    # States in the middle of ReLU's linear part: every D_s = I, so J_k = W_hh^k.
+    w = init.orthogonal_(torch.empty(4, 4, dtype=torch.float64), 0.9, torch.Generator().manual_seed(0))
+    J = R.state_jacobians(torch.ones(7, 4, dtype=torch.float64), w, "relu")
+    for k in range(1, 8):
+        assert (J[k - 1] - torch.linalg.matrix_power(w, k)).abs().max() < 1e-12
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: R.input_gradients("LSTM"), TypeError, "layer must be a layer or a function"),
+        (lambda: R.input_gradients(lambda x: x, steps=0), ValueError, "steps must be a positive int"),
+        (lambda: R.input_gradients(lambda x: x, input_size=1.5), ValueError,
+         "input_size must be a positive int"),
+        (lambda: R.input_gradients(lambda x: x[:3], steps=5), ValueError,
+         r"layer must return the outputs of the 5 steps.*got shape \(3, 1, 4\)"),
+        (lambda: R.input_gradients(lambda x: x.detach()), ValueError, "computed with gradients"),
+        (lambda: R.input_gradients(lambda x: [x]), ValueError, "got list"),
+        (lambda: R.input_gradients(lambda x: torch.ones_like(x).requires_grad_()), ValueError,
+         "does not depend on its input"),
+        (lambda: R.state_jacobians(torch.ones(3, 2, 4), torch.eye(4)), ValueError,
+         r"hs must be the states of one sequence, \(T, H\)"),
+        (lambda: R.state_jacobians(torch.ones(3, 4), torch.eye(3)), ValueError,
+         r"w_hh must be \(H, H\) = \(4, 4\)"),
+        (lambda: R.state_jacobians(torch.ones(3, 4, dtype=torch.long), torch.eye(4)), TypeError,
+         "hs must be a floating-point tensor"),
+        (lambda: R.state_jacobians(torch.ones(3, 4), torch.eye(4), "sigmoid"), ValueError,
+         "nonlinearity must be one of 'tanh', 'relu'"),
+        (lambda: R.state_jacobians(torch.ones(3, 4), torch.eye(4, dtype=torch.float64)), TypeError,
+         "w_hh must have the dtype of hs, torch.float32, got torch.float64"),
+    ],
+)
+def test_gradient_through_time_errors_name_the_argument(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+# --- The language model's training loop -------------------------------------------------------------
+
+
+def periodic_text(n=3000, period=7):
+    """Ids of a text that repeats every ``period`` characters, with a little noise: easy to learn."""
+    ids = torch.arange(n) % period
+    noise = torch.rand(n, generator=torch.Generator().manual_seed(0)) < 0.05
+    return torch.where(noise, torch.full_like(ids, period), ids)
+
+
+def reference_loop(model, optimizer, train_ids, val_ids, steps, max_norm):
+    """The loop written out with torch's own loss and clipping (the language-model page's loop)."""
+    batches, val_batches = torch.Generator().manual_seed(1), torch.Generator().manual_seed(2)
+    curve = []
+    for step in range(1, steps + 1):
+        x, y = R.text_batch(train_ids, 8, 12, batches)
+        logits, _ = model(x)
+        loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+        optimizer.zero_grad()
+        loss.backward()
+        if max_norm is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+        optimizer.step()
+        if step % 5 == 0:
+            x, y = R.text_batch(val_ids, 16, 20, val_batches)
+            with torch.no_grad():
+                val_logits, _ = model(x)
+                val = nn.functional.cross_entropy(val_logits.reshape(-1, val_logits.shape[-1]), y.reshape(-1))
+            curve.append((step, loss.item() / math.log(2), val.item() / math.log(2)))
+    return curve
+
+
+@pytest.mark.parametrize("max_norm", [0.01, None])  # 0.01: small enough that clipping changes every step
+def test_train_language_model_is_the_loop_written_with_torchs_loss_and_clipping(max_norm):
+    ids = periodic_text()
+    models = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        models.append(R.CharLSTM(8, hidden_size=6, embedding_dim=4).double())
+    ours = R.train_language_model(models[0], torch.optim.Adam(models[0].parameters(), lr=1e-2), ids[:2500],
+                                  ids[2500:], steps=15, batch_size=8, length=12, max_norm=max_norm,
+                                  eval_every=5, val_batch_size=16, val_length=20, progress=False)
+    theirs = reference_loop(models[1], torch.optim.Adam(models[1].parameters(), lr=1e-2), ids[:2500],
+                            ids[2500:], steps=15, max_norm=max_norm)
+    assert [step for step, _, _ in ours] == [5, 10, 15]
+    for (_, train_a, val_a), (_, train_b, val_b) in zip(ours, theirs, strict=True):
+        assert train_a == pytest.approx(train_b, rel=1e-10) and val_a == pytest.approx(val_b, rel=1e-10)
+    for p, q in zip(models[0].parameters(), models[1].parameters(), strict=True):
+        torch.testing.assert_close(p, q, rtol=1e-10, atol=1e-12)
+    assert models[0].training
+
+
+def test_train_language_model_learns_a_periodic_text_and_repeats_itself():
+    ids = periodic_text()
+    curves = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        model = R.CharLSTM(8, hidden_size=16, embedding_dim=4)
+        untrained = R.bits_per_char(model, ids[2500:], torch.Generator().manual_seed(2), 32, 16)
+        curves.append(R.train_language_model(model, torch.optim.Adam(model.parameters(), lr=2e-2), ids[:2500],
+                                             ids[2500:], steps=40, batch_size=16, length=16, eval_every=20,
+                                             val_batch_size=32, val_length=16, progress=False))
+    assert curves[0] == curves[1]  # the same seeds: the same batches, the same windows, the same numbers
+    assert [step for step, _, _ in curves[0]] == [20, 40]
+    assert untrained > 2.5  # log2(8) = 3 bits for a uniform guess
+    assert curves[0][-1][2] < 1.0 and curves[0][-1][1] < 1.0  # a 5 % noise on a period of 7 costs about 0.4
+
+
+def lm():
+    torch.manual_seed(0)
+    return R.CharLSTM(4, hidden_size=3, embedding_dim=2)
+
+
+def adam(model):
+    return torch.optim.Adam(model.parameters())
+
+
+TEXT = torch.arange(4).repeat(50)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda m: R.train_language_model("m", adam(m), TEXT, TEXT), TypeError,
+         "model must be a torch.nn.Module"),
+        (lambda m: R.train_language_model(m, "adam", TEXT, TEXT), TypeError,
+         "optimizer must be a torch.optim.Optimizer"),
+        (lambda m: R.train_language_model(m, adam(m), torch.arange(4.0), TEXT), TypeError,
+         "train_ids must be a 1-D int64 tensor"),
+        (lambda m: R.train_language_model(m, adam(m), TEXT, TEXT[None]), TypeError,
+         "val_ids must be a 1-D int64 tensor"),
+        (lambda m: R.train_language_model(m, adam(m), TEXT, TEXT, steps=0), ValueError,
+         "steps must be a positive int"),
+        (lambda m: R.train_language_model(m, adam(m), TEXT, TEXT, eval_every=0), ValueError,
+         "eval_every must be a positive int"),
+        (lambda m: R.train_language_model(m, adam(m), TEXT, TEXT, max_norm=-1.0), ValueError,
+         r"max_norm must be >= 0\.0"),
+        (lambda m: R.train_language_model(m, adam(m), TEXT, TEXT, seed=-1), ValueError,
+         "seed must be a non-negative int"),
+        (lambda m: R.train_language_model(m, adam(m), TEXT[:40], TEXT), ValueError,
+         "train_ids must hold at least 65 characters"),
+        (lambda m: R.train_language_model(m, adam(m), TEXT, TEXT[:40]), ValueError,
+         "val_ids must hold at least 129 characters"),
+    ],
+)
+def test_train_language_model_errors_name_the_argument(call, error, message):
+    with pytest.raises(error, match=message):
+        call(lm())

@@ -10,7 +10,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from nnbasics import losses, optim
 from nnbasics.optim.lr_scheduler import ReduceLROnPlateau, StepLR
 from nnbasics.regularization import EarlyStopping
-from nnbasics.training import History, accuracy, evaluate, fit
+from nnbasics.training import History, accuracy, evaluate, fit, train_step
 from nnbasics.utils import progress_bar
 
 
@@ -136,6 +136,118 @@ def test_accuracy_and_its_errors():
     assert isinstance(History(), History)
 
 
+def test_train_step_is_one_hand_written_step_and_clips_like_torch():
+    X, y = data(n=16)
+    for max_grad_norm in (None, 0.5, 1e3):  # no clipping; clipping that acts; a bound never reached
+        net, reference = model(), model()
+        opt = optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+        ref_opt = torch.optim.SGD(reference.parameters(), lr=0.1, momentum=0.9)
+        for _ in range(3):  # momentum: the later steps use the earlier ones' state
+            with torch.no_grad():
+                expected_output = net(X)
+            loss, output, grad_norm = train_step(net, losses.mse_loss, opt, X, y, max_grad_norm)
+            ref_opt.zero_grad()
+            ref_loss = nn.functional.mse_loss(reference(X), y)
+            ref_loss.backward()
+            norm = None
+            if max_grad_norm is not None:
+                norm = torch.nn.utils.clip_grad_norm_(reference.parameters(), max_grad_norm).item()
+            ref_opt.step()
+            assert isinstance(loss, float) and loss == pytest.approx(ref_loss.item(), rel=1e-12)
+            assert not output.requires_grad and output.shape == (16, 1)
+            torch.testing.assert_close(output, expected_output, rtol=1e-12, atol=1e-12)  # before the step
+            assert grad_norm == (None if norm is None else pytest.approx(norm, rel=1e-12))
+            for p, q in zip(net.parameters(), reference.parameters(), strict=True):
+                torch.testing.assert_close(p, q, rtol=1e-12, atol=1e-12)
+        if max_grad_norm == 0.5:
+            assert grad_norm > 0.5  # the bound acted: the norm before clipping is above it
+    # one plain SGD step clipped at 0.5 is the unclipped step times 0.5 / (norm + 1e-6), torch's factor
+    clipped, free, start = model(), model(), model()
+    _, _, norm = train_step(clipped, losses.mse_loss, optim.SGD(clipped.parameters(), lr=0.1), X, y, 0.5)
+    train_step(free, losses.mse_loss, optim.SGD(free.parameters(), lr=0.1), X, y)
+    scale = 0.5 / (norm + 1e-6)
+    assert scale < 0.5
+    for c, f, s in zip(clipped.parameters(), free.parameters(), start.parameters(), strict=True):
+        torch.testing.assert_close(c - s, (f - s) * scale, rtol=1e-12, atol=1e-15)
+
+
+def test_fit_with_max_grad_norm_equals_a_clipping_loop_and_records_the_norms():
+    X, y = data()
+    net = model()
+    history = fit(net, losses.mse_loss, optim.SGD(net.parameters(), lr=0.1), loader(X, y), epochs=4,
+                  max_grad_norm=1.0, progress=False)
+    reference = model()
+    opt = torch.optim.SGD(reference.parameters(), lr=0.1)
+    steps, norms = [], []
+    for _ in range(4):
+        for xb, yb in loader(X, y):
+            opt.zero_grad()
+            loss = nn.functional.mse_loss(reference(xb), yb)
+            loss.backward()
+            norms.append(torch.nn.utils.clip_grad_norm_(reference.parameters(), 1.0).item())
+            opt.step()
+            steps.append(loss.item())
+    assert history.step_loss == pytest.approx(steps, rel=1e-12)
+    assert history.grad_norm == pytest.approx(norms, rel=1e-12) and len(history.grad_norm) == 4 * 4
+    assert sum(n > 1.0 for n in history.grad_norm) >= 4  # the first steps' gradients are above the bound
+    for p, q in zip(net.parameters(), reference.parameters(), strict=True):
+        torch.testing.assert_close(p, q, rtol=1e-12, atol=1e-12)
+    unclipped = fit(model(), losses.mse_loss, optim.SGD(model().parameters(), lr=0.1), loader(X, y), epochs=1,
+                    progress=False)
+    assert unclipped.grad_norm == []  # recorded only when fit clips
+
+
+def test_fit_over_one_full_batch_takes_one_step_per_epoch():
+    X, y = data(n=20)
+    net = model()
+    history = fit(net, losses.mse_loss, optim.Adam(net.parameters(), lr=0.05), [(X, y)], epochs=7,
+                  progress=False)
+    reference = model()
+    opt = optim.Adam(reference.parameters(), lr=0.05)
+    steps = [train_step(reference, losses.mse_loss, opt, X, y)[0] for _ in range(7)]
+    assert history.step_loss == steps  # the same code: the same floats
+    assert history["loss"] == steps and len(history) == 7
+    for p, q in zip(net.parameters(), reference.parameters(), strict=True):
+        assert torch.equal(p, q)
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "message"),
+    [
+        (-1.0, ValueError, r"max_grad_norm must be >= 0.0, got -1.0"),
+        (float("nan"), ValueError, "max_grad_norm must be finite, got nan"),
+        ("1", TypeError, "max_grad_norm must be a real number, got str"),
+        (True, TypeError, "max_grad_norm must be a real number, got bool"),
+    ],
+)
+def test_bad_max_grad_norm_raises_clear_errors_before_any_step(value, error, message):
+    X, y = data(n=8)
+    net = model()
+    before = [p.detach().clone() for p in net.parameters()]
+    with pytest.raises(error, match=message):
+        fit(net, losses.mse_loss, optim.SGD(net.parameters(), lr=0.1), loader(X, y), epochs=1,
+            max_grad_norm=value, progress=False)
+    with pytest.raises(error, match=message):
+        train_step(net, losses.mse_loss, optim.SGD(net.parameters(), lr=0.1), X, y, max_grad_norm=value)
+    assert all(torch.equal(p, b) for p, b in zip(net.parameters(), before, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"model": lambda x: x}, TypeError, "model must be a torch.nn.Module, got function"),
+        ({"loss_fn": "mse"}, TypeError, "loss_fn must be callable"),
+        ({"optimizer": "sgd"}, TypeError,
+         r"optimizer must be a torch.optim.Optimizer \(e.g. nnbasics.optim.SGD\), got str"),
+    ],
+)
+def test_train_step_checks_its_arguments(kwargs, error, message):
+    X, y = data(n=8)
+    net = model()
+    args = {"model": net, "loss_fn": losses.mse_loss, "optimizer": optim.SGD(net.parameters(), lr=0.1),
+            "inputs": X, "targets": y, **kwargs}
+    with pytest.raises(error, match=message):
+        train_step(**args)
 
 
 def test_epoch_loss_and_metrics_are_weighted_by_batch_size():
@@ -228,3 +340,31 @@ def test_progress_bar_is_on_by_default_shows_the_logs_and_is_closed(monkeypatch)
     assert calls[1:3] == [("postfix", {"loss": f"{history['loss'][0]:.4f}"}),
                           ("postfix", {"loss": f"{history['loss'][1]:.4f}"})]
     assert calls[-1] == ("close",)
+
+
+def test_train_step_detaches_every_tensor_of_a_tuple_output():
+    """A model returning ``(logits, (h, c))``, as the recurrent chapter's language models do: the
+    loss function gets the tuple, and the step returns it with every tensor detached."""
+    from collections import namedtuple
+
+    State = namedtuple("State", "h c")
+
+    class WithState(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = nn.Linear(3, 2)
+
+        def forward(self, x):
+            out = self.linear(x)
+            return out, State(out.sum(1), [out.mean(1)])
+
+    torch.manual_seed(0)
+    model, x, y = WithState(), torch.randn(4, 3), torch.tensor([0, 1, 1, 0])
+    before = model.linear.weight.detach().clone()
+    expected = torch.nn.functional.cross_entropy(model.linear(x), y).item()  # before the step
+    loss, (logits, state), _ = train_step(model, lambda out, t: losses.cross_entropy(out[0], t),
+                                          optim.SGD(model.parameters(), lr=0.1), x, y)
+    assert loss == pytest.approx(expected, rel=1e-6)
+    assert isinstance(state, State) and isinstance(state.c, list)
+    assert not logits.requires_grad and not state.h.requires_grad and not state.c[0].requires_grad
+    assert not torch.equal(model.linear.weight, before)  # the step was taken

@@ -4,21 +4,30 @@ Taught in the chapter "Weight initialization". Each function fills a tensor in p
 name and signature of its :mod:`torch.nn.init` twin. The schemes differ only in the bound or
 standard deviation they compute from the tensor's fans; the random draw itself is the tensor's
 own ``uniform_``/``normal_``, so with the same ``generator`` seed the values equal torch's.
+
+The last section measures what the weights do to a gradient: the Jacobian of a stack of layers
+as the product of the layers' $D_l W_l$ (:func:`jacobian_products`) and its singular values
+through depth (:func:`jacobian_spectra`, the section "Through depth: the Jacobian and its
+singular values"); :func:`nnbasics.recurrent.state_jacobians` takes the same products through time.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 
 import torch
 from torch import Tensor
 
-from nnbasics._checks import check_choice, check_real, check_tensor
+from nnbasics._checks import check_choice, check_int, check_real, check_tensor
+from nnbasics.numerics import sigmoid, tanh
 
 __all__ = [
     "calculate_gain",
     "compute_fans",
     "constant_",
+    "jacobian_products",
+    "jacobian_spectra",
     "kaiming_normal_",
     "kaiming_uniform_",
     "normal_",
@@ -258,3 +267,128 @@ def orthogonal_(tensor: Tensor, gain: float = 1,
         q = q.t()
     with torch.no_grad():
         return t.copy_(q.reshape(t.shape)).mul_(gain)
+
+
+# --- Through depth: the Jacobian of a stack of layers and its singular values ---------------------
+
+
+def _matrices(value: object, name: str) -> list[Tensor]:
+    """One matrix, a sequence of matrices or a 3-D tensor of them, as a non-empty list; each
+    $W_l$ with as many columns as $W_{l-1}$ has rows."""
+    items = list(value.unbind(0)) if isinstance(value, Tensor) and value.dim() == 3 else value
+    items = [items] if isinstance(items, Tensor) else items
+    if not isinstance(items, Sequence) or isinstance(items, str) or len(items) == 0:
+        raise TypeError(f"{name} must be a matrix or a non-empty sequence of matrices, "
+                        f"got {type(value).__name__}")
+    for i, item in enumerate(items):
+        if check_tensor(item, f"{name}[{i}]").dim() != 2:
+            raise ValueError(f"{name}[{i}] must be a matrix (2-D), got shape {tuple(item.shape)}")
+        if i > 0 and item.shape[1] != items[i - 1].shape[0]:
+            raise ValueError(f"{name}[{i}] must have {items[i - 1].shape[0]} columns (the rows of "
+                             f"{name}[{i - 1}]), got shape {tuple(item.shape)}")
+    return list(items)
+
+
+def _chain(weights: object, derivatives: object) -> list[tuple[Tensor, Tensor]]:
+    """The pairs $(W_l, f'(z_l))$, checked: one per layer, each $f'(z_l)$ a vector of $W_l$'s rows;
+    one square matrix serves every layer."""
+    if isinstance(derivatives, Tensor) and derivatives.dim() == 2:
+        derivatives = list(derivatives.unbind(0))
+    if not isinstance(derivatives, Sequence) or isinstance(derivatives, str) or len(derivatives) == 0:
+        raise TypeError("derivatives must be a tensor (L, n) or a non-empty sequence of vectors f'(z_l), "
+                        f"got {type(derivatives).__name__}")
+    ws = _matrices(weights, "weights")
+    if len(ws) == 1 and len(derivatives) > 1:  # one matrix at every layer (a recurrent W_hh)
+        if ws[0].shape[0] != ws[0].shape[1]:
+            raise ValueError(f"weights: one matrix used at every layer must be square, got shape "
+                             f"{tuple(ws[0].shape)}")
+        ws = ws * len(derivatives)
+    if len(ws) != len(derivatives):
+        raise ValueError(f"weights and derivatives must have one entry per layer, got {len(ws)} and "
+                         f"{len(derivatives)}")
+    for i, (w, d) in enumerate(zip(ws, derivatives, strict=True)):
+        if check_tensor(d, f"derivatives[{i}]").shape != w.shape[:1] or d.dtype != w.dtype:
+            raise ValueError(f"derivatives[{i}] must be a vector of the {w.shape[0]} rows of weights[{i}], "
+                             f"{w.dtype}, got shape {tuple(d.shape)}, {d.dtype}")
+    return list(zip(ws, derivatives, strict=True))
+
+
+def jacobian_products(weights: Tensor | Sequence[Tensor], derivatives: Tensor | Sequence[Tensor],
+                      from_output: bool = False) -> list[Tensor]:
+    r"""The running products of the Jacobians $D_l W_l$ of a chain of layers $h_l = f(z_l)$,
+    $z_l = W_l h_{l-1} + b_l$ (column vectors), whose one-layer Jacobian is
+    $\partial h_l / \partial h_{l-1} = D_l W_l$, $D_l = \operatorname{diag}\bigl(f'(z_l)\bigr)$.
+
+    From the input (the default): $P_l = \partial h_l / \partial h_0 = D_l W_l \cdots D_1 W_1$ for
+    $l = 1, \dots, L$, each new factor on the left, $P_l = D_l (W_l P_{l-1})$. From the output:
+    $Q_k = \partial h_L / \partial h_{L-k} = D_L W_L \cdots D_{L-k+1} W_{L-k+1}$ for
+    $k = 1, \dots, L$, each new factor on the right, $Q_k = Q_{k-1} (D_{L-k+1} W_{L-k+1})$, in the
+    order backpropagation meets them. Multiplying by $D_l$ on the left scales row $i$ by
+    $f'(z_{l,i})$: a broadcast, not a matrix product.
+
+    Shapes: $W_l$ ``(n_l, n_{l-1})`` and $f'(z_l)$ ``(n_l,)`` for each $l$ ``-> (n_l, n_0)`` for
+    $P_l$, or ``(n_L, n_{L-k})`` for $Q_k$: a list of $L$ matrices, $P_l$ (or $Q_k$) at index
+    $l - 1$ (or $k - 1$).
+
+    :param weights: $W_1, \dots, W_L$, a sequence of $L$ matrices ``(n_l, n_{l-1})`` (or a tensor
+        ``(L, n, n)``); or one matrix ``(n, n)`` used at every layer (a recurrent network's
+        $W_{hh}$, the same at every step).
+    :param derivatives: $f'(z_1), \dots, f'(z_L)$, the diagonals of the $D_l$: a sequence of $L$
+        vectors ``(n_l,)``, or a tensor ``(L, n)``.
+    :param from_output: the $Q_k$, from the last layer down, instead of the $P_l$.
+    """
+    pairs = _chain(weights, derivatives)
+    w_first, w_last = pairs[0][0], pairs[-1][0]
+    J = torch.eye(w_last.shape[0] if from_output else w_first.shape[1], dtype=w_first.dtype,
+                  device=w_first.device)
+    products = []
+    for w, d in reversed(pairs) if from_output else pairs:
+        J = J @ (d[:, None] * w) if from_output else d[:, None] * (w @ J)
+        products.append(J)
+    return products
+
+
+# Each activation f, and f'(z) from h = f(z), as its backward writes it (nnbasics.activations).
+_ACTIVATIONS = {
+    "linear": (lambda z: z, torch.ones_like),
+    "tanh": (tanh, lambda h: 1.0 - h * h),
+    "sigmoid": (sigmoid, lambda h: h * (1.0 - h)),
+    "relu": (lambda z: z.clamp(min=0), lambda h: (h > 0).to(h.dtype)),
+}
+
+
+def jacobian_spectra(weights: Tensor | Sequence[Tensor], nonlinearity: str, x: Tensor,
+                     depths: Iterable[int] | None = None) -> tuple[dict[int, Tensor], Tensor]:
+    r"""The singular values of the Jacobian $J_l = \partial h_l / \partial h_0 = D_l W_l \cdots D_1 W_1$
+    of a plain stack without biases, $h_l = f(W_l h_{l-1})$ from $h_0 = x$, at the input ``x``, for
+    each depth $l$ of ``depths``, largest first; and $J = J_L$ itself at the full depth $L$.
+
+    The forward pass computes each $h_l$ and $f'(z_l)$ from it, as the activation's backward does
+    ($1 - h_l^2$ for tanh, $h_l (1 - h_l)$ for the sigmoid, $[h_l > 0]$ for ReLU);
+    :func:`jacobian_products` multiplies the $D_l W_l$ from the input up, and
+    ``torch.linalg.svdvals`` gives each product's singular values.
+
+    Shapes: $W_l$ ``(n_l, n_{l-1})`` each, ``(n_0,) -> {depth: (min(n_depth, n_0),)}, (n_L, n_0)``.
+
+    :param weights: $W_1, \dots, W_L$, a sequence of matrices (or a tensor ``(L, n, n)``).
+    :param nonlinearity: $f$: ``"linear"``, ``"tanh"``, ``"sigmoid"`` or ``"relu"``.
+    :param x: the input $h_0$, a vector ``(n_0,)`` of the weights' dtype (float64 to measure singular
+        values far below the largest).
+    :param depths: the depths $l$ whose singular values to return, each in $1, \dots, L$; every
+        depth if None.
+    """
+    f, f_prime = _ACTIVATIONS[check_choice(nonlinearity, "nonlinearity", tuple(_ACTIVATIONS))]
+    ws = _matrices(weights, "weights")
+    if check_tensor(x, "x").shape != ws[0].shape[1:] or x.dtype != ws[0].dtype:
+        raise ValueError(f"x must be a vector of the {ws[0].shape[1]} columns of weights[0], {ws[0].dtype}, "
+                         f"got shape {tuple(x.shape)}, {x.dtype}")
+    depths = range(1, len(ws) + 1) if depths is None else list(depths)
+    for depth in depths:
+        if check_int(depth, "depths") > len(ws):
+            raise ValueError(f"depths must be between 1 and the number of layers, {len(ws)}, got {depth}")
+    h, derivatives = x, []
+    for w in ws:
+        h = f(w @ h)
+        derivatives.append(f_prime(h))
+    products = jacobian_products(ws, derivatives)
+    return {depth: torch.linalg.svdvals(products[depth - 1]) for depth in depths}, products[-1]

@@ -13,34 +13,41 @@ around those loops with ``torch.nn``'s constructor arguments, parameter names (`
 ``bias_hh_l1_reverse``...), gate order and return values, so a torch module's ``state_dict``
 loads into them.
 
+:func:`input_gradients` measures how much a layer's last output depends on each earlier input, and
+:func:`state_jacobians` the Jacobians of an RNN's last state with respect to the earlier ones,
+through time (the section "Vanishing and exploding gradients through time").
+
 :func:`truncated_forward` runs a layer in chunks with the state detached between them (truncated
 backpropagation through time, the page "A long-lag task").
 
 The last section holds the character-level language model of the page "A character-level
 language model": :class:`CharLSTM`, its training batches (:func:`text_batch`), its measure
-(:func:`bits_per_char`) and text generation with a temperature (:func:`sample`).
+(:func:`bits_per_char`), its training loop (:func:`train_language_model`) and text generation
+with a temperature (:func:`sample`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import torch
 from torch import Tensor, nn
 from torch.autograd.function import once_differentiable
 
 from nnbasics import init
-from nnbasics._checks import check_choice, check_ids, check_int, check_real, check_tensor
+from nnbasics._checks import check_choice, check_ids, check_int, check_module, check_real, check_tensor
 from nnbasics.activations import softmax
 from nnbasics.layers import Linear, LinearFunction
 from nnbasics.losses import cross_entropy
 from nnbasics.numerics import sigmoid, tanh
-from nnbasics.utils import evaluating
+from nnbasics.training import train_step
+from nnbasics.utils import evaluating, progress_bar
 
 __all__ = ["GRU", "LSTM", "RNN", "CharLSTM", "GRUCell", "GRUStep", "LSTMCell", "LSTMStep", "RNNCell",
            "RNNStep", "bits_per_char", "clip_grad_norm_", "clip_grad_value_", "gru_forward",
-           "lstm_forward", "rnn_forward", "sample", "text_batch", "truncated_forward"]
+           "input_gradients", "lstm_forward", "rnn_forward", "sample", "state_jacobians", "text_batch",
+           "train_language_model", "truncated_forward"]
 
 GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}  # blocks of H rows in weight_ih
 
@@ -650,6 +657,77 @@ class GRUCell(_CellBase):
         return self._run(input, hx, step)
 
 
+# --- How far back the gradient reaches: through time ----------------------------------------------
+
+
+def input_gradients(layer: Callable[[Tensor], Tensor | tuple], steps: int = 60, input_size: int = 4,
+                    seed: int = 0, dtype: torch.dtype | None = None) -> Tensor:
+    r"""How much a layer's last output depends on each input: the norms
+    $\bigl\|\partial \bigl(\sum_j y_{T,j}\bigr) / \partial x_{T-k}\bigr\|$ for $k = 0, \dots, T - 1$,
+    on one random sequence $x_1, \dots, x_T$ with $\mathcal N(0, 1)$ entries (seeded, so every call
+    with the same ``seed`` reads the same sequence). Index $k$ is the input $k$ steps back from
+    the last, index 0 the last itself. Computed with ``torch.autograd.grad``: the layer's
+    parameters' ``.grad`` are left alone.
+
+    ``(T, 1, I) -> (T,)``: the layer maps the sequence ``(T, 1, I)`` to outputs ``(T, 1, H)``.
+
+    :param layer: a layer or function of the sequence, time first, as :class:`RNN`, :class:`LSTM`
+        or :class:`GRU` (``batch_first=False``) read it; its result is the outputs ``(T, ...)``,
+        or a tuple whose first item they are, as those layers and
+        :class:`~nnbasics.attention.MultiheadAttention` return.
+    :param steps: $T$, the length of the sequence.
+    :param input_size: $I$, the number of features of each $x_t$.
+    :param seed: the seed of the sequence's draw.
+    :param dtype: the sequence's dtype (torch's default if None): the layer's.
+    """
+    if not callable(layer):
+        raise TypeError(f"layer must be a layer or a function of the sequence, got {type(layer).__name__}")
+    check_int(steps, "steps")
+    check_int(input_size, "input_size")
+    check_int(seed, "seed", min_value=0)
+    x = torch.randn(steps, 1, input_size, generator=torch.Generator().manual_seed(seed), dtype=dtype,
+                    requires_grad=True)
+    out = layer(x)
+    out = out[0] if isinstance(out, tuple) else out
+    if not isinstance(out, Tensor) or out.dim() < 1 or len(out) != steps or not out.requires_grad:
+        got = f"shape {tuple(out.shape)}" if isinstance(out, Tensor) else type(out).__name__
+        raise ValueError(f"layer must return the outputs of the {steps} steps, (T, ...) with T = {steps}, "
+                         f"computed with gradients from its input, got {got}")
+    (grad,) = torch.autograd.grad(out[-1].sum(), x, allow_unused=True)
+    if grad is None:
+        raise ValueError("layer's last output does not depend on its input: no gradient reaches it")
+    return grad.norm(dim=(1, 2)).flip(0)  # index k: the input k steps back
+
+
+def state_jacobians(hs: Tensor, w_hh: Tensor, nonlinearity: str = "tanh") -> Tensor:
+    r"""The Jacobians of a vanilla RNN's last state with respect to each earlier one, from the states
+    $h_1, \dots, h_T$ of one sequence: for $k = 1, \dots, T$,
+
+    $J_k = \partial h_T / \partial h_{T-k} = D_T W_{hh}\, D_{T-1} W_{hh} \cdots D_{T-k+1} W_{hh}$,
+    $D_s = \operatorname{diag}(1 - h_s^2)$ for tanh, $\operatorname{diag}([h_s > 0])$ for ReLU:
+    the factors :class:`RNNStep`'s backward applies one at a time (transposed, to a row of
+    gradients). :func:`nnbasics.init.jacobian_products` multiplies them from the last state down,
+    the same $W_{hh}$ at every step, as it multiplies the $D_l W_l$ of a stack of layers.
+
+    ``(T, H), (H, H) -> (T, H, H)``: $J_k$ at index $k - 1$; $J_T = \partial h_T / \partial h_0$.
+
+    :param hs: the states $h_1, \dots, h_T$ of one sequence, ``(T, H)`` (for the first sequence of a
+        batch, ``output[:, 0]`` of an :class:`RNN`).
+    :param w_hh: $W_{hh}$, ``(H, H)``, of the states' dtype.
+    :param nonlinearity: the RNN's, ``"tanh"`` or ``"relu"``.
+    """
+    act = check_choice(nonlinearity, "nonlinearity", ("tanh", "relu"))
+    if check_tensor(hs, "hs").dim() != 2:
+        raise ValueError(f"hs must be the states of one sequence, (T, H), got shape {tuple(hs.shape)}")
+    if check_tensor(w_hh, "w_hh").shape != (hs.shape[1], hs.shape[1]):
+        raise ValueError(f"w_hh must be (H, H) = {(hs.shape[1], hs.shape[1])} for states hs of {hs.shape[1]} "
+                         f"units, got shape {tuple(w_hh.shape)}")
+    if w_hh.dtype != hs.dtype:
+        raise TypeError(f"w_hh must have the dtype of hs, {hs.dtype}, got {w_hh.dtype}")
+    derivatives = 1 - hs * hs if act == "tanh" else (hs > 0).to(hs.dtype)  # the diagonals of D_1 ... D_T
+    return torch.stack(init.jacobian_products(w_hh, derivatives, from_output=True))
+
+
 # --- Gradient clipping ----------------------------------------------------------------------------
 
 
@@ -844,6 +922,82 @@ def bits_per_char(model: nn.Module, ids: Tensor, generator: torch.Generator | No
         logits, _ = model(x)
         loss = cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
     return loss.item() / math.log(2)
+
+
+def train_language_model(model: nn.Module, optimizer: torch.optim.Optimizer, train_ids: Tensor,
+                         val_ids: Tensor, steps: int = 180, batch_size: int = 64, length: int = 64,
+                         max_norm: float | None = 1.0, eval_every: int = 30, val_batch_size: int = 128,
+                         val_length: int = 128, seed: int = 1, val_seed: int = 2,
+                         progress: bool = True) -> list[tuple[int, float, float]]:
+    r"""Train a character-level language model for ``steps`` steps and return its learning curve.
+
+    Each step draws ``batch_size`` windows of ``length`` characters from ``train_ids``
+    (:func:`text_batch`), computes the cross-entropy of every next character (all $T$ steps of a
+    window in one pass: the inputs are the true text, teacher forcing), and takes one
+    :func:`nnbasics.training.train_step` with it: backpropagation, the gradients' total norm
+    clipped to ``max_norm`` (:func:`clip_grad_norm_`), an optimizer step.
+    Every ``eval_every`` steps it records the step, that step's training loss in bits per
+    character, and :func:`bits_per_char` on ``val_batch_size`` windows of ``val_length``
+    characters of ``val_ids``. The training windows come from a generator seeded with ``seed``,
+    the validation windows from one seeded with ``val_seed``: two models trained with the same
+    seeds see the same batches and are scored on the same windows.
+
+    ``(L,), (L_val,) -> (steps // eval_every,)``: the curve, a list of tuples
+    ``(step, training bits, validation bits)``, one every ``eval_every`` steps. The progress bar
+    (``tqdm.auto``) shows the steps; ``progress=False`` or ``TQDM_DISABLE=1`` turns it off.
+
+    :param model: a model like :class:`CharLSTM`: ``model(x)`` returns ``(logits, state)``,
+        logits ``(B, T, vocab_size)``.
+    :param optimizer: a ``torch.optim``-style optimizer over the model's parameters.
+    :param train_ids: the training text as character ids, 1-D int64, ``(L,)``.
+    :param val_ids: the validation text as character ids, 1-D int64, ``(L_val,)``.
+    :param steps: the number of optimizer steps.
+    :param batch_size: the number of training windows per step.
+    :param length: the number of characters per training window.
+    :param max_norm: the largest total gradient norm (:func:`clip_grad_norm_`), or None for no
+        clipping.
+    :param eval_every: record the curve every this many steps.
+    :param val_batch_size: the number of validation windows per record.
+    :param val_length: the number of characters per validation window.
+    :param seed: the seed of the training windows' generator.
+    :param val_seed: the seed of the validation windows' generator.
+    :param progress: show the progress bar.
+    """
+    check_module(model)
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer (e.g. nnbasics.optim.Adam), "
+                        f"got {type(optimizer).__name__}")
+    check_ids(train_ids, "train_ids")
+    check_ids(val_ids, "val_ids")
+    for name, value in (("steps", steps), ("batch_size", batch_size), ("length", length),
+                        ("eval_every", eval_every), ("val_batch_size", val_batch_size),
+                        ("val_length", val_length)):
+        check_int(value, name)
+    for name, value in (("seed", seed), ("val_seed", val_seed)):
+        check_int(value, name, min_value=0)
+    if max_norm is not None:
+        check_real(max_norm, "max_norm", min_value=0.0)
+    for ids, name, size in ((train_ids, "train_ids", length), (val_ids, "val_ids", val_length)):
+        if len(ids) < size + 1:
+            raise ValueError(f"{name} must hold at least {size + 1} characters (a window and its next "
+                             f"character), got {len(ids)}")
+    def next_character_loss(output: tuple[Tensor, object], y: Tensor) -> Tensor:
+        logits, _ = output  # (B, T, vocab_size), and the final state
+        return cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+
+    batches, val_batches = torch.Generator().manual_seed(seed), torch.Generator().manual_seed(val_seed)
+    curve = []
+    model.train()
+    bar = progress_bar(range(1, steps + 1), show=progress, desc="steps", leave=False)
+    for step in bar:
+        x, y = text_batch(train_ids, batch_size, length, batches)
+        loss, _, _ = train_step(model, next_character_loss, optimizer, x, y, max_grad_norm=max_norm)
+        if step % eval_every == 0:
+            val_bits = bits_per_char(model, val_ids, val_batches, val_batch_size, val_length)
+            curve.append((step, loss / math.log(2), val_bits))
+            bar.set_postfix(training=f"{curve[-1][1]:.3f}", validation=f"{val_bits:.3f}")
+    bar.close()
+    return curve
 
 
 def sample(model: nn.Module, prompt: Tensor, length: int = 200, temperature: float = 1.0,
