@@ -26,7 +26,7 @@ export STUDENT
 JB_FLAGS := -W -n --keep-going -q
 TIME = TIMEFORMAT="  [$@: $(1) took %1Rs]"; time
 
-.PHONY: help book lab lab-instructor launch-check test lint unit nbval build-check browser instructor-check execute release autograde feedback lock clean figures mutation hub-check hub-lock grades-export sandbox-tool vendor-vega
+.PHONY: help book lab lab-instructor launch-check test lint unit nbval nbval-learner nbval-other-cpu book-checks build-check browser instructor-check execute release autograde feedback lock clean figures mutation hub-check hub-lock grades-export sandbox-tool vendor-vega
 
 help:
 	@echo "make book      build the book (creates .venv on first use); prints where the HTML is"
@@ -64,15 +64,26 @@ lab: $(STAMP)
 lab-instructor: $(STAMP)
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS) book/
 
-test: lint unit nbval launch-check build-check browser instructor-check
+# The second CPU path of nbval beside the launch check, the build, the browser tests and the
+# instructor checks (in that order); each side's output is printed when it ends.
+test: lint unit nbval-learner
+	@$(MAKE) --no-print-directory -j2 --output-sync=target nbval-other-cpu book-checks
 	@echo "make test: all checks passed"
+
+book-checks:
+	@$(MAKE) --no-print-directory -j1 launch-check browser instructor-check
 
 lint: $(STAMP)
 	@$(call TIME,ruff) $(BIN)/ruff check src tests tools
 	@$(call TIME,workflow schema) $(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
+# Both cores, through pytest-xdist: JOBS workers, each on one thread (two workers of two threads
+# each would spin against each other on two cores). Unit tests are shared out one by one.
+JOBS ?= 2
+ONE_THREAD := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 unit: $(STAMP) sandbox-tool
-	@$(call TIME,pytest tests) $(BIN)/pytest -q -p no:cacheprovider --ignore=tests/book tests
+	@$(call TIME,pytest tests) $(ONE_THREAD) $(BIN)/pytest -q -p no:cacheprovider -n $(JOBS) --dist load \
+		--ignore=tests/book tests
 
 # Every notebook re-run and compared with its stored outputs, twice: as a learner's machine runs it,
 # and again down another CPU path (no AVX kernels in torch, MKL, oneDNN or numpy, one thread: other
@@ -82,9 +93,18 @@ NBVAL = TQDM_DISABLE=1 $(BIN)/pytest -q -p no:cacheprovider -p nnbasics_course.n
 	--nbval --nbval-current-env --nbval-sanitize-with book/sanitize.cfg -o testpaths=
 OTHER_CPU := ATEN_CPU_CAPABILITY=default NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL AVX512_SPR" \
 	MKL_CBWR=COMPATIBLE ONEDNN_MAX_CPU_ISA=SSE41 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
-nbval: $(STAMP)
+# The notebooks set torch to two threads (nnbasics.reproducible), so each path runs them one at a
+# time. `make test` runs the second path beside the book's checks, which mostly wait on pages and
+# kernels: there its threads sleep as soon as they are idle (OMP_WAIT_POLICY=PASSIVE), instead of
+# spinning for milliseconds against the other work (two runs side by side, spinning, took over 6
+# times as long as one after the other). The wait policy changes when threads sleep, not what
+# they compute.
+nbval: nbval-learner nbval-other-cpu
+nbval-learner: $(STAMP)
 	@$(call TIME,pytest --nbval) $(NBVAL) $$($(COURSE) notebooks)
-	@$(call TIME,pytest --nbval on another CPU path) $(OTHER_CPU) $(NBVAL) $$($(COURSE) notebooks)
+nbval-other-cpu: $(STAMP)
+	@$(call TIME,pytest --nbval on another CPU path) $(OTHER_CPU) OMP_WAIT_POLICY=PASSIVE $(NBVAL) \
+		$$($(COURSE) notebooks)
 
 build-check: export STUDENT :=
 build-check: $(STAMP)
@@ -97,7 +117,7 @@ browser: build-check
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
 		&& { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; } \
 		|| echo "chromium is missing and cannot be installed here: the browser tests will say so"
-	@$(call TIME,pytest tests/book) $(BIN)/pytest -q -p no:cacheprovider tests/book
+	@$(call TIME,pytest tests/book) $(BIN)/pytest -q -p no:cacheprovider -n $(JOBS) --dist loadgroup tests/book
 
 # The grading kernel's sandbox (book/instructors.md): Debian's bubblewrap, installed here when missing and root.
 sandbox-tool:
@@ -108,7 +128,7 @@ sandbox-tool:
 # The launch buttons' path without network: every notebook in a fresh venv without nnbasics.
 launch-check: $(STAMP)
 	@$(call TIME,fresh-kernel notebooks) NNBASICS_LAUNCH_CHECK=1 $(BIN)/pytest -q -p no:cacheprovider \
-		tests/tools/test_launch.py -k "fresh or launch_cell"
+		-n $(JOBS) --dist load tests/tools/test_launch.py -k "fresh or launch_cell"
 
 instructor-check: $(STAMP) sandbox-tool
 	@$(call TIME,release and autograde) $(COURSE) verify

@@ -187,7 +187,8 @@ def _launch_only() -> nbformat.NotebookNode:
 
 
 @LAUNCH_CHECK
-def test_a_fresh_kernel_installs_the_course_once_and_then_prints_nothing(fresh: FreshKernel) -> None:
+def test_a_fresh_kernel_installs_the_course_once_and_then_prints_nothing(tmp_path: Path) -> None:
+    fresh = FreshKernel(tmp_path)  # its own environment: under xdist, any test may run first in `fresh`
     first = fresh.run(_launch_only(), fresh.tmp)
     message = f"Installed nnbasics {book_version(ROOT)} and its extras into this kernel.\n"
     assert _printed(first.cells[0]) == message
