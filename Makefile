@@ -86,8 +86,9 @@ unit: $(STAMP) sandbox-tool
 		--ignore=tests/book tests
 
 # Every notebook re-run and compared with its stored outputs, twice: as a learner's machine runs it,
-# and again down another CPU path (no AVX kernels in torch, MKL, oneDNN or numpy, one thread: other
-# float sums), so a number that only reproduces on this CPU fails here, not on a learner's laptop.
+# and again down another CPU path (no AVX kernels in torch, MKL, oneDNN or numpy: other float sums;
+# NumPy and BLAS on one thread, torch on the two every notebook fixes with nnbasics.reproducible),
+# so a number that only reproduces on this CPU fails here, not on a learner's laptop.
 # A cell may declare a tolerance for its numbers (nnbasics_course.nbval_tolerance).
 NBVAL = TQDM_DISABLE=1 $(BIN)/pytest -q -p no:cacheprovider -p nnbasics_course.nbval_tolerance \
 	--nbval --nbval-current-env --nbval-sanitize-with book/sanitize.cfg -o testpaths=
