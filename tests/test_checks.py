@@ -12,6 +12,7 @@ from nnbasics._checks import (
     check_ids,
     check_int,
     check_module,
+    check_optimizer,
     check_real,
     check_tensor,
 )
@@ -101,3 +102,12 @@ def test_check_ids_returns_int64_ids_of_the_given_rank_and_names_the_argument_ot
         check_ids(torch.ones(3), "prompt")
     with pytest.raises(TypeError, match=r"got list$"):
         check_ids([1, 2])
+
+
+def test_check_optimizer_returns_the_optimizer_and_names_the_argument_otherwise():
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    assert check_optimizer(opt) is opt
+    with pytest.raises(TypeError, match=r"^optimizer must be a torch\.optim\.Optimizer .*got list$"):
+        check_optimizer([opt])
+    with pytest.raises(TypeError, match=r"^opt must be .*got str$"):
+        check_optimizer("sgd", "opt")

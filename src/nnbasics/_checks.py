@@ -38,6 +38,15 @@ def check_module(value: object, name: str = "model") -> torch.nn.Module:
     return value
 
 
+def check_optimizer(value: object, name: str = "optimizer") -> torch.optim.Optimizer:
+    """Return ``value`` if it is a ``torch.optim.Optimizer`` (the course's or torch's), else raise
+    ``TypeError``."""
+    if not isinstance(value, torch.optim.Optimizer):
+        raise TypeError(f"{name} must be a torch.optim.Optimizer (e.g. nnbasics.optim.SGD), "
+                        f"got {type(value).__name__}")
+    return value
+
+
 def check_ids(value: object, name: str = "ids", dim: int = 1) -> torch.Tensor:
     """Return ``value`` if it is a ``dim``-D int64 tensor of character (or token) ids, else raise
     ``TypeError``."""

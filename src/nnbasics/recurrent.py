@@ -36,7 +36,15 @@ from torch import Tensor, nn
 from torch.autograd.function import once_differentiable
 
 from nnbasics import init
-from nnbasics._checks import check_choice, check_ids, check_int, check_module, check_real, check_tensor
+from nnbasics._checks import (
+    check_choice,
+    check_ids,
+    check_int,
+    check_module,
+    check_optimizer,
+    check_real,
+    check_tensor,
+)
 from nnbasics.activations import softmax
 from nnbasics.layers import Linear, LinearFunction
 from nnbasics.losses import cross_entropy
@@ -964,9 +972,7 @@ def train_language_model(model: nn.Module, optimizer: torch.optim.Optimizer, tra
     :param progress: show the progress bar.
     """
     check_module(model)
-    if not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(f"optimizer must be a torch.optim.Optimizer (e.g. nnbasics.optim.Adam), "
-                        f"got {type(optimizer).__name__}")
+    check_optimizer(optimizer)
     check_ids(train_ids, "train_ids")
     check_ids(val_ids, "val_ids")
     for name, value in (("steps", steps), ("batch_size", batch_size), ("length", length),

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor, nn
 
-from nnbasics._checks import check_module, check_real
+from nnbasics._checks import check_module, check_optimizer, check_real
 from nnbasics.optim.lr_scheduler import ReduceLROnPlateau
 from nnbasics.utils import evaluating, progress_bar
 
@@ -85,9 +85,7 @@ def _check_step(model: object, loss_fn: object, optimizer: object, max_grad_norm
     check_module(model)
     if not callable(loss_fn):
         raise TypeError("loss_fn must be callable: loss_fn(output, targets) -> scalar tensor")
-    if not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(f"optimizer must be a torch.optim.Optimizer (e.g. nnbasics.optim.SGD), "
-                        f"got {type(optimizer).__name__}")
+    check_optimizer(optimizer)
     if max_grad_norm is not None:
         check_real(max_grad_norm, "max_grad_norm", min_value=0.0)
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 import torch
 from torch.optim.lr_scheduler import LRScheduler
 
-from nnbasics._checks import check_choice, check_real
+from nnbasics._checks import check_choice, check_optimizer, check_real
 
 __all__ = [
     "CosineAnnealingLR",
@@ -26,12 +26,6 @@ __all__ = [
     "ReduceLROnPlateau",
     "StepLR",
 ]
-
-
-def _check_optimizer(optimizer: object) -> torch.optim.Optimizer:
-    if not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
-    return optimizer
 
 
 def _check_count(value: object, name: str, minimum: int) -> int:
@@ -52,7 +46,7 @@ class _Schedule(LRScheduler):
     """
 
     def __init__(self, optimizer: torch.optim.Optimizer, last_epoch: int) -> None:
-        super().__init__(_check_optimizer(optimizer), last_epoch)
+        super().__init__(check_optimizer(optimizer), last_epoch)
 
     def lr_at(self, base_lr: float, epoch: int) -> float:
         raise NotImplementedError  # every schedule below defines its formula
@@ -200,7 +194,7 @@ class ReduceLROnPlateau(LRScheduler):
     def __init__(self, optimizer: torch.optim.Optimizer, mode: str = "min", factor: float = 0.1,
                  patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
                  cooldown: int = 0, min_lr: float | list[float] = 0.0, eps: float = 1e-8) -> None:
-        self.optimizer = _check_optimizer(optimizer)
+        self.optimizer = check_optimizer(optimizer)
         self.mode = check_choice(mode, "mode", ("min", "max"))
         self.factor = check_real(factor, "factor", min_value=0.0, max_value=1.0, allow_max=False)
         self.patience = _check_count(patience, "patience", 0)
