@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor, nn
 
-from nnbasics._checks import check_int, check_module, check_real
+from nnbasics._checks import check_int, check_module, check_optimizer, check_real
 
 __all__ = ["LRRangeTest", "layer_outputs", "lr_range_test", "update_ratios"]
 
@@ -92,8 +92,7 @@ def lr_range_test(model: nn.Module, loss_fn: Callable, optimizer: torch.optim.Op
     check_module(model)
     if not callable(loss_fn):
         raise TypeError("loss_fn must be callable: loss_fn(output, targets) -> scalar tensor")
-    if not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+    check_optimizer(optimizer)
     if not isinstance(train_loader, Iterable):
         raise TypeError("train_loader must be an iterable of (inputs, targets) batches, e.g. [(X, y)]")
     start_lr = check_real(start_lr, "start_lr", min_value=0.0, allow_min=False)
