@@ -83,15 +83,18 @@ READ = ("import json, pathlib\ncode = ''\n"
         "for c in json.loads(pathlib.Path({path!r}).read_text())['cells']:\n"
         "    src = ''.join(c['source']) if isinstance(c['source'], list) else c['source']\n"
         "    if 'secret' in src:\n        code += src + '\\n'\n")
-# Walks up from its working folder and searches every folder above for the chapter's notebook.
-SEARCH = ("import json, os, pathlib\ncode, here = '', pathlib.Path.cwd()\n"
+# Walks up from its working folder and searches every folder above for the chapter's notebook,
+# stopping at the first one that holds the solution (a search of the whole disk is slow on a busy one).
+SEARCH = ("import json, os, pathlib\n"
           "skip = {{'proc', 'sys', 'dev', 'usr', '.venv', '.pyenv', '.git', '_build', 'node_modules',\n"
           "        'site-packages', '__pycache__', '.cache', '.mirror', '.library'}}\n"
-          "for top in [here, *here.parents]:\n"
-          "    for folder, dirs, files in os.walk(top):\n"
-          "        dirs[:] = [d for d in dirs if d not in skip]\n"
-          "        for f in files:\n"
-          "            if f.endswith('.ipynb') and not code:\n"
+          "def search(here):\n"
+          "    for top in [here, *here.parents]:\n"
+          "        for folder, dirs, files in os.walk(top):\n"
+          "            dirs[:] = [d for d in dirs if d not in skip]\n"
+          "            for f in files:\n"
+          "                if not f.endswith('.ipynb'):\n"
+          "                    continue\n"
           "                try:\n"
           "                    cells = json.loads(pathlib.Path(folder, f).read_text())['cells']\n"
           "                except Exception:\n"
@@ -99,8 +102,9 @@ SEARCH = ("import json, os, pathlib\ncode, here = '', pathlib.Path.cwd()\n"
           "                found = [''.join(c['source']) for c in cells]\n"
           "                found = [src for src in found if 'BEGIN SOLUTION' in src]\n"
           "                if any('def double' in src for src in found):\n"
-          "                    code = '\\n'.join(found)\n"
-          "    if code:\n        break\n")
+          "                    return '\\n'.join(found)\n"
+          "    return ''\n"
+          "code = search(pathlib.Path.cwd())\n")
 FETCH = ("import socket\ns = socket.create_connection(('127.0.0.1', {port}), timeout=2)\n"
          "code = s.makefile().read()\nimport pathlib\n")
 KILL = "import os, signal\ntry:\n    os.kill({target}, signal.SIGKILL)\nexcept OSError:\n    pass\n"
