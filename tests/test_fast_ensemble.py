@@ -141,6 +141,10 @@ def test_bad_inputs_name_the_argument():
         Ensemble(Linear(2, 3), dropout=[0.0])
     with pytest.raises(TypeError, match="template\\[1\\] must be Linear, ReLU or Dropout, got Tanh"):
         Ensemble(nn.Sequential(Linear(2, 3), nn.Tanh()), dropout=[0.0])
+    with pytest.raises(TypeError, match="template\\[0\\] must be Linear, ReLU or Dropout, got Dropout2d"):
+        Ensemble(nn.Sequential(R.Dropout2d()), dropout=[0.0])
+    with pytest.raises(ValueError, match="must be an inverted Dropout, got scaling='at_inference'"):
+        Ensemble(nn.Sequential(R.Dropout(scaling="at_inference")), dropout=[0.0])
     with pytest.raises(ValueError, match="without bias"):
         Ensemble(nn.Sequential(Linear(2, 3, bias=False)), dropout=[0.0])
     with pytest.raises(TypeError, match="dropout must be a non-empty sequence"):

@@ -1,17 +1,20 @@
 r"""Many copies of one small network, trained at once on the same data: one per setting of a grid.
 
 The chapter "Regularization" trains its network once for each pair of L2 strength $\lambda$ and
-dropout rate $p$ that its explorer offers. Trained one after the other, each full-batch step of
-that small network is a few dozen small tensor operations, and their Python overhead, not their
-arithmetic, sets the time. :class:`Ensemble` stacks $M$ copies of the network along a leading
-dimension, so each layer is one batched matrix product for all of them, and :func:`train` runs
-every copy's steps together. Member $m$ has its own $\lambda_m$ and $p_m$ and is trained exactly as
-the taught modules train one network alone: the same start (a copy of the template's
-parameters), the same loss (mean cross-entropy plus $\tfrac{\lambda_m}{2}\lVert W\rVert^2$ over the
-weights, :func:`nnbasics.regularization.l2_penalty`), the same dropout (inverted, a fresh mask each
-step) and the same optimizer (:class:`nnbasics.optim.SGD`, whose update is elementwise, so it
-never mixes the members). ``tests/test_fast_ensemble.py`` checks every member against that clear
-version. A chapter that wants the speed imports these names and says so.
+dropout rate $p$ that its explorer offers. A full-batch step of that small network is a few dozen
+tensor operations on small matrices; trained one after the other, the hundred trainings would not
+fit in the page's minute (the chapter prints both times). :class:`Ensemble` stacks $M$ copies of
+the network along a leading dimension, so each layer is one batched matrix product for all of
+them, and :func:`train` runs every copy's steps together. Member $m$ has its own $\lambda_m$ and
+$p_m$ and runs the taught modules' steps: the same start (a copy of the template's parameters),
+the same loss (mean cross-entropy plus $\tfrac{\lambda_m}{2}\sum w^2$ over the weights, as
+:func:`nnbasics.regularization.l2_penalty`), the same inverted dropout and the same optimizer
+(:class:`nnbasics.optim.SGD`, whose update is elementwise, so it never mixes the members).
+``tests/test_fast_ensemble.py`` checks the members against that clear version: number for number
+without dropout; with dropout, the members draw their masks from one shared random stream, so only
+a one-member ensemble draws the masks a lone run would. (PyTorch's own recipe is
+``torch.func.stack_module_state`` with ``vmap``; the taught Functions have no vmap rule.) A
+chapter that wants the speed imports these names and says so.
 """
 
 from __future__ import annotations
@@ -68,7 +71,8 @@ class Ensemble(nn.Module):
     ``(M, out)`` for the template's ``i``-th linear layer.
 
     :param template: an ``nn.Sequential`` of ``Linear`` (nnbasics' or torch's, with bias), ``ReLU``
-        and ``Dropout`` modules (the template's own dropout rate is replaced by ``dropout``).
+        and ``Dropout`` modules (inverted dropout, elementwise: not ``Dropout2d``; the template's
+        own rate is replaced by ``dropout``).
     :param dropout: the dropout rate $p_m \in [0, 1)$ of each member; its length is $M$.
     """
 
@@ -94,7 +98,10 @@ class Ensemble(nn.Module):
                 self.kinds.append("linear")
             elif isinstance(layer, (ReLU, nn.ReLU)):
                 self.kinds.append("relu")
-            elif isinstance(layer, (Dropout, nn.Dropout)):
+            elif type(layer) in (Dropout, nn.Dropout):
+                if getattr(layer, "scaling", "inverted") != "inverted":
+                    raise ValueError(f"template[{i}] must be an inverted Dropout, "
+                                     f"got scaling={layer.scaling!r}")
                 self.kinds.append("dropout")
             else:
                 raise TypeError(f"template[{i}] must be Linear, ReLU or Dropout, got {type(layer).__name__}")
@@ -119,7 +126,8 @@ class Ensemble(nn.Module):
         return x
 
     def l2_penalty(self) -> Tensor:
-        r"""$\lVert W_m \rVert_2^2 = \sum w^2$ over each member's weights (not biases), ``(M,)``."""
+        r"""$\sum w^2$ over each member's weights (not biases), ``(M,)``: what
+        :func:`nnbasics.regularization.l2_penalty` gives for one network."""
         return sum(((w * w).sum(dim=(1, 2)) for w in self.weight), torch.zeros(self.members))
 
     def extra_repr(self) -> str:
