@@ -159,13 +159,13 @@ class FreshKernel:
             "TQDM_DISABLE": "1",
         }
 
-    def run(self, nb, cwd: Path):
+    def run(self, nb, cwd: Path, allow_errors: bool = False):
         from nbclient import NotebookClient
 
         saved = {k: os.environ.get(k) for k in self.env}
         os.environ.update(self.env)
         try:
-            NotebookClient(nb, timeout=600, kernel_name="fresh", allow_errors=False,
+            NotebookClient(nb, timeout=600, kernel_name="fresh", allow_errors=allow_errors,
                            resources={"metadata": {"path": str(cwd)}}).execute()
         finally:
             for k, v in saved.items():
@@ -230,20 +230,25 @@ def test_notebook_imports_finds_nested_imports_once() -> None:
 
 
 @LAUNCH_CHECK
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
-def test_after_the_launch_cell_every_import_of_the_notebook_works(path: Path, fresh: FreshKernel) -> None:
-    """The fresh kernel, after the notebook's own first cell, imports everything the notebook imports.
+def test_after_the_launch_cell_every_import_of_every_notebook_works(fresh: FreshKernel) -> None:
+    """The fresh kernel, after the launch cell, imports everything each notebook imports.
 
     What differs between a fresh environment and .venv is only what is installed, so this and nbval
-    together cover the notebook; FULL_RUN notebooks also run top to bottom here.
+    together cover the notebooks; FULL_RUN notebooks also run top to bottom here. Every notebook's
+    launch cell is the same (test_every_notebook_starts_with_the_launch_cell), so one kernel runs it
+    once, then each notebook's imports in a cell of their own: an error names its notebook.
     """
-    nb = nbformat.read(path, as_version=4)
-    first = _launch_cells(nb)[0]
-    imports = notebook_imports(nb)
-    assert imports, "a notebook without imports?"
-    check = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(first.source),
-                                            nbformat.v4.new_code_cell("\n".join(imports))])
-    fresh.run(check, path.parent)
+    cells = [nbformat.v4.new_code_cell(SOURCE)]
+    for path in NOTEBOOKS:
+        imports = notebook_imports(nbformat.read(path, as_version=4))
+        assert imports, f"{path.relative_to(ROOT)}: a notebook without imports?"
+        cells.append(nbformat.v4.new_code_cell(f"# {path.relative_to(ROOT)}\n" + "\n".join(imports)))
+    nb = fresh.run(nbformat.v4.new_notebook(cells=cells), ROOT / "book", allow_errors=True)
+    failed = {cell.source.splitlines()[0][2:]: f"{o['ename']}: {o['evalue']}"
+              for cell in nb.cells[1:] for o in cell.outputs if o.get("output_type") == "error"}
+    assert not [o for o in nb.cells[0].outputs if o.get("output_type") == "error"], "the launch cell failed"
+    assert not failed, failed
+    assert len(nb.cells) == len(NOTEBOOKS) + 1 and all(cell.get("execution_count") for cell in nb.cells)
 
 
 @LAUNCH_CHECK
