@@ -26,7 +26,7 @@ export STUDENT
 JB_FLAGS := -W -n --keep-going -q
 TIME = TIMEFORMAT="  [$@: $(1) took %1Rs]"; time
 
-.PHONY: help book lab lab-instructor launch-check test lane-other-cpu lane-learner lint unit nbval nbval-learner nbval-other-cpu book-checks build-check browser instructor-check execute release autograde feedback lock clean figures mutation hub-check hub-lock grades-export sandbox-tool vendor-vega
+.PHONY: help book lab lab-instructor launch-check test lint unit nbval nbval-learner nbval-other-cpu book-checks build-check browser instructor-check execute release autograde feedback lock clean figures mutation hub-check hub-lock grades-export sandbox-tool vendor-vega
 
 help:
 	@echo "make book      build the book (creates .venv on first use); prints where the HTML is"
@@ -64,18 +64,14 @@ lab: $(STAMP)
 lab-instructor: $(STAMP)
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS) book/
 
-# Two lanes side by side, one per core: nbval's second CPU path then the unit tests; nbval's first
-# path then the launch check, the build, the browser tests and the instructor checks. Each lane's
-# output is printed when it ends. Every notebook's threads sleep when idle (OMP_WAIT_POLICY=PASSIVE)
-# rather than spin against the other lane; that changes when they sleep, not what they compute.
+# Two steps of two sides each, one side per core: the unit tests beside nbval's first CPU path, then
+# nbval's second path beside the launch check, the build, the browser tests and the instructor
+# checks (in that order). Each side's output is printed when it ends. (Other arrangements, and
+# what each took: book/performance.md.)
 test: lint sandbox-tool
-	@$(MAKE) --no-print-directory -j2 --output-sync=target lane-other-cpu lane-learner
+	@$(MAKE) --no-print-directory -j2 --output-sync=target unit nbval-learner NBVAL_WAIT=PASSIVE
+	@$(MAKE) --no-print-directory -j2 --output-sync=target nbval-other-cpu book-checks
 	@echo "make test: all checks passed"
-
-lane-other-cpu:
-	@$(MAKE) --no-print-directory -j1 nbval-other-cpu unit
-lane-learner:
-	@$(MAKE) --no-print-directory -j1 nbval-learner book-checks NBVAL_WAIT=PASSIVE
 
 book-checks:
 	@$(MAKE) --no-print-directory -j1 launch-check browser instructor-check
@@ -102,12 +98,12 @@ NBVAL = TQDM_DISABLE=1 $(BIN)/pytest -q -p no:cacheprovider -p nnbasics_course.n
 OTHER_CPU := ATEN_CPU_CAPABILITY=default NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL AVX512_SPR" \
 	MKL_CBWR=COMPATIBLE ONEDNN_MAX_CPU_ISA=SSE41 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 # The notebooks set torch to two threads (nnbasics.reproducible), so each path runs them one at a
-# time. `make test` runs each path beside another lane of checks: there the threads sleep as soon
-# as they are idle (OMP_WAIT_POLICY=PASSIVE), instead of spinning for milliseconds against the
-# other work (two runs side by side, spinning, took over 6 times as long as one after the other).
-# The wait policy changes when threads sleep, not what they compute.
+# time. `make test` runs each path beside other checks: there its threads sleep as soon as they
+# are idle (OMP_WAIT_POLICY=PASSIVE), instead of spinning for milliseconds against the other work
+# (two runs side by side, spinning, took over 6 times as long as one after the other). The wait
+# policy changes when threads sleep, not what they compute.
 nbval: nbval-learner nbval-other-cpu
-# NBVAL_WAIT=PASSIVE: idle threads sleep at once (`make test` runs another lane beside this one).
+# NBVAL_WAIT=PASSIVE: idle threads sleep at once (`make test` runs the unit tests beside this).
 NBVAL_WAIT ?=
 nbval-learner: $(STAMP)
 	@$(call TIME,pytest --nbval) $(if $(NBVAL_WAIT),OMP_WAIT_POLICY=$(NBVAL_WAIT)) $(NBVAL) $$($(COURSE) notebooks)
