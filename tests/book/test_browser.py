@@ -75,10 +75,16 @@ def open_page(browser, url):
 
 
 def wait_for_math(page):
+    """Wait for the page's load event, then for MathJax's first typeset where the page has one.
+
+    Generous timeouts: under ``make test`` the browser shares two cores with nbval, and the API
+    page's 900 formulas have been seen unfinished when the network fell idle.
+    """
+    page.wait_for_load_state("load", timeout=120_000)
     page.wait_for_function(
         "() => !window.MathJax || !MathJax.startup || !MathJax.startup.promise"
         " || MathJax.startup.promise.then(() => true)",
-        timeout=15_000,
+        timeout=120_000,
     )
     page.wait_for_timeout(200)
 

@@ -241,8 +241,14 @@ FA_GLYPHS_JS = """() => {
 }"""
 
 
-MATH_JS = """() => ({marked: document.querySelectorAll('.math').length,
-                     rendered: document.querySelectorAll('mjx-container').length})"""
+# MathJax typesets after the network is idle; on a busy machine a page with 900 formulas
+# (the API page) is not done by then, so wait for its first typeset to finish before counting.
+MATH_JS = """async () => {
+  const marked = document.querySelectorAll('.math').length;
+  const startup = window.MathJax && window.MathJax.startup;
+  if (marked && startup && startup.promise) await startup.promise;
+  return {marked, rendered: document.querySelectorAll('mjx-container').length};
+}"""
 
 
 EXPLORERS_JS = "document.querySelectorAll('figure.nnbasics-explorer').length"
@@ -267,6 +273,7 @@ def survey(desktop, server):
         decoded.clear()
         urls.clear()
         page.goto(f"{server}/{path}", wait_until="networkidle")
+        page.wait_for_load_state("load", timeout=120_000)  # a long page may still be parsing when the network is idle
         results[path] = {"bytes": sum(received), "decoded": sum(decoded), "urls": list(urls),
                          "exercises": page.evaluate(EXERCISES_JS), "icons": page.evaluate(ICONS_JS),
                          "fa_glyphs": page.evaluate(FA_GLYPHS_JS), "math": page.evaluate(MATH_JS),
