@@ -273,7 +273,8 @@ def survey(desktop, server):
         decoded.clear()
         urls.clear()
         page.goto(f"{server}/{path}", wait_until="networkidle")
-        page.wait_for_load_state("load", timeout=120_000)  # a long page may still be parsing when the network is idle
+        # a long page may still be parsing when the network falls idle
+        page.wait_for_load_state("load", timeout=120_000)
         results[path] = {"bytes": sum(received), "decoded": sum(decoded), "urls": list(urls),
                          "exercises": page.evaluate(EXERCISES_JS), "icons": page.evaluate(ICONS_JS),
                          "fa_glyphs": page.evaluate(FA_GLYPHS_JS), "math": page.evaluate(MATH_JS),
