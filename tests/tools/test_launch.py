@@ -136,8 +136,7 @@ def _source_copy(tmp_path: Path) -> Path:
 
 LAUNCH_CHECK = pytest.mark.skipif(os.environ.get("NNBASICS_LAUNCH_CHECK") != "1",
                                   reason="slow (a fresh environment and kernels): make launch-check")
-# Run top to bottom in the fresh kernel as well: the notebook that needs every extra.
-FULL_RUN = [p for p in NOTEBOOKS if p.name == "mnist1d.ipynb"]
+MNIST1D = ROOT / "book" / "capstone" / "mnist1d.ipynb"  # trains in worker processes
 
 
 class FreshKernel:
@@ -234,7 +233,7 @@ def test_after_the_launch_cell_every_import_of_every_notebook_works(fresh: Fresh
     """The fresh kernel, after the launch cell, imports everything each notebook imports.
 
     What differs between a fresh environment and .venv is only what is installed, so this and nbval
-    together cover the notebooks; FULL_RUN notebooks also run top to bottom here. Every notebook's
+    together cover the notebooks (and the MNIST-1D page's worker processes, below). Every notebook's
     launch cell is the same (test_every_notebook_starts_with_the_launch_cell), so one kernel runs it
     once, then each notebook's imports in a cell of their own: an error names its notebook.
     """
@@ -251,11 +250,33 @@ def test_after_the_launch_cell_every_import_of_every_notebook_works(fresh: Fresh
     assert len(nb.cells) == len(NOTEBOOKS) + 1 and all(cell.get("execution_count") for cell in nb.cells)
 
 
+# What a fresh environment can break beyond imports: the MNIST-1D page trains in worker processes
+# (spawned, so each imports the installed nnbasics anew). Its full run here took about 70 s of the
+# check and repeated what nbval runs on both CPU paths; the workers' start is what only this
+# environment tests, so they train two of its models a few steps and must match a run in .venv.
+WORKERS = """from functools import partial
+runs = K.train_seeds({"GRU": (partial(K.MNIST1DGRU, rnn=fast_recurrent.GRU), 4), "MLP": (K.MNIST1DMLP, 4)},
+                     data, seeds=(0, 1), workers=2)
+print(repr({name: [r.step_loss for r in rs] for name, rs in runs.items()}))
+"""
+
+
 @LAUNCH_CHECK
-@pytest.mark.parametrize("path", FULL_RUN, ids=lambda p: str(p.relative_to(ROOT)))
-def test_a_notebook_runs_top_to_bottom_in_the_fresh_kernel(path: Path, fresh: FreshKernel) -> None:
-    nb = fresh.run(nbformat.read(path, as_version=4), path.parent)
-    assert all(o.get("output_type") != "error" for c in nb.cells for o in c.get("outputs", []))
+def test_the_mnist1d_pages_worker_processes_train_in_the_fresh_kernel(fresh: FreshKernel) -> None:
+    import ast
+
+    setup = [c.source for c in nbformat.read(MNIST1D, as_version=4).cells
+             if c.cell_type == "code" and "load_mnist1d()" in c.source]
+    assert len(setup) == 1, "the page's set-up cell (imports, data) not found"
+    nb = fresh.run(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s)
+                                                   for s in (SOURCE, setup[0], WORKERS)]), MNIST1D.parent)
+    assert all(o.get("output_type") != "error" for c in nb.cells for o in c.outputs)
+    there = ast.literal_eval(_printed(nb.cells[2]))
+    namespace: dict = {}
+    exec(compile(setup[0].replace("%matplotlib inline", ""), "setup", "exec"), namespace)
+    exec(WORKERS.replace("print(", "here = ("), namespace)
+    assert len(there["GRU"]) == 2 and len(there["MLP"][1]) == 4  # two seeds, four steps
+    assert there == ast.literal_eval(namespace["here"])
 
 
 def test_exercises_pages_launch_the_student_notebook() -> None:
