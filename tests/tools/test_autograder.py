@@ -86,9 +86,10 @@ READ = ("import json, pathlib\ncode = ''\n"
 # Walks up from its working folder and searches every folder above for the chapter's notebook,
 # stopping at the first one that holds the solution (a search of the whole disk is slow on a busy one).
 # It spells its markers in pieces: written whole, they made its own submission (or another copy of it
-# in the tests' temporary folders) a match, and whichever it met first decided its score.
+# in the tests' temporary folders) a match; and it wants both solutions, or another test's notebook
+# with a solution of `double` alone (test_course.py) scores it 3 of 5 when met first.
 SEARCH = ("import json, os, pathlib\n"
-          "marker, name = 'BEGIN ' + 'SOLUTION', 'def ' + 'double'\n"
+          "marker, names = 'BEGIN ' + 'SOLUTION', ('def ' + 'double', 'def ' + 'halve')\n"
           "skip = {{'proc', 'sys', 'dev', 'usr', '.venv', '.pyenv', '.git', '_build', 'node_modules',\n"
           "        'site-packages', '__pycache__', '.cache', '.mirror', '.library'}}\n"
           "def search(here):\n"
@@ -104,7 +105,7 @@ SEARCH = ("import json, os, pathlib\n"
           "                    continue\n"
           "                found = [''.join(c['source']) for c in cells]\n"
           "                found = [src for src in found if marker in src]\n"
-          "                if any(name in src for src in found):\n"
+          "                if all(any(name in src for src in found) for name in names):\n"
           "                    return '\\n'.join(found)\n"
           "    return ''\n"
           "code = search(pathlib.Path.cwd())\n")
@@ -376,12 +377,13 @@ def test_each_outside_cheat_works_without_the_sandbox(name, root, decoys, listen
 
 
 def test_the_disk_searching_cheat_passes_over_its_own_submission(tmp_path):
-    """Ned's search meets its own notebook first (files before folders); it must not take its own
-    code for the solution, which is one folder down here."""
+    """Ned's search meets its own notebook and one with only `double` solved first (files before
+    folders); it must take neither for the solution, which is one folder down here."""
     search = SEARCH.format()  # a template, like every student's cell
     nbformat.write(notebook(search + USE_FOUND.format(name="ned"), "pass\n"), tmp_path / EXERCISES)
+    nbformat.write(notebook(DOUBLE, "pass\n"), tmp_path / "double-only.ipynb")  # as test_course.py's
     (tmp_path / "course").mkdir()
     nbformat.write(notebook(), tmp_path / "course" / EXERCISES)
     found = subprocess.run([sys.executable, "-c", search + "print(code)"], cwd=tmp_path,
                            capture_output=True, text=True, check=True).stdout
-    assert "secret-double" in found and "os.walk" not in found, found
+    assert "secret-double" in found and "secret-halve" in found and "os.walk" not in found, found
