@@ -456,3 +456,32 @@ def test_lm_trains_with_the_char_lstm_loop_and_works_with_sample_and_bits_per_ch
         # 22 ids: past the Transformer's max_len = 16, so its context slides while it samples
         generated = R.sample(model, torch.tensor([0, 1]), length=20, temperature=0.1)
         assert generated.tolist() == [0, 1, 2, 3, 4] * 4 + [0, 1], type(model).__name__
+
+
+def test_attention_maps_are_the_weights_of_the_inputs_the_models_own_forward_gives_each_block():
+    torch.manual_seed(0)
+    model = A.CausalTransformerLM(vocab_size=11, d_model=16, num_heads=4, num_layers=3, max_len=12).double()
+    ids = torch.randint(0, 11, (2, 9))
+    seen = []  # what each block's attention reads in the model's own forward
+    hooks = [block.self_attn.register_forward_pre_hook(lambda _, args: seen.append(args[0].detach()))
+             for block in model.blocks]
+    model(ids)
+    for hook in hooks:
+        hook.remove()
+    maps = A.attention_maps(model, ids)
+    assert maps.shape == (2, 3, 4, 9, 9) and model.training  # the model's mode is restored
+    for b, (block, h) in enumerate(zip(model.blocks, seen)):
+        mha = nn.MultiheadAttention(16, 4, batch_first=True, dtype=torch.float64)
+        mha.load_state_dict(block.self_attn.state_dict())
+        _, expected = mha(h, h, h, attn_mask=torch.ones(9, 9, dtype=torch.bool).triu(1), average_attn_weights=False)
+        torch.testing.assert_close(maps[:, b], expected)
+    torch.testing.assert_close(maps.sum(-1), torch.ones(2, 3, 4, 9, dtype=torch.float64))
+    assert (maps.triu(1) == 0).all()
+
+
+def test_attention_maps_reject_bad_input():
+    model = A.CausalTransformerLM(vocab_size=5, d_model=8, num_heads=2, num_layers=1, max_len=4)
+    with pytest.raises(TypeError, match="model must be a CausalTransformerLM"):
+        A.attention_maps(nn.Linear(2, 2), torch.zeros(1, 3, dtype=torch.long))
+    with pytest.raises(ValueError, match="ids must hold 1 to max_len = 4"):
+        A.attention_maps(model, torch.zeros(1, 5, dtype=torch.long))

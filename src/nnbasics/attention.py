@@ -41,6 +41,7 @@ __all__ = [
     "PositionalEncoding",
     "ScaledDotProductAttentionFunction",
     "TransformerEncoderBlock",
+    "attention_maps",
     "positional_encoding",
     "scaled_dot_product_attention",
 ]
@@ -631,3 +632,38 @@ class CausalTransformerLM(nn.Module):
             x = block(x, is_causal=True)
         logits = self.out(self.norm(x))
         return logits[:, -ids.shape[1]:], context
+
+
+def attention_maps(model: CausalTransformerLM, ids: Tensor) -> Tensor:
+    r"""The attention weights of every head of every block of ``model`` reading ``ids``:
+    ``(B, T) -> (B, num_layers, num_heads, T, T)``; row $i$ of a head's map is query $i$'s weights
+    over the keys (zero beyond $i$: causal), summing to 1.
+
+    A block asks its attention for no weights (``need_weights=False``), so this runs ``model``'s
+    forward a layer at a time, as :meth:`CausalTransformerLM.forward` does (embedding, positions,
+    then each block), and asks each block's attention for its weights per head on what the block
+    gives it, ``norm1`` of the block's input. In eval mode and without gradients.
+
+    :param model: a :class:`CausalTransformerLM`.
+    :param ids: character ids, ``(B, T)`` with ``1 <= T <= model.max_len``.
+    """
+    if not isinstance(model, CausalTransformerLM):
+        raise TypeError(f"model must be a CausalTransformerLM, got {type(model).__name__}")
+    ids = check_ids(ids, "ids", dim=2)
+    if not 1 <= ids.shape[1] <= model.max_len:
+        raise ValueError(f"ids must hold 1 to max_len = {model.max_len} positions, got shape {tuple(ids.shape)}")
+    future = _future_mask(ids.shape[1], ids.device)
+    maps = []
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            x = model.pos(model.embed(ids))
+            for block in model.blocks:
+                h = block.norm1(x)  # what the block's attention reads
+                _, weights = block.self_attn(h, h, h, attn_mask=future, average_attn_weights=False)
+                maps.append(weights)  # (B, heads, T, T)
+                x = block(x, is_causal=True)
+    finally:
+        model.train(was_training)
+    return torch.stack(maps, dim=1)
