@@ -470,10 +470,11 @@ def test_attention_maps_are_the_weights_of_the_inputs_the_models_own_forward_giv
         hook.remove()
     maps = A.attention_maps(model, ids)
     assert maps.shape == (2, 3, 4, 9, 9) and model.training  # the model's mode is restored
-    for b, (block, h) in enumerate(zip(model.blocks, seen)):
+    future = torch.ones(9, 9, dtype=torch.bool).triu(1)
+    for b, (block, h) in enumerate(zip(model.blocks, seen, strict=True)):
         mha = nn.MultiheadAttention(16, 4, batch_first=True, dtype=torch.float64)
         mha.load_state_dict(block.self_attn.state_dict())
-        _, expected = mha(h, h, h, attn_mask=torch.ones(9, 9, dtype=torch.bool).triu(1), average_attn_weights=False)
+        _, expected = mha(h, h, h, attn_mask=future, average_attn_weights=False)
         torch.testing.assert_close(maps[:, b], expected)
     torch.testing.assert_close(maps.sum(-1), torch.ones(2, 3, 4, 9, dtype=torch.float64))
     assert (maps.triu(1) == 0).all()

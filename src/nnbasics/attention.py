@@ -651,7 +651,8 @@ def attention_maps(model: CausalTransformerLM, ids: Tensor) -> Tensor:
         raise TypeError(f"model must be a CausalTransformerLM, got {type(model).__name__}")
     ids = check_ids(ids, "ids", dim=2)
     if not 1 <= ids.shape[1] <= model.max_len:
-        raise ValueError(f"ids must hold 1 to max_len = {model.max_len} positions, got shape {tuple(ids.shape)}")
+        raise ValueError(f"ids must hold 1 to max_len = {model.max_len} positions, "
+                         f"got shape {tuple(ids.shape)}")
     future = _future_mask(ids.shape[1], ids.device)
     maps = []
     was_training = model.training
