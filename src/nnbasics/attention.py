@@ -640,7 +640,7 @@ def attention_maps(model: CausalTransformerLM, ids: Tensor) -> Tensor:
     over the keys (zero beyond $i$: causal), summing to 1.
 
     A block asks its attention for no weights (``need_weights=False``), so this runs ``model``'s
-    forward a layer at a time, as :meth:`CausalTransformerLM.forward` does (embedding, positions,
+    forward a layer at a time, as :class:`CausalTransformerLM` does (embedding, positions,
     then each block), and asks each block's attention for its weights per head on what the block
     gives it, ``norm1`` of the block's input. In eval mode and without gradients.
 
