@@ -504,6 +504,15 @@ RAISES = [
     R("attention.CausalTransformerLM", lambda: attention.CausalTransformerLM(5, 8, 2, 1)(
         torch.zeros(2, 3, dtype=torch.long), torch.zeros(3, 3, dtype=torch.long)), ValueError, "state",
       id="LM-state-batch"),
+    R("attention.attention_maps", lambda: attention.attention_maps(attention.MultiheadAttention(8, 2),
+                                                                     torch.zeros(1, 3, dtype=torch.long)),
+      TypeError, "model must be a CausalTransformerLM", id="maps-model"),
+    R("attention.attention_maps", lambda: attention.attention_maps(attention.CausalTransformerLM(5, 8, 2, 1),
+                                                                     torch.zeros(1, 3)),
+      TypeError, "ids must be a 2-D int64", id="maps-float-ids"),
+    R("attention.attention_maps", lambda: attention.attention_maps(
+        attention.CausalTransformerLM(5, 8, 2, 1, max_len=4), torch.zeros(1, 5, dtype=torch.long)),
+      ValueError, "max_len = 4", id="maps-too-long"),
     # capstone
     R("capstone.confusion_matrix", lambda: capstone.confusion_matrix(LONG, torch.tensor([0, 1]), 3), ValueError,
       "targets|predictions|size", id="confusion-size"),
