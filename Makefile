@@ -107,7 +107,7 @@ OTHER_CPU := ATEN_CPU_CAPABILITY=default NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4
 # (two runs side by side, spinning, took over 6 times as long as one after the other). The wait
 # policy changes when threads sleep, not what they compute.
 nbval: nbval-learner nbval-other-cpu
-# NBVAL_WAIT=PASSIVE: idle threads sleep at once (`make test` runs the unit tests beside this).
+# NBVAL_WAIT=PASSIVE: idle threads sleep at once (`make test` runs the other lane beside this).
 NBVAL_WAIT ?=
 nbval-learner: $(STAMP)
 	@$(call TIME,pytest --nbval) $(if $(NBVAL_WAIT),OMP_WAIT_POLICY=$(NBVAL_WAIT)) $(NBVAL) $$($(COURSE) notebooks)
