@@ -114,20 +114,21 @@ def tanh(input: Tensor) -> Tensor:
 class ReLUFunction(torch.autograd.Function):
     r"""$\mathrm{ReLU}(x) = \max(0, x)$; $\mathrm{ReLU}'(x) = 1$ for $x > 0$, else $0$ (also at $x = 0$).
 
-    Written with ``x <= 0`` as the mask, as torch does, so that $\mathrm{ReLU}(-\infty) = 0$ and
-    a NaN input gives a NaN value and lets its gradient through, exactly like ``torch.relu``.
+    The derivative is kept as a mask, "not $x \le 0$", as torch's: a NaN input gives a NaN value
+    and lets its gradient through, exactly like ``torch.relu``. (Where torch selects, the
+    backward multiplies: an infinite upstream gradient at an inactive unit gives NaN there, not 0.)
     """
 
     @staticmethod
     def forward(ctx, x: Tensor) -> Tensor:
-        off = x <= 0
-        ctx.save_for_backward(off)  # the mask, not x: relu(x, inplace=True) may overwrite x
-        return torch.where(off, 0.0, x)
+        on = ~(x <= 0)  # ReLU'(x) = 1 where on, 0 elsewhere
+        ctx.save_for_backward(on)  # the mask, not x: relu(x, inplace=True) may overwrite x
+        return torch.clamp(x, min=0.0)  # max(0, x): relu(-inf) = 0
 
     @staticmethod
     def backward(ctx, grad_out: Tensor) -> Tensor:
-        (off,) = ctx.saved_tensors
-        return torch.where(off, 0.0, grad_out)
+        (on,) = ctx.saved_tensors
+        return grad_out * on  # the chain rule: dL/dx = dL/dy * ReLU'(x)
 
 
 class LeakyReLUFunction(torch.autograd.Function):

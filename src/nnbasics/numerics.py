@@ -17,25 +17,27 @@ __all__ = ["log_softmax", "sigmoid", "softplus", "tanh"]
 
 
 def sigmoid(x: Tensor) -> Tensor:
-    r"""$\sigma(x)$ without overflow: with $e = e^{-|x|} \in (0, 1]$,
-    $\sigma(x) = 1 / (1 + e)$ for $x \ge 0$ and $\sigma(x) = e / (1 + e)$ for $x < 0$; ``(*) -> (*)``.
+    r"""$\sigma(x)$ without overflow: $\sigma(x) = e^{\min(x, 0)} / (1 + e^{-|x|})$, whose two
+    exponents are $\le 0$. For $x \ge 0$ it is $1 / (1 + e^{-x})$; for $x < 0$ it is
+    $e^{x} / (1 + e^{x})$, the same fraction with both terms multiplied by $e^{x}$; ``(*) -> (*)``.
 
     :param x: a floating-point tensor of any shape.
     """
     e = torch.exp(-check_tensor(x, "x").abs())
-    return torch.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return torch.exp(torch.clamp(x, max=0.0)) / (1.0 + e)
 
 
 def tanh(x: Tensor) -> Tensor:
     r"""$\tanh(x)$ without overflow: with $e = e^{-2|x|} \in (0, 1]$,
-    $\tanh|x| = (1 - e) / (1 + e)$, and $\tanh$ is odd. ``expm1`` computes $e - 1$ to full
-    precision near $x = 0$, where $1 - e$ written directly would lose digits; ``(*) -> (*)``.
+    $\tanh|x| = (1 - e) / (1 + e)$, and $\tanh$ is odd: $\tanh x$ takes the sign of $x$. ``expm1``
+    computes $e - 1$ to full precision near $x = 0$, where $1 - e$ written directly would lose
+    digits; ``(*) -> (*)``.
 
     :param x: a floating-point tensor of any shape.
     """
     e = torch.exp(-2.0 * check_tensor(x, "x").abs())
     tanh_abs = -torch.expm1(-2.0 * x.abs()) / (1.0 + e)
-    return torch.where(x < 0, -tanh_abs, tanh_abs)
+    return torch.copysign(tanh_abs, x)
 
 
 def softplus(z: Tensor) -> Tensor:
