@@ -547,6 +547,8 @@ RAISES = [
                                                                           LONG), steps=2, batch_size=0,
                                                            progress=False),
       ValueError, "batch_size", id="train_steps-batch"),
+    R("capstone.run_parallel", lambda: capstone.run_parallel({}, workers=0), ValueError, "workers",
+      id="run_parallel-workers"),
     R("capstone.train_seeds", lambda: capstone.train_seeds({}, None, workers=0), ValueError, "workers|data|experi",
       id="train_seeds-workers"),
     R("debugging.update_ratios", lambda: debugging.update_ratios("net", lambda: None), TypeError, "model",

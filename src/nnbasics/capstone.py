@@ -19,9 +19,10 @@ a fixed number of steps, accuracy on the 1,000 test signals at the end.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -50,6 +51,7 @@ __all__ = [
     "load_mnist",
     "load_mnist1d",
     "mlp",
+    "run_parallel",
     "stratified_split",
     "train_seeds",
     "train_steps",
@@ -402,12 +404,25 @@ def train_seeds(experiments: dict[str, tuple[Callable[[], nn.Module], int]], dat
     :param seeds: one run of every experiment per seed.
     :param workers: how many runs go in parallel (one process each).
     """
+    jobs = {(name, seed): (_train_seed, (make, data, steps, seed))
+            for name, (make, steps) in experiments.items() for seed in seeds}
+    results = run_parallel(jobs, workers)
+    return {name: [results[name, seed] for seed in seeds] for name in experiments}
+
+
+def run_parallel(jobs: dict[Hashable, tuple[Callable[..., Any], tuple]],
+                 workers: int = 2) -> dict[Hashable, Any]:
+    """Run every ``key: (function, args)`` of ``jobs`` as ``function(*args)`` in ``workers``
+    separate processes (spawned: ``function`` must be importable), started in the order given,
+    and return ``key: result``. A progress bar counts finished jobs; a job's error is raised here.
+
+    :param jobs: ``key: (function, args)``.
+    :param workers: how many jobs run at once, one process each.
+    """
     check_int(workers, "workers")
-    jobs = [(name, make, steps, seed) for name, (make, steps) in experiments.items() for seed in seeds]
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(_train_seed, make, data, steps, seed): (name, seed)
-                   for name, make, steps, seed in jobs}
+        futures = {pool.submit(function, *args): key for key, (function, args) in jobs.items()}
         results = {}
         for future in progress_bar(as_completed(futures), total=len(futures), desc="runs", leave=False):
             results[futures[future]] = future.result()  # a worker's error is raised here
-    return {name: [results[name, seed] for seed in seeds] for name in experiments}
+    return results
