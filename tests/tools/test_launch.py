@@ -253,10 +253,12 @@ def test_after_the_launch_cell_every_import_of_every_notebook_works(fresh: Fresh
 # What a fresh environment can break beyond imports: the MNIST-1D page trains in worker processes
 # (spawned, so each imports the installed nnbasics anew). Its full run here took about 70 s of the
 # check and repeated what nbval runs on both CPU paths; the workers' start is what only this
-# environment tests, so they train two of its models a few steps and must match a run in .venv.
+# environment tests, so they train three of its models a few steps (two with their seeds stacked,
+# one a job per seed) and must match a run in .venv.
 WORKERS = """from functools import partial
-runs = K.train_seeds({"GRU": (partial(K.MNIST1DGRU, rnn=fast_recurrent.GRU), 4), "MLP": (K.MNIST1DMLP, 4)},
-                     data, seeds=(0, 1), workers=2)
+runs = fast_seeds.train_seeds({"GRU": (partial(K.MNIST1DGRU, rnn=fast_recurrent.GRU), 4),
+                               "MLP": (K.MNIST1DMLP, 4), "logistic regression": (K.Logistic, 4)},
+                              data, seeds=(0, 1), workers=2)
 print(repr({name: [r.step_loss for r in rs] for name, rs in runs.items()}))
 """
 
@@ -276,6 +278,7 @@ def test_the_mnist1d_pages_worker_processes_train_in_the_fresh_kernel(fresh: Fre
     exec(compile(setup[0].replace("%matplotlib inline", ""), "setup", "exec"), namespace)
     exec(WORKERS.replace("print(", "here = ("), namespace)
     assert len(there["GRU"]) == 2 and len(there["MLP"][1]) == 4  # two seeds, four steps
+    assert len(there["logistic regression"]) == 2  # a job per seed, beside the stacked jobs
     assert there == ast.literal_eval(namespace["here"])
 
 
