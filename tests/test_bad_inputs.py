@@ -410,6 +410,10 @@ RAISES = [
       "steps", id="input_gradients-steps"),
     R("recurrent.input_gradients", lambda: recurrent.input_gradients(recurrent.RNN(3, 3)), ValueError,
       "input_size mismatch", id="input_gradients-size"),
+    R("recurrent.lstm_gates", lambda: recurrent.lstm_gates(recurrent.GRU(2, 3), x(4, 1, 2)), TypeError, "LSTM",
+      id="lstm_gates-layer"),
+    R("recurrent.lstm_gates", lambda: recurrent.lstm_gates(recurrent.LSTM(2, 3), x(4, 2)), ValueError, "input",
+      id="lstm_gates-input"),
     R("recurrent.state_jacobians", lambda: recurrent.state_jacobians(x(5, 3), x(4, 4)), ValueError,
       r"w_hh must be \(H, H\)", id="state_jacobians-shape"),
     R("recurrent.train_language_model", lambda: recurrent.train_language_model(

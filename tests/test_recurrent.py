@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
-from nnbasics import init
+from nnbasics import init, numerics
 from nnbasics import recurrent as R
 
 PAIRS = {"rnn": (R.RNN, nn.RNN), "lstm": (R.LSTM, nn.LSTM), "gru": (R.GRU, nn.GRU)}
@@ -791,3 +791,42 @@ TEXT = torch.arange(4).repeat(50)
 def test_train_language_model_errors_name_the_argument(call, error, message):
     with pytest.raises(error, match=message):
         call(lm())
+
+
+@pytest.mark.parametrize("batch_first", [True, False])
+def test_lstm_gates_are_the_gates_of_the_layers_own_steps(batch_first):
+    torch.manual_seed(0)
+    ours = R.LSTM(3, 5, batch_first=batch_first, dtype=torch.float64)
+    x = torch.randn(4, 7, 3, dtype=torch.float64)  # (N, T, I) or (T, N, I)
+    i, f, g, o = R.lstm_gates(ours, x)
+    assert i.shape == (4, 7, 5) and not i.requires_grad
+    seq = x.transpose(0, 1) if batch_first else x
+    to_time = (lambda t: t.transpose(0, 1)) if batch_first else (lambda t: t)
+    i, f, g, o = map(to_time, (i, f, g, o))  # (T, N, H)
+    # torch's formulas on the same weights, with torch's own LSTM supplying h_{t-1}
+    theirs = nn.LSTM(3, 5, dtype=torch.float64)
+    theirs.load_state_dict(ours.state_dict())
+    hs, _ = theirs(seq)
+    h_prev = torch.cat([torch.zeros(1, *hs.shape[1:], dtype=torch.float64), hs[:-1]])
+    a = seq @ ours.weight_ih_l0.T + ours.bias_ih_l0 + h_prev @ ours.weight_hh_l0.T + ours.bias_hh_l0
+    a_i, a_f, a_g, a_o = a.detach().chunk(4, dim=2)
+    for gate, expected in ((i, torch.sigmoid(a_i)), (f, torch.sigmoid(a_f)), (g, torch.tanh(a_g)),
+                           (o, torch.sigmoid(a_o))):
+        torch.testing.assert_close(gate, expected, rtol=1e-12, atol=1e-12)
+    # and the layer's own outputs, exactly, from c_t = f c + i g and h_t = o tanh c_t
+    c, out = torch.zeros_like(i[0]), ours(x)[0]
+    for t in range(len(seq)):
+        c = f[t] * c + i[t] * g[t]
+        assert torch.equal(o[t] * numerics.tanh(c), to_time(out)[t].detach())
+
+
+@pytest.mark.parametrize(("layer", "x", "error", "message"), [
+    (R.LSTM(2, 3, bidirectional=True), torch.zeros(4, 1, 2), TypeError, "one-direction"),
+    (R.LSTM(2, 3, num_layers=2), torch.zeros(4, 1, 2), TypeError, "one-layer"),
+    (R.GRU(2, 3), torch.zeros(4, 1, 2), TypeError, "LSTM"),
+    (R.LSTM(2, 3), torch.zeros(4, 2), ValueError, r"input must be a batch of sequences \[T, N, 2\]"),
+    (R.LSTM(2, 3, batch_first=True), torch.zeros(1, 4, 5), ValueError, r"\[N, T, 2\], got \(1, 4, 5\)"),
+])
+def test_lstm_gates_refuses_what_it_cannot_read(layer, x, error, message):
+    with pytest.raises(error, match=message):
+        R.lstm_gates(layer, x)

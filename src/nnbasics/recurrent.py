@@ -54,8 +54,8 @@ from nnbasics.utils import evaluating, progress_bar
 
 __all__ = ["GRU", "LSTM", "RNN", "CharLSTM", "GRUCell", "GRUStep", "LSTMCell", "LSTMStep", "RNNCell",
            "RNNStep", "bits_per_char", "clip_grad_norm_", "clip_grad_value_", "gru_forward",
-           "input_gradients", "lstm_forward", "rnn_forward", "sample", "state_jacobians", "text_batch",
-           "train_language_model", "truncated_forward"]
+           "input_gradients", "lstm_forward", "lstm_gates", "rnn_forward", "sample", "state_jacobians",
+           "text_batch", "train_language_model", "truncated_forward"]
 
 GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}  # blocks of H rows in weight_ih
 
@@ -263,6 +263,34 @@ def gru_forward(x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor |
 
 
 # --- The torch-compatible modules: thin wrappers around the loops ---------------------------------
+
+
+def lstm_gates(layer: LSTM, input: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    r"""The gates $i_t, f_t, g_t, o_t$ of every step of a one-layer, one-direction :class:`LSTM`
+    on ``input`` (from $h_0 = c_0 = 0$), as its own steps computed them: :func:`lstm_forward` runs
+    and builds its graph, in which each :class:`LSTMStep` node keeps, for its backward pass, the
+    tensors it saved (``h, c, w_hh, i_t, f_t, g_t, o_t, tanh_c_t``); the gates are read from there.
+    No formula is computed twice. Each gate: ``(N, T, I) -> (N, T, H)`` with ``batch_first``,
+    else ``(T, N, I) -> (T, N, H)``.
+
+    :param layer: an :class:`LSTM` with ``num_layers=1``, one direction and no ``proj_size``.
+    :param input: a batch of sequences, laid out as ``layer`` takes them.
+    """
+    if not isinstance(layer, LSTM) or layer.num_layers != 1 or layer.bidirectional or layer.proj_size:
+        raise TypeError("layer must be a one-layer, one-direction nnbasics.recurrent.LSTM without "
+                        f"proj_size, got {layer!r}")
+    x = check_tensor(input, "input")
+    if x.dim() != 3 or x.shape[-1] != layer.input_size:
+        raise ValueError(f"input must be a batch of sequences [{'N, T' if layer.batch_first else 'T, N'}, "
+                         f"{layer.input_size}], got {tuple(x.shape)}")
+    seq = x.transpose(0, 1) if layer.batch_first else x  # (T, N, I)
+    h0 = seq.new_zeros(seq.shape[1], layer.hidden_size)
+    with torch.enable_grad():  # a Function saves its tensors only when it builds a graph
+        hs, _, _ = lstm_forward(seq.detach().requires_grad_(), h0, h0, *layer._weights(0))
+    # hs = torch.stack([h_1, ..., h_T]): its node's inputs are the T steps' nodes, in order
+    saved = [step.saved_tensors[3:7] for step, _ in hs.grad_fn.next_functions]
+    gates = (torch.stack([step[k] for step in saved]).detach() for k in range(4))  # each (T, N, H)
+    return tuple(g.transpose(0, 1) if layer.batch_first else g for g in gates)
 
 
 def _check_dtypes(module: nn.Module, x: Tensor, states: list[Tensor]) -> None:
