@@ -26,7 +26,7 @@ export STUDENT
 JB_FLAGS := -W -n --keep-going -q
 TIME = TIMEFORMAT="  [$@: $(1) took %1Rs]"; time
 
-.PHONY: help book lab lab-instructor launch-check test lane-other-cpu lane-learner lint unit nbval nbval-learner nbval-other-cpu book-checks build-check browser instructor-check execute release autograde feedback lock clean figures mutation hub-check hub-lock grades-export sandbox-tool vendor-vega
+.PHONY: help book lab lab-instructor launch-check test lane-other-cpu lane-learner lint unit unit-grading nbval nbval-learner nbval-other-cpu book-checks build-check browser instructor-check execute release autograde feedback lock clean figures mutation hub-check hub-lock grades-export sandbox-tool vendor-vega
 
 help:
 	@echo "make book      build the book (creates .venv on first use); prints where the HTML is"
@@ -73,9 +73,9 @@ test: lint sandbox-tool
 	@echo "make test: all checks passed"
 
 lane-other-cpu:
-	@$(MAKE) --no-print-directory -j1 nbval-other-cpu unit
+	@$(MAKE) --no-print-directory -j1 nbval-other-cpu unit UNIT_SKIP="$(GRADING_TESTS)"
 lane-learner:
-	@$(MAKE) --no-print-directory -j1 nbval-learner book-checks NBVAL_WAIT=PASSIVE
+	@$(MAKE) --no-print-directory -j1 nbval-learner book-checks unit-grading NBVAL_WAIT=PASSIVE
 
 book-checks:
 	@$(MAKE) --no-print-directory -j1 launch-check browser instructor-check
@@ -88,9 +88,16 @@ lint: $(STAMP)
 # each would spin against each other on two cores). Unit tests are shared out one by one.
 JOBS ?= 2
 ONE_THREAD := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+# `make test` runs the grading tests (sandboxed kernels, stock nbgrader) in the other lane, after the
+# instructor checks, so that both lanes end together; `make unit` alone runs them all.
+GRADING_TESTS := tests/tools/test_autograder.py tests/tools/test_stock_nbgrader.py
+UNIT_SKIP ?=
 unit: $(STAMP) sandbox-tool
 	@$(call TIME,pytest tests) $(ONE_THREAD) $(BIN)/pytest -q -p no:cacheprovider -n $(JOBS) --dist load \
-		--ignore=tests/book tests
+		--ignore=tests/book $(addprefix --ignore=,$(UNIT_SKIP)) tests
+unit-grading: $(STAMP) sandbox-tool
+	@$(call TIME,pytest grading tests) $(ONE_THREAD) $(BIN)/pytest -q -p no:cacheprovider -n $(JOBS) \
+		--dist load $(GRADING_TESTS)
 
 # Every notebook re-run and compared with its stored outputs, twice: as a learner's machine runs it,
 # and again down another CPU path (no AVX kernels in torch, MKL, oneDNN or numpy: other float sums;
@@ -122,12 +129,12 @@ build-check: $(STAMP)
 	@$(COURSE) check-site _build/html
 
 # The built book in headless Chromium (Debian's package, installed here when missing and root).
+# loadfile: each test file on one worker, so its browser and its page survey start once. (loadgroup's
+# marks are ignored under pytest 9.2: pytest-xdist issue 1386; every test was its own unit.)
 browser: build-check
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
 		&& { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; } \
 		|| echo "chromium is missing and cannot be installed here: the browser tests will say so"
-	@# loadfile: each test file on one worker, so its browser and its page survey start once. (loadgroup's
-	@# marks are ignored under pytest 9.2: pytest-xdist issue 1386; every test was its own unit.)
 	@$(call TIME,pytest tests/book) $(BIN)/pytest -q -p no:cacheprovider -n $(JOBS) --dist loadfile tests/book
 
 # The grading kernel's sandbox (book/instructors.md): Debian's bubblewrap, installed here when missing and root.
