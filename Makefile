@@ -65,8 +65,8 @@ lab-instructor: $(STAMP)
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS) book/
 
 # Two lanes side by side, one per core: nbval's second CPU path, then the unit tests; beside them
-# nbval's first path (its threads passive), then the launch check, the build, the browser tests and
-# the instructor checks. Each lane's output is printed when it ends. (Other arrangements, and what
+# nbval's first path (its threads passive), then the launch check, the build, the browser tests,
+# the instructor checks and the grading unit tests (GRADING_TESTS). Each lane's output is printed when it ends. (Other arrangements, and what
 # each took: book/performance.md.)
 test: lint sandbox-tool
 	@$(MAKE) --no-print-directory -j2 --output-sync=target lane-other-cpu lane-learner

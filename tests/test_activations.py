@@ -288,3 +288,22 @@ def test_inplace_writes_into_the_input_and_backpropagates_like_torch(name, kwarg
     expected = getattr(F, name)(y)  # the module's defaults are torch's
     assert module(y) is y and "inplace=True" in repr(module)
     torch.testing.assert_close(y, expected)
+
+
+def test_relu_equals_its_former_where_version_and_differs_from_torch_only_on_non_finite_gradients():
+    g = torch.Generator().manual_seed(0)
+    x = torch.cat([torch.tensor([-math.inf, -1.0, -0.0, 0.0, 1.0, math.inf, math.nan]),
+                   torch.randn(10_000, generator=g)]).requires_grad_()
+    grad = torch.randn(x.shape, generator=g)
+    y = A.relu(x)
+    y.backward(grad)
+    off = x.detach() <= 0  # before 7 December 2026: torch.where(off, 0.0, x) and torch.where(off, 0.0, grad)
+    assert torch.equal(y.detach().nan_to_num(7.0), torch.where(off, 0.0, x.detach()).nan_to_num(7.0))
+    assert torch.equal(x.grad, torch.where(off, 0.0, grad))
+    # the documented difference: the backward multiplies by the mask, torch selects
+    z = torch.tensor([-1.0, -1.0, 2.0], requires_grad=True)
+    z_torch = z.detach().clone().requires_grad_()
+    upstream = torch.tensor([math.inf, math.nan, 1.0])
+    A.relu(z).backward(upstream)
+    torch.relu(z_torch).backward(upstream)
+    assert z.grad.isnan().tolist() == [True, True, False] and z_torch.grad.tolist() == [0.0, 0.0, 1.0]

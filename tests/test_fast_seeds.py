@@ -85,3 +85,13 @@ def test_train_together_refuses_bad_arguments(kwargs, error, message):
     args = {"make": SMALL_MLP, "data": small_data(), "steps": 2, "seeds": (0, 1), "batch_size": 20} | kwargs
     with pytest.raises(error, match=message):
         train_together(**args)
+
+
+def test_train_together_gives_torch_its_thread_count_back():
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        train_together(SMALL_MLP, small_data(), 2, (0,), batch_size=20)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

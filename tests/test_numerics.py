@@ -58,3 +58,22 @@ def test_each_stable_formula_is_written_once():
     writers = sorted(str(path.relative_to(SRC)) for path in SRC.rglob("*.py")
                      if "torch.exp(-x.abs())" in path.read_text() or "exp(-z.abs())" in path.read_text())
     assert writers == ["numerics.py"]
+
+
+SPECIAL = [math.inf, -math.inf, math.nan, 0.0, -0.0, 1e-30, -1e-30, 1e-8, -1e-8, 20.0, -20.0, 800.0, -800.0]
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_sigmoid_and_tanh_equal_their_former_two_branch_formulas_bit_for_bit(dtype):
+    # Before 7 December 2026 both chose a branch with torch.where (a scalar loop on CPU). The
+    # one-formula versions give the same numbers: every value equal (-0.0 == 0.0), NaN where NaN.
+    g = torch.Generator().manual_seed(0)
+    x = torch.cat([torch.tensor(SPECIAL, dtype=dtype), torch.randn(100_000, generator=g, dtype=dtype) * 30])
+    e = torch.exp(-x.abs())
+    former_sigmoid = torch.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    e2 = torch.exp(-2.0 * x.abs())
+    tanh_abs = -torch.expm1(-2.0 * x.abs()) / (1.0 + e2)
+    former_tanh = torch.where(x < 0, -tanh_abs, tanh_abs)
+    assert torch.equal(numerics.sigmoid(x).nan_to_num(7.0), former_sigmoid.nan_to_num(7.0))
+    assert torch.equal(numerics.tanh(x).nan_to_num(7.0), former_tanh.nan_to_num(7.0))
+    assert torch.equal(torch.signbit(numerics.tanh(x[:5])), torch.signbit(torch.tanh(x[:5])))  # -0.0 kept

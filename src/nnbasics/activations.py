@@ -115,8 +115,9 @@ class ReLUFunction(torch.autograd.Function):
     r"""$\mathrm{ReLU}(x) = \max(0, x)$; $\mathrm{ReLU}'(x) = 1$ for $x > 0$, else $0$ (also at $x = 0$).
 
     The derivative is kept as a mask, "not $x \le 0$", as torch's: a NaN input gives a NaN value
-    and lets its gradient through, exactly like ``torch.relu``. (Where torch selects, the
-    backward multiplies: an infinite upstream gradient at an inactive unit gives NaN there, not 0.)
+    and lets its gradient through, exactly like ``torch.relu``. Unlike torch, which selects, the
+    backward multiplies: a non-finite (inf or NaN) upstream gradient at an inactive unit gives NaN
+    there, not 0.
     """
 
     @staticmethod

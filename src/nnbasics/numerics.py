@@ -19,7 +19,8 @@ __all__ = ["log_softmax", "sigmoid", "softplus", "tanh"]
 def sigmoid(x: Tensor) -> Tensor:
     r"""$\sigma(x)$ without overflow: $\sigma(x) = e^{\min(x, 0)} / (1 + e^{-|x|})$, whose two
     exponents are $\le 0$. For $x \ge 0$ it is $1 / (1 + e^{-x})$; for $x < 0$ it is
-    $e^{x} / (1 + e^{x})$, the same fraction with both terms multiplied by $e^{x}$; ``(*) -> (*)``.
+    $e^{x} / (1 + e^{x})$, the same fraction with its numerator and denominator multiplied by
+    $e^{x}$; ``(*) -> (*)``.
 
     :param x: a floating-point tensor of any shape.
     """

@@ -5,7 +5,8 @@ Run ``python -m nnbasics.benchmarks.activations`` (``--quick`` for tiny sizes): 
 and its backward pass. torch runs each activation as one vectorized kernel each way; the taught
 versions are a few tensor operations each (:mod:`nnbasics.activations`, with the stable sigmoid
 and tanh of :mod:`nnbasics.numerics`), so the ratio counts roughly how many passes over the data
-their formulas cost. A call on the small batch takes microseconds: each timed run repeats it
+their formulas cost, unless one of those operations has a slow kernel (as ``torch.where`` had:
+book/performance.md). A call on the small batch takes microseconds: each timed run repeats it
 often enough to handle about four million numbers.
 """
 

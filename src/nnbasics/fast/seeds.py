@@ -51,7 +51,8 @@ def _can_stack(model: nn.Module) -> bool:
 
 
 def stacked_logits(models: Sequence[nn.Module], x: Tensor) -> Tensor:
-    r"""Every member's logits for the same inputs, in one batched computation: ``(N, 40) -> (M, N, 10)``.
+    r"""Every member's logits for the same inputs, in one batched computation: ``(N, T) -> (M, N, C)``
+    ($T$ the signal's length, $C$ the classes).
 
     ``result[m]`` equals ``models[m](x)`` number for number.
 
@@ -95,7 +96,8 @@ def train_together(make: Callable[[], nn.Module], data: Split, steps: int, seeds
                    lr: float = 1e-2, batch_size: int = 100) -> list[TrainResult]:
     """One model per seed, trained at once: what :func:`nnbasics.capstone.train_steps` gives for
     each seed alone (same batches, Adam at ``lr``), one :class:`~nnbasics.capstone.TrainResult`
-    per seed. Runs on one thread.
+    per seed. Runs on one thread, as the page's worker processes do (torch's setting is restored
+    after).
 
     :param make: builds one model that :func:`stacked_logits` takes (e.g. ``MNIST1DMLP``).
     :param data: the data set.
@@ -110,26 +112,30 @@ def train_together(make: Callable[[], nn.Module], data: Split, steps: int, seeds
         raise ValueError(f"batch_size must be an int in [1, {len(data.X_train)}], got {batch_size!r}")
     if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence) or not seeds:
         raise TypeError(f"seeds must be a non-empty sequence of ints, got {seeds!r}")
+    threads = torch.get_num_threads()
     torch.set_num_threads(1)  # as capstone.train_seeds' workers
-    models = []
-    for seed in seeds:
-        torch.manual_seed(check_int(seed, "seeds", 0))
-        models.append(make().train())
-    opt = optim.Adam([p for m in models for p in m.parameters()], lr=lr)
-    n, step_loss = len(data.X_train), [[] for _ in models]
-    for step in range(steps):
-        start = (step * batch_size) % n
-        X, y = data.X_train[start:start + batch_size], data.y_train[start:start + batch_size]
-        logits = stacked_logits(models, X)
-        member_loss = [losses.cross_entropy(logits[m], y) for m in range(len(models))]
-        opt.zero_grad()
-        sum(member_loss[1:], member_loss[0]).backward()  # member m's parameters: its own loss's gradient
-        opt.step()
-        for history, value in zip(step_loss, torch.stack(member_loss).tolist(), strict=True):
-            history.append(value)
-    return [TrainResult(capstone._accuracy(m, data.X_test, data.y_test),
-                        capstone._accuracy(m, data.X_train, data.y_train), history)
-            for m, history in zip(models, step_loss, strict=True)]
+    try:
+        models = []
+        for seed in seeds:
+            torch.manual_seed(check_int(seed, "seeds", 0))
+            models.append(make().train())
+        opt = optim.Adam([p for m in models for p in m.parameters()], lr=lr)
+        n, step_loss = len(data.X_train), [[] for _ in models]
+        for step in range(steps):
+            start = (step * batch_size) % n
+            X, y = data.X_train[start:start + batch_size], data.y_train[start:start + batch_size]
+            logits = stacked_logits(models, X)
+            member_loss = [losses.cross_entropy(logits[m], y) for m in range(len(models))]
+            opt.zero_grad()
+            sum(member_loss[1:], member_loss[0]).backward()  # member m's parameters: its own loss's gradient
+            opt.step()
+            for history, value in zip(step_loss, torch.stack(member_loss).tolist(), strict=True):
+                history.append(value)
+        return [TrainResult(capstone._accuracy(m, data.X_test, data.y_test),
+                            capstone._accuracy(m, data.X_train, data.y_train), history)
+                for m, history in zip(models, step_loss, strict=True)]
+    finally:
+        torch.set_num_threads(threads)
 
 
 def train_seeds(experiments: dict[str, tuple[Callable[[], nn.Module], int]], data: Split,
