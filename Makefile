@@ -26,7 +26,7 @@ export STUDENT
 JB_FLAGS := -W -n --keep-going -q
 TIME = TIMEFORMAT="  [$@: $(1) took %1Rs]"; time
 
-.PHONY: help book lab lab-instructor launch-check test lane-other-cpu lane-learner lint unit unit-grading nbval nbval-learner nbval-other-cpu book-checks build-check browser instructor-check execute release autograde feedback lock clean figures mutation hub-check hub-lock grades-export sandbox-tool vendor-vega
+.PHONY: help book lab lab-instructor launch-check test lane-other-cpu lane-learner lint unit nbval nbval-learner nbval-other-cpu book-checks build-check browser instructor-check execute release autograde feedback lock clean figures mutation hub-check hub-lock grades-export sandbox-tool vendor-vega
 
 help:
 	@echo "make book      build the book (creates .venv on first use); prints where the HTML is"
@@ -65,17 +65,17 @@ lab-instructor: $(STAMP)
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS) book/
 
 # Two lanes side by side, one per core: nbval's second CPU path, then the unit tests; beside them
-# nbval's first path (its threads passive), then the launch check, the build, the browser tests,
-# the instructor checks and the grading unit tests (GRADING_TESTS). Each lane's output is printed when it ends. (Other arrangements, and what
+# nbval's first path (its threads passive), then the launch check, the build, the browser tests and
+# the instructor checks. Each lane's output is printed when it ends. (Other arrangements, and what
 # each took: book/performance.md.)
 test: lint sandbox-tool
 	@$(MAKE) --no-print-directory -j2 --output-sync=target lane-other-cpu lane-learner
 	@echo "make test: all checks passed"
 
 lane-other-cpu:
-	@$(MAKE) --no-print-directory -j1 nbval-other-cpu unit UNIT_SKIP="$(GRADING_TESTS)"
+	@$(MAKE) --no-print-directory -j1 nbval-other-cpu unit
 lane-learner:
-	@$(MAKE) --no-print-directory -j1 nbval-learner book-checks unit-grading NBVAL_WAIT=PASSIVE
+	@$(MAKE) --no-print-directory -j1 nbval-learner book-checks NBVAL_WAIT=PASSIVE
 
 book-checks:
 	@$(MAKE) --no-print-directory -j1 launch-check browser instructor-check
@@ -88,16 +88,9 @@ lint: $(STAMP)
 # each would spin against each other on two cores). Unit tests are shared out one by one.
 JOBS ?= 2
 ONE_THREAD := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
-# `make test` runs the grading tests (sandboxed kernels, stock nbgrader) in the other lane, after the
-# instructor checks, so that both lanes end together; `make unit` alone runs them all.
-GRADING_TESTS := tests/tools/test_autograder.py tests/tools/test_stock_nbgrader.py
-UNIT_SKIP ?=
 unit: $(STAMP) sandbox-tool
 	@$(call TIME,pytest tests) $(ONE_THREAD) $(BIN)/pytest -q -p no:cacheprovider -n $(JOBS) --dist load \
-		--ignore=tests/book $(addprefix --ignore=,$(UNIT_SKIP)) tests
-unit-grading: $(STAMP) sandbox-tool
-	@$(call TIME,pytest grading tests) $(ONE_THREAD) $(BIN)/pytest -q -p no:cacheprovider -n $(JOBS) \
-		--dist load $(GRADING_TESTS)
+		--ignore=tests/book tests
 
 # Every notebook re-run and compared with its stored outputs, twice: as a learner's machine runs it,
 # and again down another CPU path (no AVX kernels in torch, MKL, oneDNN or numpy: other float sums;
